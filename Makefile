@@ -1,0 +1,45 @@
+# graph-mtl build glue. Everything a fresh Python 3.11 machine needs is installed by `make install`;
+# a second run finds the stamp and takes seconds.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.graph-mtl-install-stamp
+REQS := requirements.txt requirements-nodeps.txt setup.py plugins/flat/setup.py plugins/hierarchical/setup.py
+DEMO_DIR ?= output/demo
+
+.PHONY: install test demo clean-demo data-counts bench
+
+install: $(STAMP)
+
+$(STAMP): $(REQS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP) install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
+	$(PIP) install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . -e plugins/flat -e plugins/hierarchical
+	$(PY) -m graph_mtl_startup --install
+	$(PY) -c "import graph_mtl" 
+	touch $(STAMP)
+
+test: install
+	$(VENV)/bin/pytest -q tests
+
+demo: install clean-demo
+	$(VENV)/bin/allennlp train fixtures/configs/demo.jsonnet -s $(DEMO_DIR)/model
+	$(VENV)/bin/allennlp predict $(DEMO_DIR)/model/model.tar.gz fixtures/predict/demo_input.jsonl \
+		--output-file $(DEMO_DIR)/predictions.jsonl --silent
+	@echo
+	@echo "Model archive:   $(DEMO_DIR)/model/model.tar.gz"
+	@echo "Dev metrics:     $(DEMO_DIR)/model/metrics.json"
+	@echo "Predictions:     $(DEMO_DIR)/predictions.jsonl"
+	@head -c 600 $(DEMO_DIR)/predictions.jsonl; echo
+
+clean-demo:
+	rm -rf $(DEMO_DIR)
+
+data-counts: install
+	$(PY) scripts/count_instances.py
+
+bench: install
+	$(PY) benchmarks/encoder_speed.py

@@ -1,0 +1,27 @@
+"""
+graph-mtl: multi-task sequence learning with message passing over a learned task graph
+(Liu, Fu, Dong, Qiu & Cheung, AAAI 2019), as an AllenNLP plugin.
+
+Importing this package applies the platform compatibility fixes (see `graph_mtl.compat`),
+registers every component graph-mtl provides with AllenNLP's registries, and loads the
+topology plugins installed under the `graph_mtl` entry-point group.
+"""
+from graph_mtl.version import VERSION
+
+# First: fixes that must be in place before the rest of AllenNLP is used.
+from graph_mtl import compat
+
+compat.apply()
+
+# Every subpackage registers its components on import.
+from graph_mtl import data  # noqa: E402
+from graph_mtl import modules  # noqa: E402
+from graph_mtl import models  # noqa: E402
+from graph_mtl import predictors  # noqa: E402
+from graph_mtl import commands  # noqa: E402
+from graph_mtl import training  # noqa: E402
+from graph_mtl import plugins  # noqa: E402
+
+plugins.load_plugins()
+
+__version__ = VERSION

@@ -1,0 +1,1 @@
+from graph_mtl.models import heads  # noqa: F401

@@ -1,0 +1,1 @@
+from graph_mtl.modules.topologies.topology import Topology, MessageAggregator  # noqa: F401

@@ -1,0 +1,124 @@
+"""
+The topology abstraction: which nodes send messages to a task node, and how the messages that
+arrive are turned into the aggregated message r_t that the task's fusion LSTM reads (eqs. 9-11).
+
+Nodes are of two kinds:
+
+* task nodes, one per task, each owning an LSTM (theta^(k)). Their hidden states h_t^(i) are the
+  messages of DC-MTL (eqs. 3-6);
+* virtual nodes declared by the topology (for example IC-MTL's shared "mailbox" LSTM, theta^(s)),
+  each an LSTM over the sentence that every task can read (eqs. 7-8).
+
+A `Topology` only describes the graph and builds one `MessageAggregator` per target task; the
+message-passing encoder owns the LSTMs, runs the source nodes over the sentence and calls the
+aggregator once per time step of the target task's fusion LSTM. New topologies (flat,
+hierarchical, users' own) are new `Topology` subclasses, registered under a name, with no change
+to the encoder.
+"""
+from typing import Any, Dict, List, Optional, Tuple
+
+import torch
+from allennlp.common import Registrable
+from allennlp.common.checks import ConfigurationError
+
+
+class MessageAggregator(torch.nn.Module):
+    """
+    Aggregates the messages arriving at one target task node into r_t.
+
+    The encoder first runs every source node over the whole sentence, giving
+    `messages` of shape `(batch, seq_len, num_sources, message_dim)` (the states h_t^(i) of the
+    `num_sources` source nodes, in the order `Topology.sources` returned them). It calls
+    `prepare` once per sentence (the place for work that does not depend on the recurrence,
+    such as projecting every message with its part of W), then `step` once per time step with
+    the target's previous hidden state.
+
+    `kind` says what the returned weights range over, so that outputs can be named and shown:
+    `"sources"` (one weight per source node at step t, the alpha of DC-MTL), `"positions"` (one
+    weight per position of the source sequence, the beta of IC-MTL) or `"none"` (no learned
+    weights, e.g. a fixed mean).
+    """
+
+    kind: str = "none"
+
+    def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
+        """
+        # Parameters
+
+        inputs : `torch.Tensor`, `(batch, seq_len, input_dim)` -- the x_t of the target task.
+        messages : `torch.Tensor`, `(batch, seq_len, num_sources, message_dim)`.
+        mask : `torch.BoolTensor`, `(batch, seq_len)` -- True on real tokens.
+
+        # Returns
+
+        Whatever `step` needs (a tensor, a tuple or a dict).
+        """
+        raise NotImplementedError
+
+    def step(
+        self, prepared: Any, timestep: int, hidden: torch.Tensor
+    ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """
+        # Parameters
+
+        prepared : what `prepare` returned.
+        timestep : `int` -- t, the position being computed.
+        hidden : `torch.Tensor`, `(batch, hidden_dim)` -- h_{t-1}^(k) of the target task.
+
+        # Returns
+
+        r_t : `torch.Tensor`, `(batch, message_dim)`.
+        weights : `torch.Tensor` or `None` -- `(batch, num_sources)` for kind `"sources"`,
+            `(batch, seq_len * num_sources)` for kind `"positions"`; each row sums to 1 over
+            the entries that are not masked, and masked entries are exactly 0.
+        """
+        raise NotImplementedError
+
+
+class Topology(Registrable):
+    """
+    A communication graph over tasks. Subclasses are registered with
+    `@Topology.register("name")` and chosen in a config by
+    `"topology": {"type": "name", ...}` inside the message-passing encoder.
+
+    Subclasses implement `sources` and `build_aggregator`; they override `virtual_nodes` if
+    the graph has shared nodes and `validate` to reject bad configurations.
+    """
+
+    default_implementation = "direct"
+
+    def virtual_nodes(self) -> List[str]:
+        """Names of the virtual (shared) nodes this topology needs; each becomes an LSTM."""
+        return []
+
+    def validate(self, tasks: List[str]) -> None:
+        """Raise `ConfigurationError` if the topology does not fit these task names."""
+        return None
+
+    def sources(self, target: str, tasks: List[str]) -> List[str]:
+        """
+        The nodes (task names or names from `virtual_nodes()`) that send messages to
+        `target`, in a fixed order. An empty list means the task receives no messages
+        (r_t = 0, the fusion LSTM is then a plain LSTM).
+        """
+        raise NotImplementedError
+
+    def build_aggregator(
+        self, target: str, sources: List[str], input_dim: int, hidden_dim: int, message_dim: int
+    ) -> MessageAggregator:
+        """Build the module that turns the messages from `sources` into r_t for `target`."""
+        raise NotImplementedError
+
+    def graph(self, tasks: List[str]) -> Dict[str, List[str]]:
+        """The whole graph as `{target: [sources]}`, after validation."""
+        self.validate(tasks)
+        return {task: self.sources(task, tasks) for task in tasks}
+
+    @classmethod
+    def check_tasks(cls, names: List[str], tasks: List[str], what: str) -> None:
+        """Helper for `validate`: every name must be a known task."""
+        unknown = [name for name in names if name not in tasks]
+        if unknown:
+            raise ConfigurationError(
+                f"{what} names unknown task(s) {unknown}; the model's tasks are {sorted(tasks)}"
+            )
