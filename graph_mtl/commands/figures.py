@@ -1,0 +1,379 @@
+"""
+Pictures of the learned communication, drawn from `graph_mtl` predictions (the JSON the
+`graph_mtl` predictor writes; see `graph_mtl.predictors.formatting`).
+
+* `relation_matrix` / `draw_relation_matrix`: mean alpha of every (target task, source task)
+  pair over a file, the task graph a DC-MTL model learned, as a heatmap.
+* `word_shares` / `draw_dc_sentence`: DC-MTL, each word shaded by how much it draws from other
+  tasks, with its top-3 source tasks (as in Fig. 3 of Liu et al. 2019).
+* `draw_ic_sentence`: IC-MTL, arcs from each word to the shared positions it reads, thickness
+  proportional to beta (as in Fig. 4).
+* `render_report`: a self-contained HTML page (no scripts, no network: figures are embedded as
+  data URIs) plus the PNG files.
+
+Only matplotlib's Agg backend is used, so nothing needs a display.
+"""
+import base64
+import html
+import io
+import json
+import os
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Arc, Rectangle  # noqa: E402
+
+MIN_ARC_WEIGHT = 0.05  # beta below this is not drawn as an arc (the page's tables keep all)
+TOP_SOURCES = 3
+
+
+# ----------------------------------------------------------------------------------- numbers
+def word_shares(prediction: Dict[str, Any], key: str = "alpha") -> List[Dict[str, Any]]:
+    """
+    For each token of a DC-MTL prediction: how much it draws from other tasks (`share`) and its
+    top-3 source tasks `[(task, weight), ...]`.
+
+    `share` is the alpha mass on source tasks other than the instance's own task when the task
+    is one of its own sources; when it is not (r_t then comes from other tasks only), `share`
+    is the weight of the strongest source, i.e. how concentrated the borrowing is.
+    """
+    sources: List[str] = prediction.get(f"{key}_sources") or prediction.get("alpha_sources") or []
+    rows = prediction.get(key) or []
+    task = prediction.get("task")
+    result = []
+    for row in rows:
+        weights = numpy.asarray(row, dtype=float)
+        order = numpy.argsort(-weights, kind="stable")
+        top = [(sources[i], float(weights[i])) for i in order[:TOP_SOURCES] if i < len(sources)]
+        if task in sources:
+            share = float(1.0 - weights[sources.index(task)])
+        else:
+            share = float(weights.max()) if len(weights) else 0.0
+        result.append({"share": min(max(share, 0.0), 1.0), "top": top})
+    return result
+
+
+def share_measure(predictions: Sequence[Dict[str, Any]]) -> str:
+    """Words of what `word_shares` computed, for legends."""
+    for prediction in predictions:
+        if prediction.get("alpha") is not None:
+            if prediction.get("task") in (prediction.get("alpha_sources") or []):
+                return "alpha mass on other tasks (1 - alpha of the word's own task)"
+            return "weight of the strongest source task (the task is not its own source)"
+    return ""
+
+
+def relation_matrix(
+    predictions: Sequence[Dict[str, Any]], key: str = "alpha"
+) -> Tuple[List[str], List[str], numpy.ndarray, Dict[str, int]]:
+    """
+    Mean alpha for each (target task, source task) pair over all tokens of `predictions`.
+
+    Returns `(targets, sources, matrix, token_counts)`; `matrix[i, j]` is NaN where source j
+    never sends to target i (it is not among that task's sources) or target i has no tokens.
+    """
+    sums: Dict[str, Dict[str, float]] = {}
+    counts: Dict[str, int] = {}
+    sources: List[str] = []
+    for prediction in predictions:
+        rows = prediction.get(key)
+        if not rows:
+            continue
+        names = prediction.get(f"{key}_sources") or prediction.get("alpha_sources") or []
+        for name in names:
+            if name not in sources:
+                sources.append(name)
+        task = prediction["task"]
+        target = sums.setdefault(task, {})
+        weights = numpy.asarray(rows, dtype=float)
+        for j, name in enumerate(names):
+            target[name] = target.get(name, 0.0) + float(weights[:, j].sum())
+        counts[task] = counts.get(task, 0) + weights.shape[0]
+    # Order targets as the sources are ordered (the encoder's task order), others after.
+    targets = [t for t in sources if t in sums] + sorted(t for t in sums if t not in sources)
+    matrix = numpy.full((len(targets), len(sources)), numpy.nan)
+    for i, task in enumerate(targets):
+        for j, name in enumerate(sources):
+            if name in sums[task] and counts[task]:
+                matrix[i, j] = sums[task][name] / counts[task]
+    return targets, sources, matrix, counts
+
+
+# ------------------------------------------------------------------------------------ figures
+def _png_bytes(figure: Any) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def draw_relation_matrix(
+    targets: Sequence[str], sources: Sequence[str], matrix: numpy.ndarray, title: str = ""
+) -> bytes:
+    width = max(4.0, 0.55 * len(sources) + 2.5)
+    height = max(3.0, 0.45 * len(targets) + 1.8)
+    figure, axes = plt.subplots(figsize=(width, height))
+    masked = numpy.ma.masked_invalid(matrix)
+    cmap = matplotlib.colormaps["Blues"].copy()
+    cmap.set_bad("#dddddd")
+    image = axes.imshow(masked, cmap=cmap, vmin=0.0, vmax=max(1e-9, float(numpy.nanmax(matrix)) if numpy.isfinite(matrix).any() else 1.0))
+    axes.set_xticks(range(len(sources)))
+    axes.set_xticklabels(sources, rotation=60, ha="right")
+    axes.set_yticks(range(len(targets)))
+    axes.set_yticklabels(targets)
+    axes.set_xlabel("source task (sends)")
+    axes.set_ylabel("target task (reads)")
+    if len(targets) * len(sources) <= 400:
+        for i in range(len(targets)):
+            for j in range(len(sources)):
+                if numpy.isfinite(matrix[i, j]):
+                    value = matrix[i, j]
+                    color = "white" if value > 0.6 * numpy.nanmax(matrix) else "black"
+                    axes.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color=color)
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="mean alpha")
+    axes.set_title(title or "learned task relations: mean alpha", loc="left")
+    return _png_bytes(figure)
+
+
+def draw_dc_sentence(prediction: Dict[str, Any], key: str = "alpha") -> bytes:
+    """Fig. 3 style: one box per word shaded by its share, top-3 source tasks underneath."""
+    tokens = prediction["tokens"]
+    shares = word_shares(prediction, key)
+    widths = [max(0.6, 0.11 * len(t) + 0.25) for t in tokens]
+    total = sum(widths) + 0.2 * len(tokens)
+    figure, axes = plt.subplots(figsize=(min(max(4.0, total + 0.5), 60.0), 1.7))
+    cmap = matplotlib.colormaps["Reds"]
+    x = 0.0
+    for token, width, info in zip(tokens, widths, shares):
+        axes.add_patch(Rectangle((x, 0.55), width, 0.4, facecolor=cmap(0.1 + 0.8 * info["share"]), edgecolor="#888888", linewidth=0.5))
+        axes.text(x + width / 2, 0.75, token, ha="center", va="center", fontsize=9,
+                  color="white" if info["share"] > 0.6 else "black")
+        lines = "\n".join(f"{name} {weight:.2f}" for name, weight in info["top"])
+        axes.text(x + width / 2, 0.5, lines, ha="center", va="top", fontsize=6, color="#333333")
+        x += width + 0.2
+    axes.set_xlim(-0.1, x)
+    axes.set_ylim(0.1, 1.0)
+    axes.axis("off")
+    label = prediction.get("label") or ""
+    axes.set_title(f"line {prediction.get('line', '?')}  task {prediction.get('task')}  {label}  "
+                   f"({key}: shade = how much a word draws from other tasks)", fontsize=8)
+    return _png_bytes(figure)
+
+
+def draw_ic_sentence(prediction: Dict[str, Any], key: str = "beta") -> bytes:
+    """Fig. 4 style: arcs above the words from each word to the shared positions it reads."""
+    tokens = prediction["tokens"]
+    beta = numpy.asarray(prediction[key], dtype=float)
+    n = len(tokens)
+    spacing = [max(0.7, 0.12 * len(t) + 0.3) for t in tokens]
+    xs = numpy.cumsum([0.0] + spacing[:-1])
+    figure, axes = plt.subplots(figsize=(min(max(4.0, xs[-1] + 1.5), 60.0), 3.2))
+    colors = matplotlib.colormaps["tab10"]
+    top = 0.3
+    for i in range(n):
+        color = colors(i % 10)
+        for j in range(n):
+            weight = beta[i, j]
+            if weight < MIN_ARC_WEIGHT:
+                continue
+            if i == j:
+                axes.plot([xs[i]], [0.12], marker="o", markersize=3 + 12 * weight, color=color, alpha=0.6)
+                continue
+            width = abs(xs[j] - xs[i])
+            height = min(2.0, 0.35 + 0.25 * width)
+            top = max(top, height / 2)
+            axes.add_patch(Arc(((xs[i] + xs[j]) / 2, 0.1), width, height, theta1=0, theta2=180,
+                               linewidth=0.5 + 6 * weight, color=color, alpha=0.35 + 0.6 * weight))
+            # an arrow head at the shared position read
+            axes.plot([xs[j]], [0.1], marker="v", markersize=2 + 4 * weight, color=color)
+    for i, token in enumerate(tokens):
+        axes.text(xs[i], 0.0, token, ha="center", va="top", fontsize=9, color=colors(i % 10))
+    axes.set_xlim(xs[0] - 0.6, xs[-1] + 0.6)
+    axes.set_ylim(-0.35, top + 0.15)
+    axes.axis("off")
+    label = prediction.get("label") or ""
+    axes.set_title(f"line {prediction.get('line', '?')}  task {prediction.get('task')}  {label}  "
+                   f"({key}: arc from a word to a shared position it reads, width = weight; "
+                   f"weights < {MIN_ARC_WEIGHT} not drawn)", fontsize=8)
+    return _png_bytes(figure)
+
+
+# --------------------------------------------------------------------------------------- HTML
+CSS = """
+body { font-family: sans-serif; margin: 1.5em; color: #222; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
+.sentence { border-top: 1px solid #ccc; padding: 0.6em 0; }
+.meta { font-size: 0.85em; color: #555; }
+.words { line-height: 2.9em; }
+.word { display: inline-block; text-align: center; margin: 0 2px; padding: 0 4px;
+        border-radius: 3px; vertical-align: top; line-height: 1.4em; }
+.word small { display: block; font-size: 0.62em; color: #333; line-height: 1.15em; }
+table.matrix { border-collapse: collapse; font-size: 0.8em; }
+table.matrix td, table.matrix th { border: 1px solid #ccc; padding: 2px 5px; text-align: right; }
+img { max-width: 100%; }
+.error { color: #a00; }
+"""
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _shade(share: float) -> str:
+    # white -> red, readable text either way
+    red, green, blue = 255, int(255 - 180 * share), int(255 - 180 * share)
+    return f"rgb({red},{green},{blue})"
+
+
+def _prediction_text(prediction: Dict[str, Any]) -> str:
+    if "label" in prediction:
+        probs = prediction.get("probs") or {}
+        shown = ", ".join(f"{html.escape(str(k))}: {v:.3f}" for k, v in probs.items())
+        return f"label <b>{html.escape(str(prediction['label']))}</b> ({shown})"
+    if "tags" in prediction:
+        probs = prediction.get("tag_probs") or [None] * len(prediction["tags"])
+        return "tags " + " ".join(
+            f"{html.escape(t)}" + (f"<sub>{p:.2f}</sub>" if p is not None else "")
+            for t, p in zip(prediction["tags"], probs)
+        )
+    return ""
+
+
+def render_report(
+    predictions: Sequence[Dict[str, Any]],
+    output_dir: str,
+    *,
+    title: str = "graph-mtl report",
+    source: str = "",
+    max_figures: int = 50,
+) -> Dict[str, Any]:
+    """
+    Write `report.html` and the PNG figures into `output_dir` and return a summary
+    (`{"html": path, "pngs": [paths], "sentences": n, ...}`). Every input sentence appears in
+    the HTML; per-sentence PNGs are drawn for the first `max_figures` sentences.
+    """
+    os.makedirs(output_dir, exist_ok=True)
+    figures_dir = os.path.join(output_dir, "figures")
+    os.makedirs(figures_dir, exist_ok=True)
+    pngs: List[str] = []
+
+    def save(name: str, png: bytes) -> str:
+        path = os.path.join(figures_dir, name)
+        with open(path, "wb") as handle:
+            handle.write(png)
+        pngs.append(path)
+        return path
+
+    parts: List[str] = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    if source:
+        parts.append(f'<p class="meta">{html.escape(source)}</p>')
+    good = [p for p in predictions if "error" not in p]
+    tasks: Dict[str, int] = {}
+    for p in good:
+        tasks[p["task"]] = tasks.get(p["task"], 0) + 1
+    parts.append(
+        f'<p class="meta">{len(predictions)} input lines, '
+        + ", ".join(f"{html.escape(t)}: {c}" for t, c in tasks.items())
+        + "</p>"
+    )
+
+    summary: Dict[str, Any] = {"sentences": len(predictions), "tasks": tasks}
+    has_alpha = any(p.get("alpha") for p in good)
+    has_beta = any(p.get("beta") for p in good)
+    summary["kinds"] = [k for k, present in (("alpha", has_alpha), ("beta", has_beta)) if present]
+
+    if has_alpha:
+        targets, sources, matrix, counts = relation_matrix(good)
+        png = draw_relation_matrix(targets, sources, matrix)
+        save("relation_matrix.png", png)
+        with open(os.path.join(output_dir, "relation_matrix.tsv"), "w", encoding="utf-8") as handle:
+            handle.write("target\\source\t" + "\t".join(sources) + "\ttokens\n")
+            for i, target in enumerate(targets):
+                cells = ["" if not numpy.isfinite(v) else f"{v:.6f}" for v in matrix[i]]
+                handle.write(target + "\t" + "\t".join(cells) + f"\t{counts[target]}\n")
+        summary["relation_matrix"] = {
+            "targets": targets,
+            "sources": sources,
+            "matrix": [[None if not numpy.isfinite(v) else float(v) for v in row] for row in matrix],
+        }
+        parts.append("<h2>Learned task-to-task relations</h2>")
+        parts.append(
+            '<p class="meta">Mean alpha over all words of the file: row = the task that reads, '
+            "column = the task it reads from (grey: not a source of that task).</p>"
+        )
+        parts.append(f'<img alt="relation matrix" src="{_data_uri(png)}">')
+        parts.append('<table class="matrix"><tr><th>target \\ source</th>'
+                     + "".join(f"<th>{html.escape(s)}</th>" for s in sources) + "</tr>")
+        for i, target in enumerate(targets):
+            parts.append(f"<tr><th>{html.escape(target)}</th>" + "".join(
+                f"<td>{'' if not numpy.isfinite(v) else f'{v:.3f}'}</td>" for v in matrix[i]) + "</tr>")
+        parts.append("</table>")
+    elif has_beta:
+        parts.append(
+            '<p class="meta">IC-MTL model: tasks communicate only through the shared layer, so '
+            "there is no task-to-task alpha; the figures below show beta, the shared positions "
+            "each word reads.</p>"
+        )
+
+    parts.append("<h2>Sentences</h2>")
+    if has_alpha:
+        parts.append(f'<p class="meta">Shade of a word: {html.escape(share_measure(good))}; '
+                     f"under it, its top-{TOP_SOURCES} source tasks with their alpha.</p>")
+    figures_drawn = 0
+    for index, prediction in enumerate(predictions):
+        number = prediction.get("line", index + 1)
+        parts.append('<div class="sentence">')
+        if "error" in prediction:
+            parts.append(f'<p class="error">line {number}: {html.escape(prediction["error"])}</p>')
+            if prediction.get("input"):
+                parts.append(f"<p>{html.escape(str(prediction['input']))}</p>")
+            parts.append("</div>")
+            continue
+        parts.append(
+            f'<p class="meta">line {number} &middot; task <b>{html.escape(prediction["task"])}</b>'
+            f" &middot; {_prediction_text(prediction)}</p>"
+        )
+        tokens = prediction["tokens"]
+        # The sentence itself, as plain text, so it is always on the page.
+        parts.append(f'<p class="text">{html.escape(" ".join(tokens))}</p>')
+        if prediction.get("alpha"):
+            shares = word_shares(prediction)
+            words = []
+            for token, info in zip(tokens, shares):
+                top = "".join(f"<small>{html.escape(n)} {w:.2f}</small>" for n, w in info["top"])
+                tip = ", ".join(f"{n}: {w:.3f}" for n, w in info["top"])
+                words.append(
+                    f'<span class="word" style="background:{_shade(info["share"])}" '
+                    f'title="{html.escape(tip)}">{html.escape(token)}{top}</span>'
+                )
+            parts.append('<div class="words">' + "".join(words) + "</div>")
+        want_figure = figures_drawn < max_figures
+        for key in ("alpha", "beta"):
+            if not prediction.get(key) or not want_figure:
+                continue
+            png = draw_dc_sentence(prediction) if key == "alpha" else draw_ic_sentence(prediction)
+            save(f"line{number:05d}_{key}.png", png)
+            parts.append(f'<img alt="{key} of line {number}" src="{_data_uri(png)}">')
+        if want_figure and (prediction.get("alpha") or prediction.get("beta")):
+            figures_drawn += 1
+        parts.append("</div>")
+    parts.append("</body></html>")
+    path = os.path.join(output_dir, "report.html")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(parts))
+    summary["html"] = path
+    summary["pngs"] = pngs
+    with open(os.path.join(output_dir, "summary.json"), "w", encoding="utf-8") as handle:
+        json.dump({k: v for k, v in summary.items()}, handle, indent=2)
+    return summary
