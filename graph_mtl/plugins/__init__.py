@@ -1,8 +1,24 @@
 """
-Plugin loading (pluggy). Filled in by the plugins work (issue 5); importing graph_mtl calls
-`load_plugins()`.
+graph-mtl plugins (pluggy): installed packages contribute communication topologies (and other
+registrable components) without any change to graph-mtl.
+
+* `hookimpl` -- the decorator a plugin puts on its hook functions;
+* hooks (`graph_mtl.plugins.hookspecs`): `graph_mtl_topologies()` returns
+  `{name: Topology subclass}`, `graph_mtl_components()` returns `(base, name, class)` triples;
+* discovery: entry points in the group `graph_mtl`, loaded by `load_plugins()` when `graph_mtl`
+  is imported (so every `allennlp` command sees them). A plugin that fails to import is logged
+  with its name and the error and skipped; the others still load;
+* `python -m graph_mtl.plugins` prints the plugins found, what each registered, what failed,
+  and the available topologies.
+
+See docs/plugins.md for how to write, register and install a plugin.
 """
-
-
-def load_plugins() -> None:
-    return None
+from graph_mtl.plugins.hookspecs import PROJECT_NAME, hookimpl, hookspec  # noqa: F401
+from graph_mtl.plugins.manager import (  # noqa: F401
+    DISABLE_ENV,
+    ENTRY_POINT_GROUP,
+    GraphMtlPluginManager,
+    available_topologies,
+    get_plugin_manager,
+    load_plugins,
+)
