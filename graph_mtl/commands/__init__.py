@@ -1,0 +1,1 @@
+from graph_mtl.commands.report import GraphMtlReport  # noqa: F401

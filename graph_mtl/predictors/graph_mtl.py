@@ -1,0 +1,297 @@
+"""
+The `graph_mtl` predictor: JSON-lines or plain-text input, one output line per input line, in
+input order, with the prediction and the learned communication weights (alpha for DC-MTL,
+beta for IC-MTL). See `graph_mtl.predictors.inputs` for the input formats and
+`graph_mtl.predictors.formatting` for the output.
+
+```
+allennlp predict model.tar.gz input.jsonl --predictor graph_mtl --output-file out.jsonl --silent
+allennlp predict model.tar.gz input.txt --predictor graph_mtl \
+    --predictor-args '{"task": "books"}' --output-file out.jsonl --silent
+```
+
+Predictor arguments (`--predictor-args`): `task` (default task, required for plain text),
+`input_format` (`auto`, `json` or `text`), `on_error` (`raise`, the default, stops at the
+first bad line with an error naming it; `record` writes `{"line": n, "error": ...}` in its
+place and goes on).
+
+Sentences are tokenized by the tokenizer of the task's dataset reader from the archive, so
+exactly as the training data was; `tokens` inputs are used as given.
+"""
+import collections
+import inspect
+import logging
+from typing import Any, Dict, List, Optional, Sequence
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.common.util import JsonDict, sanitize
+from allennlp.data import DatasetReader, Instance
+from allennlp.data.dataset_readers import MultiTaskDatasetReader
+from allennlp.data.fields import MetadataField, TextField
+from allennlp.models import Model
+from allennlp.predictors.predictor import Predictor
+
+from graph_mtl.predictors.formatting import (
+    ATTENTION_KEYS,
+    attention_rows,
+    format_classification,
+    format_tagging,
+)
+from graph_mtl.predictors.inputs import (
+    INPUT_FORMATS,
+    InputLineError,
+    PredictionInput,
+    parse_json,
+    parse_line,
+)
+
+logger = logging.getLogger(__name__)
+
+ON_ERROR = ("raise", "record")
+
+
+def find_message_passing_encoder(model: torch.nn.Module) -> Optional[torch.nn.Module]:
+    """The module of `model` that exposes `get_attention()` and `tasks`, if any."""
+    for module in model.modules():
+        if callable(getattr(module, "get_attention", None)) and hasattr(module, "tasks"):
+            return module
+    return None
+
+
+def source_graph(encoder: Optional[torch.nn.Module]) -> Dict[str, List[str]]:
+    """`{target task: [source tasks]}` over the encoder's task nodes (virtual nodes left out)."""
+    if encoder is None:
+        return {}
+    tasks = list(encoder.tasks)
+    topology = getattr(encoder, "topology", None) or getattr(encoder, "_topology", None)
+    graph: Dict[str, List[str]] = {}
+    for task in tasks:
+        sources = tasks
+        if topology is not None and hasattr(topology, "sources"):
+            try:
+                sources = list(topology.sources(task, tasks))
+            except Exception:  # a topology that cannot answer: show every task node
+                sources = tasks
+        graph[task] = [s for s in sources if s in tasks]
+    return graph
+
+
+@Predictor.register("graph_mtl")
+class GraphMtlPredictor(Predictor):
+    def __init__(
+        self,
+        model: Model,
+        dataset_reader: DatasetReader,
+        frozen: bool = True,
+        task: Optional[str] = None,
+        input_format: str = "auto",
+        on_error: str = "raise",
+    ) -> None:
+        super().__init__(model, dataset_reader, frozen=frozen)
+        if input_format not in INPUT_FORMATS:
+            raise ConfigurationError(
+                f"predictor argument input_format must be one of {INPUT_FORMATS}, not {input_format!r}"
+            )
+        if on_error not in ON_ERROR:
+            raise ConfigurationError(
+                f"predictor argument on_error must be one of {ON_ERROR}, not {on_error!r}"
+            )
+        heads = getattr(model, "_heads", None)
+        if heads is None:
+            raise ConfigurationError(
+                "the graph_mtl predictor needs a multi-task model (model type graph_mtl or multitask)"
+            )
+        self.tasks: List[str] = list(heads.keys())
+        if task is not None and task not in self.tasks:
+            raise ConfigurationError(
+                f"predictor argument task={task!r} is not a task of this model; its tasks are "
+                f"{sorted(self.tasks)}"
+            )
+        self.default_task = task
+        self.input_format = input_format
+        self.on_error = on_error
+        self._lines_read = 0
+        self._encoder = find_message_passing_encoder(model)
+        self._encoder_tasks: List[str] = list(self._encoder.tasks) if self._encoder is not None else []
+        self._sources = source_graph(self._encoder)
+
+    # ------------------------------------------------------------------------------ reading
+    def reader_for(self, task: str) -> DatasetReader:
+        """The (inner) dataset reader of `task` from the archive."""
+        reader = self._dataset_reader
+        if isinstance(reader, MultiTaskDatasetReader):
+            if task not in reader.readers:
+                raise InputLineError(
+                    None, f"the archive has no dataset reader for task {task!r}"
+                )
+            reader = reader.readers[task]
+        return getattr(reader, "inner", reader)
+
+    def load_line(self, line: str) -> JsonDict:
+        """Parse one non-blank input line (JSON or plain text); numbers lines from 1."""
+        self._lines_read += 1
+        number = self._lines_read
+        try:
+            parsed = parse_line(
+                line,
+                number,
+                default_task=self.default_task,
+                known_tasks=self.tasks,
+                input_format=self.input_format,
+            )
+        except InputLineError as error:
+            if self.on_error == "raise":
+                raise
+            return {"line": number, "error": str(error), "input": line.strip()}
+        return parsed.to_json()
+
+    def tokenize(self, task: str, sentence: str) -> List[str]:
+        """Split `sentence` with the tokenizer `task`'s reader used for the training data."""
+        reader = self.reader_for(task)
+        tokenizer = getattr(reader, "tokenizer", None) or getattr(reader, "_tokenizer", None)
+        if tokenizer is None:
+            return sentence.split()
+        return [token.text for token in tokenizer.tokenize(sentence)]
+
+    def input_to_instance(self, parsed: PredictionInput) -> Instance:
+        words = parsed.tokens if parsed.tokens is not None else self.tokenize(parsed.task, parsed.sentence or "")
+        if not words:
+            raise InputLineError(parsed.line_number, "empty sentence: no tokens after tokenization")
+        reader = self.reader_for(parsed.task)
+        instance = self._text_to_instance(reader, words)
+        if "task" not in instance.fields:
+            instance.add_field("task", MetadataField(parsed.task))
+        return instance
+
+    @staticmethod
+    def _text_to_instance(reader: DatasetReader, words: List[str]) -> Instance:
+        """Call the reader's `text_to_instance` with pre-tokenized words (no gold label)."""
+        parameters = list(inspect.signature(reader.text_to_instance).parameters.values())
+        names = [p.name for p in parameters]
+        for name in ("tokens", "words"):
+            if name in names:
+                return reader.text_to_instance(**{name: words})
+        for name in ("text", "sentence"):
+            if name in names:
+                # the reader tokenizes; whitespace-joined tokens come back as the same tokens
+                return reader.text_to_instance(**{name: " ".join(words)})
+        return reader.text_to_instance(words)
+
+    def _json_to_instance(self, json_dict: JsonDict) -> Instance:
+        data = dict(json_dict)
+        number = data.pop("line", None)
+        parsed = parse_json(data, number, default_task=self.default_task, known_tasks=self.tasks)
+        return self.input_to_instance(parsed)
+
+    # --------------------------------------------------------------------------- predicting
+    def predict_json(self, inputs: JsonDict) -> JsonDict:
+        return self.predict_batch_json([inputs])[0]
+
+    def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:
+        results: List[Optional[JsonDict]] = [None] * len(inputs)
+        instances: List[Instance] = []
+        positions: List[int] = []
+        extras: List[Dict[str, Any]] = []
+        for position, json_dict in enumerate(inputs):
+            number = json_dict.get("line")
+            if "error" in json_dict:  # a bad line already recorded by load_line
+                results[position] = dict(json_dict)
+                continue
+            try:
+                data = dict(json_dict)
+                data.pop("line", None)
+                parsed = parse_json(
+                    data, number, default_task=self.default_task, known_tasks=self.tasks
+                )
+                instance = self.input_to_instance(parsed)
+            except InputLineError as error:
+                if self.on_error == "raise":
+                    raise
+                results[position] = {"line": number, "error": str(error)}
+                continue
+            instances.append(instance)
+            positions.append(position)
+            extras.append({"line": number, **({"meta": parsed.extra} if parsed.extra else {})})
+        for position, extra, output in zip(positions, extras, self.predict_batch_instance(instances)):
+            line = extra.pop("line")
+            result = {"line": line} if line is not None else {}
+            result.update(output)
+            result.update(extra)
+            results[position] = result
+        return results  # type: ignore[return-value]
+
+    def predict_instance(self, instance: Instance) -> JsonDict:
+        return self.predict_batch_instance([instance])[0]
+
+    def predict_batch_instance(self, instances: List[Instance]) -> List[JsonDict]:
+        """
+        Predict, one forward pass per task present (so every batch the model sees is
+        homogeneous), and return the outputs in the order of `instances`.
+        """
+        by_task: Dict[str, List[int]] = collections.OrderedDict()
+        for index, instance in enumerate(instances):
+            task_field = instance.fields.get("task")
+            if not isinstance(task_field, MetadataField):
+                raise ValueError(
+                    "graph_mtl predictor: every instance needs a MetadataField 'task' naming its task"
+                )
+            by_task.setdefault(task_field.metadata, []).append(index)
+        results: List[Optional[JsonDict]] = [None] * len(instances)
+        for task, indices in by_task.items():
+            group = [instances[i] for i in indices]
+            for instance in group:
+                self._apply_token_indexers(task, instance)
+            outputs = self._model.forward_on_instances(group)
+            for index, instance, output in zip(indices, group, outputs):
+                results[index] = self.format_output(task, instance, output)
+        return results  # type: ignore[return-value]
+
+    def _apply_token_indexers(self, task: str, instance: Instance) -> None:
+        reader = self._dataset_reader
+        if isinstance(reader, MultiTaskDatasetReader):
+            reader.readers[task].apply_token_indexers(instance)
+        else:
+            reader.apply_token_indexers(instance)
+
+    # ----------------------------------------------------------------------------- output
+    def _label_vocabulary(self, task: str, kind: str) -> Dict[int, str]:
+        head = self._model._heads[task]  # type: ignore[index]
+        candidates = [
+            getattr(head, name, None)
+            for name in ("label_namespace", "_label_namespace", "namespace", "_namespace")
+        ] + [f"{task}_{kind}"]
+        vocab = self._model.vocab
+        for namespace in candidates:
+            if isinstance(namespace, str) and namespace in vocab._index_to_token:
+                return vocab.get_index_to_token_vocabulary(namespace)
+        return {}
+
+    def format_output(self, task: str, instance: Instance, output: Dict[str, Any]) -> JsonDict:
+        text_field = instance.fields.get("tokens")
+        if isinstance(text_field, TextField):
+            tokens = [token.text for token in text_field.tokens]
+        else:
+            metadata = instance.fields.get("metadata")
+            tokens = list(metadata.metadata.get("words", [])) if metadata is not None else []
+        result: Dict[str, Any] = {"task": task, "tokens": tokens}
+        head = self._model._heads[task]  # type: ignore[index]
+        if f"{task}_probs" in output or f"{task}_label" in output:
+            result.update(format_classification(output, task, self._label_vocabulary(task, "labels")))
+        elif f"{task}_tags" in output or f"{task}_logits" in output:
+            crf = getattr(head, "crf", None) or getattr(head, "_crf", None)
+            result.update(
+                format_tagging(output, task, len(tokens), self._label_vocabulary(task, "tags"), crf)
+            )
+        sources = self._sources.get(task, self._encoder_tasks)
+        for key in ATTENTION_KEYS:
+            if key not in output or output[key] is None:
+                continue
+            if key.startswith("alpha"):
+                columns = [self._encoder_tasks.index(s) for s in sources] if self._encoder_tasks else None
+                if "alpha_sources" not in result:
+                    result["alpha_sources"] = list(sources) if columns is not None else None
+                result[key] = attention_rows(key, output[key], len(tokens), columns)
+            else:
+                result[key] = attention_rows(key, output[key], len(tokens))
+        return sanitize(result)
