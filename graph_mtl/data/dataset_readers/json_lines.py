@@ -1,0 +1,148 @@
+"""Users' own tasks as JSON lines: `{"text": ..., "label": ...}` or `{"tokens": [...], "tags": [...]}`."""
+import json
+from typing import Any, List, Optional, Sequence, Union
+
+from allennlp.common.checks import ConfigurationError
+from allennlp.data.dataset_readers.dataset_reader import DatasetReader
+from allennlp.data.instance import Instance
+
+from graph_mtl.data.dataset_readers.errors import DataFormatError
+from graph_mtl.data.dataset_readers.task_reader import (
+    ClassificationTaskReader,
+    Record,
+    TaggingTaskReader,
+    check_source_scheme,
+)
+from graph_mtl.data.dataset_readers.text_files import read_lines
+
+TASK_TYPES = ("auto", "classification", "tagging")
+
+
+@DatasetReader.register("jsonl")
+class JsonLinesDatasetReader(TaggingTaskReader, ClassificationTaskReader):
+    """
+    Reads a task of your own from a JSON-lines file, one JSON object per line (blank lines are
+    ignored):
+
+    * classification: `{"text": "a raw or tokenized sentence", "label": "pos"}`; `text` may
+      also be a list of tokens. Instances: `tokens`, `label`, `metadata`.
+    * tagging: `{"tokens": ["EU", "rejects"], "tags": ["B-ORG", "O"]}`. Instances: `tokens`,
+      `tags`, `metadata`.
+
+    Strings are split by the reader's `tokenizer` (whitespace by default; use
+    `{"type": "spacy", "language": "blank:en"}` for raw text, offline). Labels and tags go to
+    `label_namespace`. Invalid JSON, a missing or wrongly typed key, a token/tag count mismatch
+    and a file mixing both kinds raise `DataFormatError` naming file and line.
+
+    Registered as a `DatasetReader` with name "jsonl".
+
+    # Parameters
+
+    task_type : `str`, optional (default = `"auto"`)
+        `"classification"`, `"tagging"`, or `"auto"`: decided by the first line's keys.
+    text_key, label_key, tokens_key, tags_key : `str`, optional
+        The keys (defaults `"text"`, `"label"`, `"tokens"`, `"tags"`).
+    source_scheme : `str`, optional (default = `None`)
+        Span scheme of the tags (`"IOB1"`/`"IOB2"`), needed for `tag_scheme` conversion.
+    tag_scheme : `str`, optional (default = `"original"`)
+        `"original"`, `"IOB2"` or `"BIOUL"` (see `TaggingTaskReader`).
+    label_namespace : `str`, optional (default = `"labels"`)
+        Set it per task (`"<task>_labels"` / `"<task>_tags"`).
+    **kwargs
+        As `TaskDatasetReader` (`token_indexers`, `tokenizer`, `max_tokens`, `split`,
+        `dev_size` in lines, `on_bad_line`, `encoding`, ...).
+    """
+
+    def __init__(
+        self,
+        task_type: str = "auto",
+        text_key: str = "text",
+        label_key: str = "label",
+        tokens_key: str = "tokens",
+        tags_key: str = "tags",
+        source_scheme: Optional[str] = None,
+        tag_scheme: Optional[str] = "original",
+        label_namespace: str = "labels",
+        **kwargs: Any,
+    ) -> None:
+        if task_type not in TASK_TYPES:
+            raise ConfigurationError(f"unknown task_type {task_type!r}: expected one of {TASK_TYPES}")
+        self.task_type = task_type
+        self.text_key = text_key
+        self.label_key = label_key
+        self.tokens_key = tokens_key
+        self.tags_key = tags_key
+        self._source_scheme = check_source_scheme(source_scheme)
+        super().__init__(tag_scheme=tag_scheme, label_namespace=label_namespace, **kwargs)
+
+    @property
+    def source_scheme(self) -> Optional[str]:
+        return self._source_scheme
+
+    def _load_records(self, path: str, local_path: str) -> List[Record]:
+        records = [
+            Record(number, line)
+            for number, line in enumerate(read_lines(local_path, self.encoding), start=1)
+            if line.strip()
+        ]
+        if records and self.task_type == "auto":
+            first = self._parse(records[0])
+            self.task_type = "tagging" if self.tokens_key in first else "classification"
+        return records
+
+    def _parse(self, record: Record) -> dict:
+        try:
+            data = json.loads(record.data)
+        except json.JSONDecodeError as error:
+            raise DataFormatError(f"invalid JSON: {error.msg} (column {error.colno})", record.line)
+        if not isinstance(data, dict):
+            raise DataFormatError(f"expected a JSON object, found {type(data).__name__}", record.line)
+        return data
+
+    def _record_to_instance(self, record: Record) -> Instance:
+        data = self._parse(record)
+        try:
+            if self.task_type == "tagging":
+                tokens = data.get(self.tokens_key)
+                if not isinstance(tokens, (list, str)):
+                    raise DataFormatError(
+                        f"tagging line needs {self.tokens_key!r} (a list of tokens); keys: "
+                        f"{sorted(data)}",
+                        record.line,
+                    )
+                tags = data.get(self.tags_key)
+                if tags is not None and not isinstance(tags, list):
+                    raise DataFormatError(f"{self.tags_key!r} must be a list", record.line)
+                return TaggingTaskReader.text_to_instance(self, tokens, tags)
+            text = data.get(self.text_key)
+            if not isinstance(text, (list, str)):
+                raise DataFormatError(
+                    f"classification line needs {self.text_key!r} (a string or a list of "
+                    f"tokens); keys: {sorted(data)}",
+                    record.line,
+                )
+            label = data.get(self.label_key)
+            if isinstance(label, (list, dict)):
+                raise DataFormatError(f"{self.label_key!r} must be a string or a number", record.line)
+            return ClassificationTaskReader.text_to_instance(self, text, label)
+        except DataFormatError as error:
+            if error.line is None:
+                raise DataFormatError(error.problem, record.line)
+            raise
+
+    def text_to_instance(  # type: ignore[override]
+        self,
+        text: Union[str, Sequence[str]],
+        label_or_tags: Optional[Union[str, int, Sequence[str]]] = None,
+    ) -> Instance:
+        """
+        Classification: `text_to_instance(text, label=None)`; tagging:
+        `text_to_instance(tokens, tags=None)`. With `task_type: "auto"` and no file read yet,
+        a list of tags means tagging, anything else classification.
+        """
+        task_type = self.task_type
+        if task_type == "auto":
+            task_type = "tagging" if isinstance(label_or_tags, list) else "classification"
+        if task_type == "tagging":
+            return TaggingTaskReader.text_to_instance(self, text, label_or_tags)  # type: ignore[arg-type]
+        return ClassificationTaskReader.text_to_instance(self, text, label_or_tags)  # type: ignore[arg-type]
