@@ -241,6 +241,19 @@ class GraphMtlPluginManager(pluggy.PluginManager):
                 self.origins[name] = origin
                 self._fail(name, f"cannot import {entry_point.value}: {_error(exc)}", exc)
                 continue
+            if getattr(getattr(plugin, "__spec__", None), "_initializing", False):
+                # The plugin's module imported graph_mtl (which loads the plugins) before it
+                # defined its hooks: registering it now would find none. Leave it for a later
+                # `load_plugins()` call, and say how to avoid it.
+                logger.warning(
+                    "graph-mtl plugin %r: module %s is still being imported (it was imported "
+                    "before graph_mtl); not loaded now. Import graph_mtl first (list graph_mtl, "
+                    "not the plugin, in .allennlp_plugins), or make the plugin a package whose "
+                    "__init__ imports graph_mtl before its own modules.",
+                    name,
+                    plugin.__name__,
+                )
+                continue
             if self.is_registered(plugin):
                 logger.warning(
                     "graph-mtl plugin %r (%s) is already registered as %r; skipped",

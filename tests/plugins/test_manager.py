@@ -169,6 +169,39 @@ def test_broken_entry_point_is_reported_and_does_not_break_others(tmp_path, monk
         manager.unregister(name="test_good")
 
 
+def test_plugin_module_imported_before_graph_mtl_is_loaded_later(tmp_path, monkeypatch):
+    # The module runs entry-point loading while it is itself still being imported (as when a
+    # user imports a one-file plugin before graph_mtl): it must be skipped, not registered
+    # empty, and picked up by the next load.
+    write_dist(
+        tmp_path,
+        "early",
+        {"test_early": "test_early_plugin"},
+        {
+            "test_early_plugin": (
+                "from graph_mtl.plugins import GraphMtlPluginManager, hookimpl\n"
+                "from tests.plugins.test_manager import RingTopology\n"
+                "MANAGER = GraphMtlPluginManager()\n"
+                "FIRST = MANAGER.load_entry_points()\n"
+                "@hookimpl\n"
+                "def graph_mtl_topologies():\n"
+                "    return {'test_early_ring': RingTopology}\n"
+            )
+        },
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import test_early_plugin
+
+    manager = test_early_plugin.MANAGER
+    try:
+        assert "test_early" not in test_early_plugin.FIRST
+        assert "test_early" not in manager.failures and not manager.has_plugin("test_early")
+        assert manager.load_entry_points() == ["test_early"]
+        assert Topology.by_name("test_early_ring") is RingTopology
+    finally:
+        manager.unregister(name="test_early")
+
+
 def test_plugins_can_be_disabled_by_environment(monkeypatch):
     monkeypatch.setenv("GRAPH_MTL_DISABLE_PLUGINS", "flat")
     manager = GraphMtlPluginManager()
