@@ -1,0 +1,5 @@
+from graph_mtl.training.metrics import (  # noqa: F401
+    TaskAverage,
+    aggregate_task_metrics,
+    default_task_averages,
+)

@@ -1,0 +1,1 @@
+from graph_mtl.models.backbones.graph_mtl_backbone import GraphMtlBackbone  # noqa: F401
