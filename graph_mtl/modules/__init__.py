@@ -1,1 +1,1 @@
-from graph_mtl.modules import topologies, seq2seq_encoders  # noqa: F401
+from graph_mtl.modules import topologies, aggregators, seq2seq_encoders  # noqa: F401

@@ -106,8 +106,21 @@ class Topology(Registrable):
     def build_aggregator(
         self, target: str, sources: List[str], input_dim: int, hidden_dim: int, message_dim: int
     ) -> MessageAggregator:
-        """Build the module that turns the messages from `sources` into r_t for `target`."""
+        """
+        Build the module that turns the messages from `sources` into r_t for `target`.
+        Called once per target task with a non-empty source list, for each layer and
+        direction of the encoder (after `begin_build`). Not called for targets without sources.
+        """
         raise NotImplementedError
+
+    def begin_build(self) -> None:
+        """
+        Optional hook: the encoder calls it before it builds the aggregators of one layer and
+        direction (then `build_aggregator` for every target of that layer and direction).
+        A topology that shares one module between the aggregators of several targets creates
+        (or forgets) it here, so that layers and directions do not share it. Default: nothing.
+        """
+        return None
 
     def graph(self, tasks: List[str]) -> Dict[str, List[str]]:
         """The whole graph as `{target: [sources]}`, after validation."""

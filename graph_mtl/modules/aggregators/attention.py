@@ -1,0 +1,158 @@
+"""
+Reusable `MessageAggregator`s.
+
+* `SourceAttentionAggregator` (kind `"sources"`): DC-MTL, eqs. 3-6. At step t the messages are
+  the states h_t^(i) of the source nodes at the same position;
+  s_t^(i->k) = u^T tanh(W [x_t, h_{t-1}^(k), h_t^(i)]), alpha_t = softmax_i(s_t),
+  r_t = sum_i alpha_t^(i->k) h_t^(i).
+* `PositionAttentionAggregator` (kind `"positions"`): IC-MTL, eqs. 7-8. The messages are the
+  states of the source (virtual) node(s) at every position i of the sentence;
+  beta_{t->i} = softmax_i(u^T tanh(W [x_t, h_{t-1}^(k), h_i^(s)])) over unmasked positions,
+  r_t = sum_i beta_{t->i} h_i^(s).
+* `MeanAggregator` (kind `"none"`): r_t = mean of the source states at step t (no parameters).
+
+Both attention aggregators score with an `AdditiveScorer` (W and u). W is one matrix over the
+concatenation, as in the paper, but the fast path splits it into its blocks W = [W_x, W_h, W_m]
+so that W_x x_t and W_m h^(i) are computed for all steps in `prepare` (once per sentence) and
+only W_h h_{t-1}^(k) is computed inside the recurrence.
+"""
+from typing import Any, Optional, Tuple
+
+import torch
+from torch.nn import functional as F
+
+from graph_mtl.modules.topologies.topology import MessageAggregator
+
+
+class AdditiveScorer(torch.nn.Module):
+    """
+    u^T tanh(W [x, h, m]) (no biases, as in eq. 5).
+
+    # Parameters
+
+    input_dim, hidden_dim, message_dim : `int`
+        Sizes of x_t, h_{t-1}^(k) and of a message.
+    attention_dim : `int`
+        Rows of W (size of u).
+
+    # Attributes
+
+    `projection` (W, a `Linear(input_dim + hidden_dim + message_dim, attention_dim)` without
+    bias) and `vector` (u, a `Linear(attention_dim, 1)` without bias), so that AllenNLP
+    initializers matching `weight` reach both.
+    """
+
+    def __init__(self, input_dim: int, hidden_dim: int, message_dim: int, attention_dim: int):
+        super().__init__()
+        self.input_dim = input_dim
+        self.hidden_dim = hidden_dim
+        self.message_dim = message_dim
+        self.attention_dim = attention_dim
+        self.projection = torch.nn.Linear(input_dim + hidden_dim + message_dim, attention_dim, bias=False)
+        self.vector = torch.nn.Linear(attention_dim, 1, bias=False)
+
+    def blocks(self) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """`(W_x, W_h, W_m)`: the column blocks of W for x_t, h_{t-1}^(k) and the message."""
+        weight = self.projection.weight
+        return weight.split([self.input_dim, self.hidden_dim, self.message_dim], dim=1)
+
+    def forward(self, inputs: torch.Tensor, hidden: torch.Tensor, message: torch.Tensor) -> torch.Tensor:
+        """Straightforward score of one (x, h, m) triple (or broadcastable batches of them)."""
+        return self.vector(torch.tanh(self.projection(torch.cat([inputs, hidden, message], dim=-1)))).squeeze(-1)
+
+
+class _AttentionAggregator(MessageAggregator):
+    """Shared constructor: own scorer, or a scorer shared with other targets."""
+
+    def __init__(
+        self,
+        input_dim: int,
+        hidden_dim: int,
+        message_dim: int,
+        attention_dim: Optional[int] = None,
+        scorer: Optional[AdditiveScorer] = None,
+    ) -> None:
+        super().__init__()
+        if scorer is None:
+            scorer = AdditiveScorer(input_dim, hidden_dim, message_dim, attention_dim or hidden_dim)
+        elif (scorer.input_dim, scorer.hidden_dim, scorer.message_dim) != (input_dim, hidden_dim, message_dim):
+            raise ValueError("a shared scorer must have the dimensions of this aggregator")
+        self.scorer = scorer
+
+
+class SourceAttentionAggregator(_AttentionAggregator):
+    """
+    DC-MTL attention over source nodes at the same step (eqs. 3-6), kind `"sources"`.
+
+    # Parameters
+
+    input_dim, hidden_dim, message_dim : `int`
+    attention_dim : `int`, optional (default = `hidden_dim`)
+    scorer : `AdditiveScorer`, optional
+        Pass the same scorer to several aggregators to share W and u between target tasks.
+    """
+
+    kind = "sources"
+
+    def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
+        weight_x, weight_h, weight_m = self.scorer.blocks()
+        # (batch, seq_len, num_sources, attention_dim): W_x x_t + W_m h_t^(i), all steps at once.
+        keys = F.linear(messages, weight_m) + F.linear(inputs, weight_x).unsqueeze(2)
+        return keys, messages, weight_h, self.scorer.vector.weight.squeeze(0)
+
+    def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        keys, messages, weight_h, vector = prepared
+        query = F.linear(hidden, weight_h).unsqueeze(1)  # (batch, 1, attention_dim)
+        scores = torch.matmul(torch.tanh(keys[:, timestep] + query), vector)  # (batch, num_sources)
+        weights = torch.softmax(scores, dim=-1)
+        message = torch.bmm(weights.unsqueeze(1), messages[:, timestep]).squeeze(1)
+        return message, weights
+
+
+class PositionAttentionAggregator(_AttentionAggregator):
+    """
+    IC-MTL attention over the positions of the source node(s) (eqs. 7-8), kind `"positions"`.
+
+    With several sources, the positions of all of them form one distribution
+    (`seq_len * num_sources` entries, position-major).
+
+    # Parameters
+
+    input_dim, hidden_dim, message_dim : `int`
+    attention_dim : `int`, optional (default = `hidden_dim`)
+    scorer : `AdditiveScorer`, optional
+        Pass the same scorer to several aggregators to share W and u between target tasks.
+    """
+
+    kind = "positions"
+
+    def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
+        batch, seq_len, num_sources, message_dim = messages.shape
+        weight_x, weight_h, weight_m = self.scorer.blocks()
+        memory = messages.reshape(batch, seq_len * num_sources, message_dim)
+        memory_mask = mask.unsqueeze(2).expand(batch, seq_len, num_sources).reshape(batch, -1)
+        # The shared-state projection W_m h_i^(s): once per sentence, not once per step.
+        keys = F.linear(memory, weight_m)  # (batch, seq_len * num_sources, attention_dim)
+        queries = F.linear(inputs, weight_x)  # (batch, seq_len, attention_dim)
+        return keys, queries, memory, ~memory_mask, weight_h, self.scorer.vector.weight.squeeze(0)
+
+    def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        keys, queries, memory, padding, weight_h, vector = prepared
+        query = torch.addmm(queries[:, timestep], hidden, weight_h.t()).unsqueeze(1)
+        scores = torch.matmul(torch.tanh(keys + query), vector)  # (batch, positions)
+        scores = scores.masked_fill(padding, torch.finfo(scores.dtype).min)
+        weights = torch.softmax(scores, dim=-1)  # exactly 0 on padding (exp underflows)
+        message = torch.bmm(weights.unsqueeze(1), memory).squeeze(1)
+        return message, weights
+
+
+class MeanAggregator(MessageAggregator):
+    """r_t = the mean of the source states at step t; no parameters, kind `"none"`."""
+
+    kind = "none"
+
+    def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
+        return messages.mean(dim=2)
+
+    def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, None]:
+        return prepared[:, timestep], None

@@ -1,0 +1,190 @@
+"""
+One layer, one direction of the message-passing encoder: the node LSTMs of a topology, the
+shared fusion weights and one aggregator per target task.
+
+The fast path (see `MessagePassingLayer.forward`):
+
+1. every node that some task of the batch listens to runs once over the whole batch as a plain
+   `torch.nn.LSTM` (cuDNN on GPU, oneDNN/ATen on CPU) with that node's own weights -- a task
+   node's `nn.LSTM` weights are at the same time the gate weights of that task's fusion LSTM;
+2. for each group of instances of one target task (the encoder sorts the batch by task so that
+   groups are contiguous slices), the aggregator's `prepare` runs once per sentence (projection
+   of the messages and of x_t with their blocks of W), and the input-to-hidden products of the
+   fusion LSTM for all steps are one matrix multiply;
+3. only what depends on h_{t-1} stays in the Python loop over time: U h_{t-1}, the attention
+   query W_h h_{t-1}, the softmax, and the fusion (eqs. 9-11).
+
+A target task without sources (empty list from the topology) is a plain LSTM: it runs through
+`nn.LSTM` directly and r_t = 0.
+"""
+from typing import Dict, List, NamedTuple, Optional, Tuple
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from torch.nn import functional as F
+
+from graph_mtl.modules.fusion_lstm import FusionLSTMCell, lstm_weights
+from graph_mtl.modules.topologies.topology import Topology
+
+
+class Group(NamedTuple):
+    """Instances `start:end` of the (task-sorted) batch belong to `task`; `length` is their max length."""
+
+    task: str
+    start: int
+    end: int
+    length: int
+
+
+class GroupAttention(NamedTuple):
+    """Attention weights of one group, `(end - start, length, entries)`, detached."""
+
+    group: Group
+    kind: str
+    sources: List[str]
+    weights: torch.Tensor
+
+
+class MessagePassingLayer(torch.nn.Module):
+    """
+    # Parameters
+
+    tasks : `List[str]`
+        The task nodes, in a fixed order.
+    topology : `Topology`
+    input_dim : `int`
+    hidden_dim : `int`
+        Hidden size of every node LSTM (task and virtual nodes); messages have this size too.
+
+    # Attributes
+
+    `nodes` (`ModuleDict` of `torch.nn.LSTM`, one per task and virtual node), `fusion`
+    (`FusionLSTMCell`, `None` when no task has sources) and `aggregators` (`ModuleDict`, one
+    per target task with a non-empty source list).
+    """
+
+    def __init__(self, tasks: List[str], topology: Topology, input_dim: int, hidden_dim: int) -> None:
+        super().__init__()
+        self.tasks = list(tasks)
+        self.virtual_nodes = list(topology.virtual_nodes())
+        self.input_dim = input_dim
+        self.hidden_dim = hidden_dim
+        clash = sorted(set(self.tasks) & set(self.virtual_nodes))
+        if clash:
+            raise ConfigurationError(f"virtual node name(s) {clash} are also task names")
+        topology.validate(self.tasks)
+        known = set(self.tasks) | set(self.virtual_nodes)
+        self.graph: Dict[str, List[str]] = {}
+        for target in self.tasks:
+            sources = list(topology.sources(target, self.tasks))
+            unknown = [name for name in sources if name not in known]
+            if unknown:
+                raise ConfigurationError(
+                    f"topology {type(topology).__name__} gives task {target!r} the unknown "
+                    f"source(s) {unknown}; nodes are {self.tasks + self.virtual_nodes}"
+                )
+            if len(set(sources)) != len(sources):
+                raise ConfigurationError(f"duplicate sources for task {target!r}: {sources}")
+            self.graph[target] = sources
+        self.nodes = torch.nn.ModuleDict(
+            {
+                name: torch.nn.LSTM(input_dim, hidden_dim, batch_first=True)
+                for name in self.tasks + self.virtual_nodes
+            }
+        )
+        topology.begin_build()
+        self.aggregators = torch.nn.ModuleDict(
+            {
+                target: topology.build_aggregator(target, sources, input_dim, hidden_dim, hidden_dim)
+                for target, sources in self.graph.items()
+                if sources
+            }
+        )
+        self.fusion: Optional[FusionLSTMCell] = (
+            FusionLSTMCell(hidden_dim, hidden_dim) if len(self.aggregators) > 0 else None
+        )
+
+    def forward(
+        self, inputs: torch.Tensor, mask: torch.BoolTensor, groups: List[Group]
+    ) -> Tuple[torch.Tensor, List[GroupAttention]]:
+        """
+        # Parameters
+
+        inputs : `(batch, seq_len, input_dim)`, sorted by task so that `groups` are slices.
+        mask : `(batch, seq_len)`, left-aligned (True on a prefix of each row).
+        groups : the task groups, covering the batch in order.
+
+        # Returns
+
+        `(outputs, attention)`: outputs `(batch, seq_len, hidden_dim)`, 0 on padding; one
+        `GroupAttention` per group whose aggregator returns weights.
+        """
+        seq_len = inputs.size(1)
+        needed = [name for name in self.nodes if any(name in self.graph[g.task] for g in groups)]
+        # Each needed node once over the whole batch, with its own nn.LSTM (fused kernel).
+        states = {name: self.nodes[name](inputs)[0] for name in needed}
+        outputs = []
+        attention = []
+        for group in groups:
+            x = inputs[group.start : group.end, : group.length]
+            group_mask = mask[group.start : group.end, : group.length]
+            sources = self.graph[group.task]
+            if sources:
+                messages = torch.stack(
+                    [states[name][group.start : group.end, : group.length] for name in sources], dim=2
+                )
+                hidden, weights = self._fusion_recurrence(group.task, x, group_mask, messages)
+                if weights is not None:
+                    kind = self.aggregators[group.task].kind
+                    attention.append(GroupAttention(group, kind, sources, weights.detach()))
+            else:
+                hidden = self.nodes[group.task](x)[0]
+            hidden = hidden * group_mask.unsqueeze(-1).to(hidden.dtype)
+            if group.length < seq_len:
+                hidden = F.pad(hidden, (0, 0, 0, seq_len - group.length))
+            outputs.append(hidden)
+        output = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=0)
+        return output, attention
+
+    def _fusion_recurrence(
+        self, task: str, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor
+    ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """The fusion LSTM of `task` over a homogeneous group; returns `(h, weights)`."""
+        assert self.fusion is not None
+        aggregator = self.aggregators[task]
+        prepared = aggregator.prepare(inputs, messages, mask)
+        batch, seq_len, _ = inputs.shape
+        hidden_dim = self.hidden_dim
+        weight_ih, weight_hh, bias_ih, bias_hh = lstm_weights(self.nodes[task])
+        bias = None
+        if bias_ih is not None:
+            bias = bias_ih + bias_hh
+        # Input-to-hidden products for every step: one matmul.
+        input_gates = F.linear(inputs, weight_ih, bias)
+        weight_hh_t = weight_hh.t()
+        fusion = self.fusion
+        # [W_f; W_r] r_t + [0; b_r] in one product; W_c c_t added to the gate half.
+        message_weight = fusion.message_weight()
+        message_bias = torch.cat([fusion.gate_message.bias.new_zeros(hidden_dim), fusion.gate_message.bias])
+        weight_c_t = fusion.gate_cell.weight.t()
+
+        hidden = inputs.new_zeros(batch, hidden_dim)
+        cell = inputs.new_zeros(batch, hidden_dim)
+        hiddens = []
+        all_weights = []
+        for timestep in range(seq_len):
+            gates = torch.addmm(input_gates[:, timestep], hidden, weight_hh_t)
+            sig = torch.sigmoid(gates)
+            in_gate, forget_gate, _, out_gate = sig.chunk(4, dim=1)
+            cell_gate = torch.tanh(gates[:, 2 * hidden_dim : 3 * hidden_dim])
+            cell = torch.addcmul(forget_gate * cell, in_gate, cell_gate)
+            message, weights = aggregator.step(prepared, timestep, hidden)
+            fused, gate_input = F.linear(message, message_weight, message_bias).split(hidden_dim, dim=1)
+            gate = torch.sigmoid(torch.addmm(gate_input, cell, weight_c_t))
+            hidden = out_gate * torch.tanh(torch.addcmul(cell, gate, fused))
+            hiddens.append(hidden)
+            if weights is not None:
+                all_weights.append(weights)
+        output = torch.stack(hiddens, dim=1)
+        stacked = torch.stack(all_weights, dim=1) if all_weights else None
+        return output, stacked

@@ -1,0 +1,411 @@
+"""
+The message-passing encoder of Liu et al. (AAAI 2019), generic over the `Topology`, and the thin
+`dc_mtl` (topology `direct`) and `ic_mtl` (topology `indirect`) names.
+
+Design (see also docs/CONVENTIONS.md, "Message-passing encoder"):
+
+* Every task node and every virtual node of the topology owns an LSTM (theta^(k), theta^(s)).
+  A sentence of task k is encoded by task k's fusion LSTM (eqs. 9-11), whose gate weights are
+  task k's LSTM weights; the messages r_t come from the source nodes given by
+  `topology.sources(k, tasks)`, each run as a plain LSTM over the sentence, and are aggregated by
+  the module `topology.build_aggregator(...)` built for target k.
+* `bidirectional`: a second, independent copy of everything (node LSTMs, fusion weights,
+  aggregators) reads each sentence right to left (the valid part of each row is reversed, so the
+  backward source states h_t^(i) at position t summarise x_t..x_n); its outputs are re-reversed
+  and concatenated after the forward ones.
+* `num_layers`: layers are stacked; layer l > 1 is a full message-passing layer whose input (for
+  the target and all its source nodes) is the previous layer's output for the instance's task.
+* `dropout`: applied to the input of every layer (so with one layer, to the embeddings).
+* Initialisation: PyTorch defaults (LSTM uniform in +-1/sqrt(hidden), Linear Kaiming-uniform,
+  fusion gate bias 0). The paper's uniform [-0.1, 0.1] is set in configs with an AllenNLP
+  `initializer`, e.g. `[".*encoder.*(weight|bias).*", {"type": "uniform", "a": -0.1, "b": 0.1}]`.
+* Attention parameters (W, u of eq. 5) are per target task by default; the built-in topologies
+  take `shared_attention: true` to share one W, u across targets (per layer and direction).
+"""
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
+
+from graph_mtl.modules.message_passing_layer import Group, GroupAttention, MessagePassingLayer
+from graph_mtl.modules.topologies.direct import DirectTopology
+from graph_mtl.modules.topologies.indirect import IndirectTopology
+from graph_mtl.modules.topologies.topology import Topology
+
+
+def resolve_topology(topology: Union[Topology, str, None]) -> Topology:
+    """A `Topology` from an instance, a registered name or `None` (`direct`)."""
+    if topology is None:
+        topology = Topology.default_implementation
+    if isinstance(topology, str):
+        if topology not in Topology.list_available():
+            raise ConfigurationError(
+                f"unknown topology {topology!r}; available topologies: "
+                f"{sorted(Topology.list_available())}"
+            )
+        return Topology.by_name(topology)()
+    if not isinstance(topology, Topology):
+        raise ConfigurationError(
+            f"topology must be a Topology or one of {sorted(Topology.list_available())}, "
+            f"got {topology!r}"
+        )
+    return topology
+
+
+def reverse_index(lengths: torch.Tensor, seq_len: int) -> torch.Tensor:
+    """
+    `(batch, seq_len)` gather index that reverses the first `lengths[b]` positions of row b and
+    leaves the padding in place. It is its own inverse.
+    """
+    positions = torch.arange(seq_len, device=lengths.device).unsqueeze(0)
+    reversed_positions = lengths.unsqueeze(1) - 1 - positions
+    return torch.where(positions < lengths.unsqueeze(1), reversed_positions, positions)
+
+
+def gather_time(tensor: torch.Tensor, index: torch.Tensor, dim: int = 1) -> torch.Tensor:
+    """`tensor` reordered along `dim` (1 or 2) by the `(batch, seq_len)` index."""
+    shape = [index.size(0)] + [1] * (tensor.dim() - 1)
+    shape[dim] = index.size(1)
+    expanded = index.view(shape).expand(*tensor.shape[:dim], index.size(1), *tensor.shape[dim + 1 :])
+    return tensor.gather(dim, expanded)
+
+
+@Seq2SeqEncoder.register("message_passing")
+class MessagePassingEncoder(Seq2SeqEncoder):
+    """
+    Multi-task sequence encoder with message passing between task LSTMs over a `Topology`.
+
+    `forward(inputs, mask, task)` takes the task name of each instance (mixed batches allowed);
+    after each forward `get_attention()` returns the attention weights of that batch.
+
+    # Parameters
+
+    tasks : `List[str]`
+        The task names; one task node (LSTM) each. Order fixes the columns of `alpha`.
+    input_dim : `int`
+    hidden_dim : `int`
+        Hidden size of every node LSTM (200 in the paper).
+    topology : `Topology`, optional (default = `direct`)
+        The communication graph, e.g. `{"type": "direct"}`, `{"type": "indirect"}` or a
+        plugin's topology. A registered name (string) also works.
+    num_layers : `int`, optional (default = `1`)
+    bidirectional : `bool`, optional (default = `False`)
+    dropout : `float`, optional (default = `0.0`)
+        Dropout on the input of every layer.
+    """
+
+    def __init__(
+        self,
+        tasks: List[str],
+        input_dim: int,
+        hidden_dim: int,
+        topology: Topology = None,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__(stateful=False)
+        if not tasks:
+            raise ConfigurationError("the message-passing encoder needs at least one task")
+        if len(set(tasks)) != len(tasks):
+            raise ConfigurationError(f"duplicate task names: {tasks}")
+        if num_layers < 1:
+            raise ConfigurationError("num_layers must be at least 1")
+        self.tasks = list(tasks)
+        self.topology = resolve_topology(topology)
+        self.input_dim = input_dim
+        self.hidden_dim = hidden_dim
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self._task_index = {task: index for index, task in enumerate(self.tasks)}
+        num_directions = 2 if bidirectional else 1
+        layer_inputs = [input_dim] + [hidden_dim * num_directions] * (num_layers - 1)
+        self.forward_layers = torch.nn.ModuleList(
+            MessagePassingLayer(self.tasks, self.topology, dim, hidden_dim) for dim in layer_inputs
+        )
+        self.backward_layers = torch.nn.ModuleList(
+            MessagePassingLayer(self.tasks, self.topology, dim, hidden_dim) for dim in layer_inputs
+        ) if bidirectional else None
+        self.dropout = torch.nn.Dropout(dropout) if dropout > 0 else None
+        self.virtual_nodes = self.forward_layers[0].virtual_nodes
+        self._last_attention: Optional[dict] = None
+        self._attention_cache: Optional[Dict[str, torch.Tensor]] = None
+
+    def get_input_dim(self) -> int:
+        return self.input_dim
+
+    def get_output_dim(self) -> int:
+        return self.hidden_dim * (2 if self.bidirectional else 1)
+
+    def is_bidirectional(self) -> bool:
+        return self.bidirectional
+
+    def graph(self) -> Dict[str, List[str]]:
+        """`{target task: [source nodes]}` as the topology gave it."""
+        return dict(self.forward_layers[0].graph)
+
+    def _task_ids(self, task: Union[None, str, Sequence[str]], batch: int) -> List[int]:
+        if task is None:
+            if len(self.tasks) == 1:
+                return [0] * batch
+            raise ValueError(
+                "the message-passing encoder needs the task of each instance "
+                f"(forward(..., task=[...]) with names from {self.tasks})"
+            )
+        if isinstance(task, str):
+            task = [task] * batch
+        if len(task) != batch:
+            raise ValueError(f"got {len(task)} task names for a batch of {batch}")
+        try:
+            return [self._task_index[name] for name in task]
+        except KeyError as error:
+            raise ValueError(f"unknown task {error.args[0]!r}; the encoder's tasks are {self.tasks}")
+
+    def forward(
+        self,
+        inputs: torch.Tensor,
+        mask: Optional[torch.BoolTensor] = None,
+        task: Optional[List[str]] = None,
+    ) -> torch.Tensor:
+        """
+        # Parameters
+
+        inputs : `(batch, seq_len, input_dim)`
+        mask : `(batch, seq_len)`, True on tokens; padding must come after the tokens.
+        task : one task name per instance (a single string for the whole batch also works;
+            may be omitted when the encoder has a single task).
+
+        # Returns
+
+        `(batch, seq_len, output_dim)`, 0 on padding.
+        """
+        batch, seq_len, _ = inputs.shape
+        if mask is None:
+            mask = inputs.new_ones(batch, seq_len, dtype=torch.bool)
+        mask = mask.bool()
+        task_ids = self._task_ids(task, batch)
+        lengths = mask.sum(dim=1)
+        positions = torch.arange(seq_len, device=mask.device).unsqueeze(0)
+        if not bool((mask == (positions < lengths.unsqueeze(1))).all()):
+            raise ValueError("the message-passing encoder needs left-aligned masks (padding at the end)")
+
+        # Sort by task so each task's instances are one contiguous slice.
+        order = sorted(range(batch), key=task_ids.__getitem__)
+        permutation = None
+        if order != list(range(batch)):
+            permutation = torch.tensor(order, device=inputs.device)
+            inputs = inputs.index_select(0, permutation)
+            mask = mask.index_select(0, permutation)
+            lengths = lengths.index_select(0, permutation)
+        length_list = lengths.tolist()
+        max_length = max(max(length_list), 1) if length_list else 1
+        inputs = inputs[:, :max_length]
+        mask = mask[:, :max_length]
+        groups = []
+        start = 0
+        sorted_ids = [task_ids[index] for index in order]
+        while start < batch:
+            end = start
+            while end < batch and sorted_ids[end] == sorted_ids[start]:
+                end += 1
+            group_length = max(max(length_list[start:end]), 1)
+            groups.append(Group(self.tasks[sorted_ids[start]], start, end, group_length))
+            start = end
+
+        reverse = reverse_index(lengths, max_length) if self.bidirectional else None
+        output = inputs
+        attention_forward: List[GroupAttention] = []
+        attention_backward: List[GroupAttention] = []
+        for layer_index in range(self.num_layers):
+            layer_input = self.dropout(output) if self.dropout is not None else output
+            output, attention_forward = self.forward_layers[layer_index](layer_input, mask, groups)
+            if self.backward_layers is not None:
+                backward_output, attention_backward = self.backward_layers[layer_index](
+                    gather_time(layer_input, reverse), mask, groups
+                )
+                output = torch.cat([output, gather_time(backward_output, reverse)], dim=-1)
+
+        if max_length < seq_len:
+            output = torch.nn.functional.pad(output, (0, 0, 0, seq_len - max_length))
+        inverse = None
+        if permutation is not None:
+            inverse = torch.empty_like(permutation)
+            inverse[permutation] = torch.arange(batch, device=permutation.device)
+            output = output.index_select(0, inverse)
+        self._last_attention = {
+            "forward": attention_forward,
+            "backward": attention_backward,
+            "mask": mask,
+            "reverse": reverse,
+            "inverse": inverse,
+            "seq_len": seq_len,
+        }
+        self._attention_cache = None
+        return output
+
+    def get_attention(self) -> Dict[str, torch.Tensor]:
+        """
+        The attention weights of the last batch (of the last layer), detached, in the original
+        batch order (docs/CONVENTIONS.md):
+
+        * `alpha`: `(batch, seq_len, num_tasks)` for `sources`-kind aggregators (DC-MTL),
+          columns in `self.tasks` order, 0 for nodes that are not sources of the instance's
+          task. If a topology makes virtual nodes sources of a `sources`-kind aggregator, their
+          weights are in `alpha_virtual`, `(batch, seq_len, num_virtual_nodes)`, and each row of
+          `alpha` and `alpha_virtual` together sums to 1.
+        * `beta`: `(batch, seq_len, seq_len * num_sources)` for `positions`-kind aggregators
+          (IC-MTL: one source, so `(batch, seq_len, seq_len)`).
+        * `alpha_backward`, `beta_backward` (and `alpha_virtual_backward`) when bidirectional,
+          indexed by the original positions.
+
+        Rows of padded positions are all 0, and so are columns of padded positions.
+        Instances whose task has no source (or an aggregator of kind `none`) have all-0 rows.
+        """
+        if self._last_attention is None:
+            return {}
+        if self._attention_cache is None:
+            state = self._last_attention
+            result: Dict[str, torch.Tensor] = {}
+            for suffix, groups, reverse in (
+                ("", state["forward"], None),
+                ("_backward", state["backward"], state["reverse"]),
+            ):
+                result.update(self._assemble(groups, state["mask"], reverse, suffix))
+            seq_len = state["seq_len"]
+            for key, value in list(result.items()):
+                pad_rows = seq_len - value.size(1)
+                pad_cols = 0
+                if key.startswith("beta"):
+                    # the columns are positions (times the number of sources)
+                    sources = value.size(2) // value.size(1)
+                    pad_cols = pad_rows * sources
+                if pad_rows:
+                    value = torch.nn.functional.pad(value, (0, pad_cols, 0, pad_rows))
+                if state["inverse"] is not None:
+                    value = value.index_select(0, state["inverse"])
+                result[key] = value
+            self._attention_cache = result
+        return dict(self._attention_cache)
+
+    def _assemble(
+        self,
+        groups: List[GroupAttention],
+        mask: torch.BoolTensor,
+        reverse: Optional[torch.Tensor],
+        suffix: str,
+    ) -> Dict[str, torch.Tensor]:
+        if not groups:
+            return {}
+        batch, seq_len = mask.shape
+        result: Dict[str, torch.Tensor] = {}
+        dtype = groups[0].weights.dtype
+        for item in groups:
+            group, weights = item.group, item.weights
+            rows = slice(group.start, group.end)
+            length = group.length
+            if item.kind == "sources":
+                task_columns = [i for i, name in enumerate(item.sources) if name in self._task_index]
+                if task_columns:
+                    alpha = result.setdefault(
+                        "alpha", mask.new_zeros(batch, seq_len, len(self.tasks), dtype=dtype)
+                    )
+                    targets = [self._task_index[item.sources[i]] for i in task_columns]
+                    alpha[rows, :length, targets] = weights[:, :, task_columns]
+                virtual_columns = [i for i, name in enumerate(item.sources) if name in self.virtual_nodes]
+                if virtual_columns:
+                    alpha_virtual = result.setdefault(
+                        "alpha_virtual",
+                        mask.new_zeros(batch, seq_len, len(self.virtual_nodes), dtype=dtype),
+                    )
+                    targets = [self.virtual_nodes.index(item.sources[i]) for i in virtual_columns]
+                    alpha_virtual[rows, :length, targets] = weights[:, :, virtual_columns]
+            elif item.kind == "positions":
+                num_sources = len(item.sources)
+                key = "beta" if num_sources == 1 else f"beta_{'_'.join(item.sources)}"
+                beta = result.setdefault(
+                    key, mask.new_zeros(batch, seq_len, seq_len * num_sources, dtype=dtype)
+                )
+                beta[rows, :length, : length * num_sources] = weights
+        float_mask = mask.to(dtype)
+        for key, value in result.items():
+            value = value * float_mask.unsqueeze(-1)
+            if reverse is not None:
+                value = gather_time(value, reverse, dim=1)
+                if key.startswith("beta"):
+                    sources = value.size(2) // seq_len
+                    value = value.view(batch, seq_len, seq_len, sources)
+                    value = gather_time(value, reverse, dim=2).reshape(batch, seq_len, -1)
+            result[key] = value
+        return {key + suffix: value for key, value in result.items()}
+
+
+@Seq2SeqEncoder.register("dc_mtl")
+class DcMtlEncoder(MessagePassingEncoder):
+    """
+    DC-MTL (direct communication): `message_passing` with the `direct` topology.
+
+    # Parameters
+
+    tasks, input_dim, hidden_dim, num_layers, bidirectional, dropout : see `message_passing`.
+    attention_dim : `int`, optional (default = `hidden_dim`)
+    shared_attention : `bool`, optional (default = `False`)
+        Share W, u of the attention between target tasks (default: one per target task).
+    """
+
+    def __init__(
+        self,
+        tasks: List[str],
+        input_dim: int,
+        hidden_dim: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        attention_dim: Optional[int] = None,
+        shared_attention: bool = False,
+    ) -> None:
+        super().__init__(
+            tasks,
+            input_dim,
+            hidden_dim,
+            topology=DirectTopology(attention_dim=attention_dim, shared_attention=shared_attention),
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+        )
+
+
+@Seq2SeqEncoder.register("ic_mtl")
+class IcMtlEncoder(MessagePassingEncoder):
+    """
+    IC-MTL (indirect communication through a shared LSTM, the virtual node `shared`):
+    `message_passing` with the `indirect` topology.
+
+    # Parameters
+
+    tasks, input_dim, hidden_dim, num_layers, bidirectional, dropout : see `message_passing`.
+    attention_dim : `int`, optional (default = `hidden_dim`)
+    shared_attention : `bool`, optional (default = `False`)
+        Share W, u of the attention between target tasks (default: one per target task).
+    """
+
+    def __init__(
+        self,
+        tasks: List[str],
+        input_dim: int,
+        hidden_dim: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        attention_dim: Optional[int] = None,
+        shared_attention: bool = False,
+    ) -> None:
+        super().__init__(
+            tasks,
+            input_dim,
+            hidden_dim,
+            topology=IndirectTopology(attention_dim=attention_dim, shared_attention=shared_attention),
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+        )

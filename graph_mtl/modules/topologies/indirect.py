@@ -1,0 +1,69 @@
+"""
+`indirect` topology: IC-MTL (eqs. 7-8). A shared LSTM (the virtual node `shared`, theta^(s))
+runs over the sentence; every task attends over its states at all positions.
+"""
+from typing import List, Optional
+
+from allennlp.common.checks import ConfigurationError
+
+from graph_mtl.modules.aggregators.attention import AdditiveScorer, PositionAttentionAggregator
+from graph_mtl.modules.topologies.topology import MessageAggregator, Topology
+
+
+@Topology.register("indirect")
+class IndirectTopology(Topology):
+    """
+    IC-MTL: one virtual node (default name `shared`) sends its states h_i^(s), i = 1..T, to
+    every task; the target attends over positions (`PositionAttentionAggregator`, weights
+    `beta`, masked on padding).
+
+    # Parameters
+
+    attention_dim : `int`, optional (default = the encoder's hidden size)
+    shared_attention : `bool`, optional (default = `False`)
+        By default each target task has its own W and u; `True` shares one W, u between all
+        targets of a layer and direction.
+    node_name : `str`, optional (default = `"shared"`)
+        Name of the virtual node (must not be a task name).
+    """
+
+    def __init__(
+        self,
+        attention_dim: Optional[int] = None,
+        shared_attention: bool = False,
+        node_name: str = "shared",
+    ) -> None:
+        self.attention_dim = attention_dim
+        self.shared_attention = shared_attention
+        self.node_name = node_name
+        self._scorer: Optional[AdditiveScorer] = None
+
+    def virtual_nodes(self) -> List[str]:
+        return [self.node_name]
+
+    def validate(self, tasks: List[str]) -> None:
+        if self.node_name in tasks:
+            raise ConfigurationError(
+                f"the indirect topology's virtual node is called {self.node_name!r}, which is "
+                f"also a task name; set the topology's node_name to something else"
+            )
+
+    def sources(self, target: str, tasks: List[str]) -> List[str]:
+        return [self.node_name]
+
+    def begin_build(self) -> None:
+        self._scorer = None
+
+    def build_aggregator(
+        self, target: str, sources: List[str], input_dim: int, hidden_dim: int, message_dim: int
+    ) -> MessageAggregator:
+        scorer = None
+        if self.shared_attention:
+            if self._scorer is None:
+                self._scorer = AdditiveScorer(
+                    input_dim, hidden_dim, message_dim, self.attention_dim or hidden_dim
+                )
+            scorer = self._scorer
+        return PositionAttentionAggregator(
+            input_dim, hidden_dim, message_dim, self.attention_dim, scorer=scorer
+        )

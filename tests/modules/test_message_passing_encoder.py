@@ -1,0 +1,216 @@
+"""The message-passing encoder (DC-MTL, IC-MTL): equivalence with the reference, masking,
+mixed batches, gradients, configuration."""
+import pytest
+import torch
+from allennlp.common import Params
+from allennlp.common.checks import ConfigurationError
+from allennlp.modules.seq2seq_encoders import Seq2SeqEncoder
+
+from graph_mtl.modules.seq2seq_encoders import DcMtlEncoder, IcMtlEncoder, MessagePassingEncoder
+from graph_mtl.modules.seq2seq_encoders.reference import reference_forward
+from graph_mtl.modules.topologies import Topology
+from tests.modules.helpers import TASKS, lengths_mask, make_encoder, random_inputs
+
+CONFIGS = [
+    ("direct", False, 1),
+    ("indirect", False, 1),
+    ("direct", True, 2),
+    ("indirect", True, 2),
+]
+MIXED_TASKS = ["dvd", "books", "music", "dvd", "books"]
+MIXED_LENGTHS = [5, 3, 4, 1, 5]
+
+
+@pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
+def test_fast_equals_reference_forward_and_gradients(topology, bidirectional, num_layers):
+    encoder = make_encoder(topology, bidirectional, num_layers)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    inputs.requires_grad_(True)
+    weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
+    params = [inputs] + list(encoder.parameters())
+
+    fast = encoder(inputs, mask, MIXED_TASKS)
+    fast_attention = encoder.get_attention()
+    fast_grads = torch.autograd.grad((fast * weights).sum(), params, allow_unused=True)
+
+    slow, slow_attention = reference_forward(encoder, inputs, mask, MIXED_TASKS)
+    slow_grads = torch.autograd.grad((slow * weights).sum(), params, allow_unused=True)
+
+    assert torch.allclose(fast, slow, atol=1e-10)
+    assert set(fast_attention) == set(slow_attention)
+    for key in fast_attention:
+        assert torch.allclose(fast_attention[key], slow_attention[key], atol=1e-10), key
+    for (name, _), fast_grad, slow_grad in zip(
+        [("inputs", None)] + list(encoder.named_parameters()), fast_grads, slow_grads
+    ):
+        if slow_grad is None:
+            assert fast_grad is None or torch.all(fast_grad == 0), name
+        else:
+            assert torch.allclose(fast_grad, slow_grad, atol=1e-10), name
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_alpha_is_a_distribution_over_source_tasks(bidirectional):
+    encoder = make_encoder("direct", bidirectional)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=7)
+    encoder(inputs, mask, MIXED_TASKS)
+    attention = encoder.get_attention()
+    keys = ["alpha", "alpha_backward"] if bidirectional else ["alpha"]
+    assert sorted(attention) == sorted(keys)
+    for key in keys:
+        alpha = attention[key]
+        assert alpha.shape == (5, 7, len(TASKS))
+        sums = alpha.sum(-1)
+        assert torch.allclose(sums[mask], torch.ones_like(sums[mask]))
+        assert torch.all(alpha[~mask] == 0)
+        assert torch.all(alpha >= 0)
+        for b, task in enumerate(MIXED_TASKS):  # a task does not send to itself
+            assert torch.all(alpha[b, :, TASKS.index(task)] == 0)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_beta_is_a_distribution_over_unpadded_positions(bidirectional):
+    encoder = make_encoder("indirect", bidirectional)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=7)
+    encoder(inputs, mask, MIXED_TASKS)
+    attention = encoder.get_attention()
+    keys = ["beta", "beta_backward"] if bidirectional else ["beta"]
+    assert sorted(attention) == sorted(keys)
+    for key in keys:
+        beta = attention[key]
+        assert beta.shape == (5, 7, 7)
+        sums = beta.sum(-1)
+        assert torch.allclose(sums[mask], torch.ones_like(sums[mask]))
+        assert torch.all(beta[~mask] == 0)  # padded rows
+        assert torch.all(beta.transpose(1, 2)[~mask] == 0)  # padded columns, exactly 0
+        for b, length in enumerate(MIXED_LENGTHS):
+            assert torch.all(beta[b, :length, :length] > 0)
+
+
+@pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
+def test_padding_does_not_change_outputs(topology, bidirectional, num_layers):
+    encoder = make_encoder(topology, bidirectional, num_layers)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=8)
+    inputs = inputs.masked_fill(~mask.unsqueeze(-1), 7.0)  # padding holds garbage
+    batch_output = encoder(inputs, mask, MIXED_TASKS)
+    batch_attention = encoder.get_attention()
+    assert torch.all(batch_output[~mask] == 0)
+    for b, length in enumerate(MIXED_LENGTHS):
+        alone = encoder(inputs[b : b + 1, :length], mask[b : b + 1, :length], [MIXED_TASKS[b]])
+        assert torch.allclose(batch_output[b, :length], alone[0], atol=1e-12)
+        for key, value in encoder.get_attention().items():
+            assert torch.allclose(batch_attention[key][b, :length, : value.size(2)], value[0], atol=1e-12)
+
+
+@pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
+def test_mixed_batch_equals_homogeneous_batches(topology, bidirectional, num_layers):
+    encoder = make_encoder(topology, bidirectional, num_layers)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    mixed = encoder(inputs, mask, MIXED_TASKS)
+    mixed_attention = encoder.get_attention()
+    for task in TASKS:
+        rows = [b for b, name in enumerate(MIXED_TASKS) if name == task]
+        index = torch.tensor(rows)
+        alone = encoder(inputs[index], mask[index], [task] * len(rows))
+        assert torch.allclose(mixed[index], alone, atol=1e-12)
+        for key, value in encoder.get_attention().items():
+            assert torch.allclose(mixed_attention[key][index], value, atol=1e-12)
+
+
+@pytest.mark.parametrize("encoder_type", ["dc_mtl", "ic_mtl"])
+def test_every_parameter_gets_a_gradient(encoder_type):
+    torch.manual_seed(0)
+    encoder = Seq2SeqEncoder.from_params(
+        Params({"type": encoder_type, "tasks": TASKS, "input_dim": 4, "hidden_dim": 3,
+                "bidirectional": True, "num_layers": 2, "dropout": 0.1})
+    )
+    encoder.train()
+    inputs, mask = random_inputs([4, 2, 3], seq_len=4)
+    inputs = inputs.float()
+    for task in TASKS:  # one homogeneous batch per task, gradients accumulated
+        output = encoder(inputs, mask, [task] * 3)
+        output.pow(2).sum().backward()
+    for name, parameter in encoder.named_parameters():
+        assert parameter.grad is not None, name
+        assert parameter.grad.abs().sum() > 0, name
+
+
+def test_unknown_topology_lists_the_available_ones():
+    with pytest.raises(ConfigurationError) as error:
+        MessagePassingEncoder(TASKS, 4, 3, topology="no_such_topology")
+    for name in ("direct", "indirect"):
+        assert name in str(error.value)
+    with pytest.raises(ConfigurationError) as error:
+        Seq2SeqEncoder.from_params(
+            Params({"type": "message_passing", "tasks": TASKS, "input_dim": 4, "hidden_dim": 3,
+                    "topology": {"type": "no_such_topology"}})
+        )
+    for name in ("direct", "indirect"):
+        assert name in str(error.value)
+    assert set(Topology.list_available()) >= {"direct", "indirect"}
+
+
+@pytest.mark.parametrize("topology", ["direct", "indirect"])
+def test_bidirectional_output_shape(topology):
+    encoder = make_encoder(topology, bidirectional=True, hidden_dim=5)
+    assert encoder.is_bidirectional()
+    assert encoder.get_input_dim() == 4
+    assert encoder.get_output_dim() == 10
+    inputs, mask = random_inputs([3, 2], seq_len=4)
+    assert encoder(inputs, mask, ["books", "dvd"]).shape == (2, 4, 10)
+    unidirectional = make_encoder(topology, hidden_dim=5)
+    assert unidirectional.get_output_dim() == 5 and not unidirectional.is_bidirectional()
+
+
+def test_registered_names_and_config():
+    params = {"tasks": TASKS, "input_dim": 4, "hidden_dim": 3}
+    assert isinstance(Seq2SeqEncoder.from_params(Params({"type": "dc_mtl", **params})), DcMtlEncoder)
+    assert isinstance(Seq2SeqEncoder.from_params(Params({"type": "ic_mtl", **params})), IcMtlEncoder)
+    encoder = Seq2SeqEncoder.from_params(
+        Params({"type": "message_passing", "topology": "indirect", **params})
+    )
+    assert encoder.virtual_nodes == ["shared"]
+    assert encoder.graph() == {task: ["shared"] for task in TASKS}
+    direct = Seq2SeqEncoder.from_params(Params({"type": "message_passing", **params}))
+    assert direct.graph()["dvd"] == ["books", "music"]
+
+
+def test_single_task_is_a_plain_lstm():
+    encoder = make_encoder("direct", tasks=["only"])
+    inputs, mask = random_inputs([4, 2], seq_len=4)
+    output = encoder(inputs, mask)  # task may be omitted with one task
+    expected = encoder.forward_layers[0].nodes["only"](inputs)[0] * mask.unsqueeze(-1)
+    assert torch.allclose(output, expected, atol=1e-12)
+    assert encoder.get_attention() == {}
+
+
+def test_shared_attention_shares_within_a_layer_and_direction():
+    encoder = DcMtlEncoder(TASKS, 4, 3, bidirectional=True, shared_attention=True)
+    forward_scorers = {id(a.scorer) for a in encoder.forward_layers[0].aggregators.values()}
+    backward_scorers = {id(a.scorer) for a in encoder.backward_layers[0].aggregators.values()}
+    assert len(forward_scorers) == 1 and len(backward_scorers) == 1
+    assert forward_scorers != backward_scorers
+    separate = DcMtlEncoder(TASKS, 4, 3)
+    assert len({id(a.scorer) for a in separate.forward_layers[0].aggregators.values()}) == 3
+
+
+def test_task_names_and_masks_are_checked():
+    encoder = make_encoder("direct")
+    inputs, mask = random_inputs([3, 2], seq_len=3)
+    with pytest.raises(ValueError, match="task"):
+        encoder(inputs, mask)
+    with pytest.raises(ValueError, match="unknown task"):
+        encoder(inputs, mask, ["books", "kitchen"])
+    with pytest.raises(ValueError, match="left-aligned"):
+        encoder(inputs, mask.flip(1), ["books", "dvd"])
+    assert encoder(inputs, mask, "books").shape == (2, 3, 3)  # one name for the batch
+
+
+def test_fully_padded_instance_gives_zeros():
+    encoder = make_encoder("indirect", bidirectional=True)
+    inputs, mask = random_inputs([3, 0], seq_len=3)
+    output = encoder(inputs, mask, ["books", "dvd"])
+    assert torch.all(output[1] == 0)
+    assert torch.isfinite(output).all()
+    for value in encoder.get_attention().values():
+        assert torch.all(value[1] == 0)
