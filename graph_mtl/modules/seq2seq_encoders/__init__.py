@@ -3,3 +3,5 @@ from graph_mtl.modules.seq2seq_encoders.message_passing_encoder import (  # noqa
     IcMtlEncoder,
     MessagePassingEncoder,
 )
+from graph_mtl.modules.seq2seq_encoders.shared_private import SharedPrivateEncoder  # noqa: F401
+from graph_mtl.modules.seq2seq_encoders.mt_cnn import MultiTaskCnnEncoder  # noqa: F401

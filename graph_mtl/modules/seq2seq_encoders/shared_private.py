@@ -1,0 +1,211 @@
+"""
+SP-MTL, the shared-private baseline of Liu, Qiu & Huang (ACL 2017, "Adversarial Multi-task
+Learning for Text Classification", ASP-MTL): one LSTM shared by all tasks plus one private LSTM
+per task; an instance of task k is encoded as [private_k(x) ; shared(x)] at every position.
+
+Two auxiliary losses keep the shared space task-invariant and the private spaces apart from it:
+
+* adversarial: a task discriminator D (softmax layer) predicts the task from the pooled shared
+  representation s; its cross entropy L_adv is minimised by D and, through a gradient reversal
+  layer, maximised by the shared LSTM;
+* orthogonality: L_diff = ||S^T H||_F^2, where the rows of S and H are the shared and private
+  states of the instance's (unpadded) positions.
+
+`get_aux_loss()` returns adversarial_weight * L_adv + orthogonality_weight * L_diff of the last
+batch (both averaged over its instances); the `graph_mtl` backbone passes it on as `aux_loss`.
+"""
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.modules.seq2seq_encoders.pytorch_seq2seq_wrapper import PytorchSeq2SeqWrapper
+from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
+
+from graph_mtl.models.heads.text_classifier import POOLINGS, pool_sequence
+
+
+class GradientReversal(torch.autograd.Function):
+    """Identity forward; multiplies the gradient by -scale backward."""
+
+    @staticmethod
+    def forward(ctx, inputs: torch.Tensor, scale: float) -> torch.Tensor:  # type: ignore
+        ctx.scale = scale
+        return inputs.view_as(inputs)
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):  # type: ignore
+        return -ctx.scale * grad_output, None
+
+
+def reverse_gradient(inputs: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
+    return GradientReversal.apply(inputs, scale)
+
+
+def task_indices(
+    task: Union[None, str, Sequence[str]], tasks: List[str], batch: int, who: str
+) -> List[int]:
+    """One index into `tasks` per instance; `task` may be a list, one name, or omitted (one task)."""
+    if task is None:
+        if len(tasks) == 1:
+            return [0] * batch
+        raise ValueError(f"{who} needs the task of each instance (one of {tasks})")
+    if isinstance(task, str):
+        task = [task] * batch
+    if len(task) != batch:
+        raise ValueError(f"{who} got {len(task)} task names for a batch of {batch}")
+    index = {name: i for i, name in enumerate(tasks)}
+    unknown = sorted(set(task) - set(index))
+    if unknown:
+        raise ValueError(f"{who}: unknown task(s) {unknown}; the encoder's tasks are {tasks}")
+    return [index[name] for name in task]
+
+
+def lstm(input_dim: int, hidden_dim: int, num_layers: int, bidirectional: bool, dropout: float):
+    return PytorchSeq2SeqWrapper(
+        torch.nn.LSTM(
+            input_dim,
+            hidden_dim,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout if num_layers > 1 else 0.0,
+            batch_first=True,
+        )
+    )
+
+
+@Seq2SeqEncoder.register("shared_private")
+class SharedPrivateEncoder(Seq2SeqEncoder):
+    """
+    The SP-MTL encoder: shared + private LSTMs with an adversarial task discriminator and an
+    orthogonality penalty.
+
+    Registered as a `Seq2SeqEncoder` with name "shared_private".
+
+    # Parameters
+
+    tasks : `List[str]`
+        The task names; one private LSTM each (and the discriminator's classes, in this order).
+    input_dim : `int`
+    hidden_dim : `int`
+        Hidden size of the shared and of every private LSTM.
+    num_layers : `int`, optional (default = `1`)
+    bidirectional : `bool`, optional (default = `False`)
+        Output is then `[private fwd; private bwd; shared fwd; shared bwd]`.
+    dropout : `float`, optional (default = `0.0`)
+        Between stacked LSTM layers.
+    adversarial_weight : `float`, optional (default = `0.05`)
+        lambda of Liu et al. (2017); 0 disables the discriminator.
+    orthogonality_weight : `float`, optional (default = `0.01`)
+        gamma of Liu et al. (2017); 0 disables the penalty.
+    gradient_reversal_scale : `float`, optional (default = `1.0`)
+        The shared LSTM receives -scale times the discriminator's gradient.
+    discriminator_pooling : `str`, optional (default = `"last"`)
+        How the shared states are pooled for the discriminator (`last`, `max`, `mean`).
+    """
+
+    def __init__(
+        self,
+        tasks: List[str],
+        input_dim: int,
+        hidden_dim: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        adversarial_weight: float = 0.05,
+        orthogonality_weight: float = 0.01,
+        gradient_reversal_scale: float = 1.0,
+        discriminator_pooling: str = "last",
+    ) -> None:
+        super().__init__(stateful=False)
+        if not tasks or len(set(tasks)) != len(tasks):
+            raise ConfigurationError(f"shared_private needs distinct task names, got {tasks}")
+        if discriminator_pooling not in POOLINGS:
+            raise ConfigurationError(f"discriminator_pooling must be one of {POOLINGS}")
+        self.tasks = list(tasks)
+        self.input_dim = input_dim
+        self.hidden_dim = hidden_dim
+        self.bidirectional = bidirectional
+        self.adversarial_weight = adversarial_weight
+        self.orthogonality_weight = orthogonality_weight
+        self.gradient_reversal_scale = gradient_reversal_scale
+        self.discriminator_pooling = discriminator_pooling
+        self.shared = lstm(input_dim, hidden_dim, num_layers, bidirectional, dropout)
+        self.private = torch.nn.ModuleDict(
+            {task: lstm(input_dim, hidden_dim, num_layers, bidirectional, dropout) for task in self.tasks}
+        )
+        self.component_dim = hidden_dim * (2 if bidirectional else 1)
+        self.discriminator = (
+            torch.nn.Linear(self.component_dim, len(self.tasks)) if adversarial_weight else None
+        )
+        self._aux_losses: Dict[str, torch.Tensor] = {}
+
+    def get_input_dim(self) -> int:
+        return self.input_dim
+
+    def get_output_dim(self) -> int:
+        return 2 * self.component_dim
+
+    def is_bidirectional(self) -> bool:
+        # The output is not [all forward; all backward], so "last" pooling must not split it.
+        return False
+
+    def forward(
+        self,
+        inputs: torch.Tensor,
+        mask: Optional[torch.BoolTensor] = None,
+        task: Optional[List[str]] = None,
+    ) -> torch.Tensor:
+        """
+        # Parameters
+
+        inputs : `(batch, seq_len, input_dim)`
+        mask : `(batch, seq_len)`
+        task : one task name per instance.
+
+        # Returns
+
+        `(batch, seq_len, 2 * hidden_dim * num_directions)`: private then shared states,
+        0 on padding.
+        """
+        batch, seq_len, _ = inputs.shape
+        if mask is None:
+            mask = inputs.new_ones(batch, seq_len, dtype=torch.bool)
+        mask = mask.bool()
+        ids = task_indices(task, self.tasks, batch, "shared_private")
+        shared = self.shared(inputs, mask)
+        private = shared.new_zeros(batch, seq_len, self.component_dim)
+        for index, name in enumerate(self.tasks):
+            rows = [row for row, task_id in enumerate(ids) if task_id == index]
+            if not rows:
+                continue
+            rows_tensor = torch.tensor(rows, device=inputs.device)
+            encoded = self.private[name](inputs.index_select(0, rows_tensor), mask.index_select(0, rows_tensor))
+            private = private.index_copy(0, rows_tensor, encoded)
+        private = private * mask.unsqueeze(-1)
+        shared = shared * mask.unsqueeze(-1)
+
+        losses: Dict[str, torch.Tensor] = {}
+        if self.discriminator is not None:
+            pooled = pool_sequence(shared, mask, self.discriminator_pooling, self.bidirectional)
+            logits = self.discriminator(reverse_gradient(pooled, self.gradient_reversal_scale))
+            target = torch.tensor(ids, device=inputs.device)
+            losses["adversarial"] = torch.nn.functional.cross_entropy(logits, target)
+        if self.orthogonality_weight:
+            # ||S^T H||_F^2 per instance; padded rows of S and H are 0 and add nothing.
+            products = torch.bmm(shared.transpose(1, 2), private)
+            losses["orthogonality"] = products.pow(2).sum(dim=(1, 2)).mean()
+        self._aux_losses = losses
+        return torch.cat([private, shared], dim=-1)
+
+    def get_aux_losses(self) -> Dict[str, torch.Tensor]:
+        """The unweighted auxiliary losses of the last batch (`adversarial`, `orthogonality`)."""
+        return dict(self._aux_losses)
+
+    def get_aux_loss(self) -> Optional[torch.Tensor]:
+        """adversarial_weight * L_adv + orthogonality_weight * L_diff of the last batch."""
+        total = None
+        weights = {"adversarial": self.adversarial_weight, "orthogonality": self.orthogonality_weight}
+        for name, value in self._aux_losses.items():
+            term = weights[name] * value
+            total = term if total is None else total + term
+        return total
