@@ -35,12 +35,14 @@ TOP_SOURCES = 3
 # ----------------------------------------------------------------------------------- numbers
 def word_shares(prediction: Dict[str, Any], key: str = "alpha") -> List[Dict[str, Any]]:
     """
-    For each token of a DC-MTL prediction: how much it draws from other tasks (`share`) and its
-    top-3 source tasks `[(task, weight), ...]`.
+    For each token of a DC-MTL prediction: how much it draws from other tasks (`share`, in
+    [0, 1]) and its top-3 source tasks `[(task, weight), ...]`.
 
-    `share` is the alpha mass on source tasks other than the instance's own task when the task
-    is one of its own sources; when it is not (r_t then comes from other tasks only), `share`
-    is the weight of the strongest source, i.e. how concentrated the borrowing is.
+    When the word's own task is one of its sources, `share` is the alpha mass on the other
+    tasks. In DC-MTL's `direct` topology a task never reads itself (every message comes from
+    other tasks), so `share` measures how strongly the word draws from particular tasks: the
+    top source's weight rescaled so that uniform attention gives 0 and all weight on one task
+    gives 1, `(max - 1/n) / (1 - 1/n)` over the n sources.
     """
     sources: List[str] = prediction.get(f"{key}_sources") or prediction.get("alpha_sources") or []
     rows = prediction.get(key) or []
@@ -52,8 +54,11 @@ def word_shares(prediction: Dict[str, Any], key: str = "alpha") -> List[Dict[str
         top = [(sources[i], float(weights[i])) for i in order[:TOP_SOURCES] if i < len(sources)]
         if task in sources:
             share = float(1.0 - weights[sources.index(task)])
+        elif len(weights) > 1 and weights.sum() > 0:
+            uniform = 1.0 / len(weights)
+            share = float((weights.max() - uniform) / (1.0 - uniform))
         else:
-            share = float(weights.max()) if len(weights) else 0.0
+            share = 0.0
         result.append({"share": min(max(share, 0.0), 1.0), "top": top})
     return result
 
@@ -64,7 +69,11 @@ def share_measure(predictions: Sequence[Dict[str, Any]]) -> str:
         if prediction.get("alpha") is not None:
             if prediction.get("task") in (prediction.get("alpha_sources") or []):
                 return "alpha mass on other tasks (1 - alpha of the word's own task)"
-            return "weight of the strongest source task (the task is not its own source)"
+            return (
+                "how strongly the word draws from particular other tasks: weight of its top "
+                "source task, rescaled so that uniform attention is white and all weight on "
+                "one task is darkest"
+            )
     return ""
 
 

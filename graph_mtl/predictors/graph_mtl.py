@@ -19,7 +19,6 @@ Sentences are tokenized by the tokenizer of the task's dataset reader from the a
 exactly as the training data was; `tokens` inputs are used as given.
 """
 import collections
-import inspect
 import logging
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -155,28 +154,25 @@ class GraphMtlPredictor(Predictor):
         return [token.text for token in tokenizer.tokenize(sentence)]
 
     def input_to_instance(self, parsed: PredictionInput) -> Instance:
-        words = parsed.tokens if parsed.tokens is not None else self.tokenize(parsed.task, parsed.sentence or "")
+        """
+        The instance the task's reader builds for this input, without a gold label: a sentence
+        is split by the reader's own tokenizer (as the training data was), `tokens` are kept.
+        """
+        if parsed.tokens is not None:
+            words = list(parsed.tokens)
+        else:
+            words = self.tokenize(parsed.task, parsed.sentence or "")
         if not words:
             raise InputLineError(parsed.line_number, "empty sentence: no tokens after tokenization")
         reader = self.reader_for(parsed.task)
-        instance = self._text_to_instance(reader, words)
+        try:
+            # graph-mtl's task readers take a list of tokens as their first argument
+            instance = reader.text_to_instance(words)
+        except ValueError as error:  # DataFormatError and friends: a problem of this input
+            raise InputLineError(parsed.line_number, getattr(error, "problem", str(error))) from error
         if "task" not in instance.fields:
             instance.add_field("task", MetadataField(parsed.task))
         return instance
-
-    @staticmethod
-    def _text_to_instance(reader: DatasetReader, words: List[str]) -> Instance:
-        """Call the reader's `text_to_instance` with pre-tokenized words (no gold label)."""
-        parameters = list(inspect.signature(reader.text_to_instance).parameters.values())
-        names = [p.name for p in parameters]
-        for name in ("tokens", "words"):
-            if name in names:
-                return reader.text_to_instance(**{name: words})
-        for name in ("text", "sentence"):
-            if name in names:
-                # the reader tokenizes; whitespace-joined tokens come back as the same tokens
-                return reader.text_to_instance(**{name: " ".join(words)})
-        return reader.text_to_instance(words)
 
     def _json_to_instance(self, json_dict: JsonDict) -> Instance:
         data = dict(json_dict)
