@@ -251,7 +251,9 @@ class TaskDatasetReader(DatasetReader):
         return [str(word) for word in text]
 
     def _text_field(self, words: List[str]) -> TextField:
-        return TextField([Token(word) for word in words], self._token_indexers)
+        # No indexers here: multi-process loading requires them to be added by
+        # `apply_token_indexers` (which `DatasetReader.read` and predictors call).
+        return TextField([Token(word) for word in words])
 
     def apply_token_indexers(self, instance: Instance) -> None:
         instance["tokens"].token_indexers = self._token_indexers  # type: ignore[attr-defined]
@@ -334,13 +336,12 @@ class TaggingTaskReader(TaskDatasetReader):
                     f"{len(words)} tokens but {len(tag_list)} tags",
                     lines[0] if lines else None,
                 )
-            if self.source_scheme is not None:
-                tag_list, repaired = convert_tags(
-                    tag_list, self.source_scheme, self.tag_scheme, lines
-                )
-                if repaired and self._stats is not None:
-                    self._stats.repaired_tags += repaired
+        # Truncate before converting, so a span cut by max_tokens still ends well-formed.
         words, tag_list = self._truncate(words, tag_list)
+        if tag_list is not None and self.source_scheme is not None:
+            tag_list, repaired = convert_tags(tag_list, self.source_scheme, self.tag_scheme, lines)
+            if repaired and self._stats is not None:
+                self._stats.repaired_tags += repaired
         text_field = self._text_field(words)
         fields: Dict[str, Field] = {
             "tokens": text_field,
