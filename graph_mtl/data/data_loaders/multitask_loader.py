@@ -1,0 +1,382 @@
+"""
+`graph_mtl_multitask`: a multi-task data loader with task sampling, homogeneous (one task per
+batch, the paper's Algorithm 1) or mixed batches, an exact `len()`, epoch tracking and
+seeded determinism, including with `num_workers` > 0.
+"""
+import json
+import logging
+import math
+import random
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.data.batch import Batch
+from allennlp.data.data_loaders.data_loader import DataLoader, TensorDict
+from allennlp.data.data_loaders.multiprocess_data_loader import MultiProcessDataLoader
+from allennlp.data.data_loaders.multitask_epoch_sampler import MultiTaskEpochSampler
+from allennlp.data.dataset_readers.multitask import MultiTaskDatasetReader
+from allennlp.data.instance import Instance
+from allennlp.data.vocabulary import Vocabulary
+import allennlp.nn.util as nn_util
+
+logger = logging.getLogger(__name__)
+
+BATCHING = ("homogeneous", "mixed")
+#: One batch of an epoch plan: (task, index of the instance in that task's list) pairs.
+PlannedBatch = List[Tuple[str, int]]
+
+
+def _instance_sort_key(instance: Instance) -> str:
+    return json.dumps(instance.human_readable_dict(), sort_keys=True, default=str)
+
+
+class _TaskStream:
+    """An endless, seeded stream of one task's instance indices: shuffled pass after pass."""
+
+    def __init__(self, size: int, seed: str, shuffle: bool) -> None:
+        self.size = size
+        self.shuffle = shuffle
+        self._rng = random.Random(seed)
+        self._order: List[int] = []
+        self._position = 0
+
+    def take(self, count: int) -> List[int]:
+        taken: List[int] = []
+        while len(taken) < count:
+            if self._position >= len(self._order):
+                self._order = list(range(self.size))
+                if self.shuffle:
+                    self._rng.shuffle(self._order)
+                self._position = 0
+            chunk = self._order[self._position : self._position + count - len(taken)]
+            self._position += len(chunk)
+            taken.extend(chunk)
+        return taken
+
+
+@DataLoader.register("graph_mtl_multitask")
+class GraphMtlMultiTaskDataLoader(DataLoader):
+    """
+    Loads every task of a `MultiTaskDatasetReader` (allennlp's `multitask` reader, whose
+    instances carry the `task` metadata field) into memory, one allennlp
+    `MultiProcessDataLoader` per task for reading (so `num_workers` works as in allennlp),
+    and builds each epoch from a seeded *plan*: the list of batches, each a list of
+    (task, instance) pairs. `len()` is the length of the next epoch's plan, so it always
+    equals the number of batches the epoch yields (allennlp's `multitask` loader overcounts
+    with `instances_per_epoch`, allennlp issue #5693).
+
+    Epochs:
+
+    * without `sampler`: every instance of every task once per epoch. Homogeneous batches
+      are formed per task and their order is shuffled (or round-robin with `shuffle: false`);
+      mixed batches come from one shuffled pool of all tasks.
+    * with `sampler`: an epoch has `instances_per_epoch` instances (default: all tasks'
+      instances together). With homogeneous batching the task of each batch is drawn from
+      the sampler's p_k (the paper's Algorithm 1), with mixed batching the task of each
+      instance; instances come from per-task streams that cycle through reshuffled passes,
+      continuing across epochs, so small tasks repeat and large ones are covered over epochs.
+      Before each epoch the loader calls the sampler's `set_epoch(epoch)` if it has one (the
+      `annealed` sampler needs it; allennlp never tells samplers the epoch).
+
+    Determinism: all randomness comes from `seed` (task streams, task draws, shuffles), never
+    from global state, and instances read by `num_workers` > 0 processes (which arrive in a
+    timing-dependent order) are put into a canonical order first (sorted by content), so a
+    fixed seed gives the same batches with any number of workers. The epoch counter
+    advances when an epoch's iteration ends (or is abandoned); `set_epoch` sets it.
+    allennlp's trainer replays skipped epochs when it recovers from a checkpoint, so the
+    counter stays in step; for metric-driven samplers, replayed plans use the sampler's
+    current state.
+
+    Per-task loss weights lambda_k are the model's business (`MultiTaskModel`'s
+    `loss_weights`), not the loader's.
+
+    Registered as a `DataLoader` with name "graph_mtl_multitask".
+
+    # Parameters
+
+    reader : `MultiTaskDatasetReader`
+        Given by the trainer from `dataset_reader` (type `multitask`).
+    data_path : `Dict[str, str]`
+        One path per task, with the reader's keys. Readers of graph-mtl accept
+        `path#train` / `path#dev` (see `TaskDatasetReader`).
+    batch_size : `Union[int, Dict[str, int]]`, optional (default = `32`)
+        Per task with homogeneous batches; one `int` for mixed batches.
+    sampler : `MultiTaskEpochSampler`, optional (default = `None`)
+        `uniform`, `proportional`, `weighted` (allennlp), `temperature`, `annealed`, `fixed`
+        (graph-mtl, see `task_samplers`). Leave it out for validation loaders.
+    batching : `str`, optional (default = `"homogeneous"`)
+        `"homogeneous"` (one task per batch) or `"mixed"` (tasks mixed within a batch; needs
+        the same fields in every task, e.g. only classification or only tagging tasks).
+    instances_per_epoch : `int`, optional (default = `None`)
+        Epoch size with a `sampler` (default: the total number of instances).
+    drop_last : `bool`, optional (default = `False`)
+        Drop incomplete batches. (With a sampler, homogeneous batches are always full; only a
+        mixed epoch's last batch can be incomplete.)
+    shuffle : `bool`, optional (default = `True`)
+        Shuffle instances and batch order. Task draws are random either way.
+    seed : `int`, optional (default = `None`)
+        Seed of all the loader's randomness. `None` draws one from Python's `random` at
+        construction, which allennlp seeds from the config's `random_seed`.
+    num_workers : `Union[int, Dict[str, int]]`, optional (default = `0`)
+        Worker processes for reading each task's file (an `int` for all tasks, or per task).
+    start_method : `str`, optional (default = `"fork"`)
+        Multiprocessing start method of the reading workers.
+    quiet : `bool`, optional (default = `False`)
+        No progress bars while reading.
+    cuda_device : `Union[int, str, torch.device]`, optional (default = `None`)
+        Normally set by the trainer through `set_target_device`.
+    """
+
+    def __init__(
+        self,
+        reader: MultiTaskDatasetReader,
+        data_path: Dict[str, str],
+        batch_size: Union[int, Dict[str, int]] = 32,
+        *,
+        sampler: Optional[MultiTaskEpochSampler] = None,
+        batching: str = "homogeneous",
+        instances_per_epoch: Optional[int] = None,
+        drop_last: bool = False,
+        shuffle: bool = True,
+        seed: Optional[int] = None,
+        num_workers: Union[int, Dict[str, int]] = 0,
+        start_method: str = "fork",
+        quiet: bool = False,
+        cuda_device: Optional[Union[int, str, torch.device]] = None,
+    ) -> None:
+        if not isinstance(reader, MultiTaskDatasetReader):
+            raise ConfigurationError(
+                "graph_mtl_multitask needs a multitask dataset reader "
+                '({"type": "multitask", "readers": {...}}), got ' + type(reader).__name__
+            )
+        self.readers = reader.readers
+        self.data_paths = dict(data_path)
+        if set(self.readers) != set(self.data_paths):
+            raise ConfigurationError(
+                f"data_path tasks {sorted(self.data_paths)} differ from reader tasks "
+                f"{sorted(self.readers)}"
+            )
+        self.tasks: List[str] = list(self.readers)
+        if batching not in BATCHING:
+            raise ConfigurationError(f"unknown batching {batching!r}: expected one of {BATCHING}")
+        self.batching = batching
+        if isinstance(batch_size, int):
+            self.batch_sizes = {task: batch_size for task in self.tasks}
+        else:
+            if batching == "mixed":
+                raise ConfigurationError("mixed batches need one int batch_size for all tasks")
+            missing = sorted(set(self.tasks) - set(batch_size))
+            if missing:
+                raise ConfigurationError(f"batch_size has no entry for tasks {missing}")
+            self.batch_sizes = {task: int(batch_size[task]) for task in self.tasks}
+        if any(size < 1 for size in self.batch_sizes.values()):
+            raise ConfigurationError(f"batch sizes must be at least 1: {self.batch_sizes}")
+        if instances_per_epoch is not None:
+            if sampler is None:
+                raise ConfigurationError(
+                    "instances_per_epoch needs a sampler (e.g. {\"type\": \"proportional\"})"
+                )
+            if instances_per_epoch < 1:
+                raise ConfigurationError("instances_per_epoch must be at least 1")
+        self.sampler = sampler
+        self.instances_per_epoch = instances_per_epoch
+        self.drop_last = drop_last
+        self.shuffle = shuffle
+        self.seed = random.randint(0, 2**31 - 1) if seed is None else int(seed)
+        workers = (
+            {task: num_workers for task in self.tasks}
+            if isinstance(num_workers, int)
+            else {task: int(num_workers.get(task, 0)) for task in self.tasks}
+        )
+        self.num_workers = workers
+        self.cuda_device: Optional[torch.device] = None
+        if cuda_device is not None:
+            self.cuda_device = (
+                cuda_device if isinstance(cuda_device, torch.device) else torch.device(cuda_device)
+            )
+
+        # Read every task (through allennlp's loader, which handles the worker processes).
+        self._loaders: Dict[str, MultiProcessDataLoader] = {}
+        self._instances: Dict[str, List[Instance]] = {}
+        for task in self.tasks:
+            loader = MultiProcessDataLoader(
+                self.readers[task],
+                self.data_paths[task],
+                batch_size=1,
+                num_workers=workers[task],
+                start_method=start_method,
+                quiet=quiet,
+            )
+            instances = list(loader.iter_instances())
+            if workers[task] > 0:
+                instances.sort(key=_instance_sort_key)
+                loader._instances = instances  # keep allennlp's cache in the same order
+            if not instances:
+                raise ConfigurationError(f"task {task!r} has no instances in {self.data_paths[task]}")
+            self._loaders[task] = loader
+            self._instances[task] = instances
+        if batching == "mixed":
+            self._check_mixable()
+
+        self._epoch = 0
+        self._plans: Dict[int, List[PlannedBatch]] = {}
+        self._streams: Dict[str, _TaskStream] = {}
+        self._streams_epoch = 0  # the epoch the streams are positioned at
+        self._reset_streams()
+
+    # ----------------------------------------------------------------------------- public API
+    @property
+    def epoch(self) -> int:
+        """The epoch the next (or current) iteration yields (0-based)."""
+        return self._epoch
+
+    def set_epoch(self, epoch: int) -> None:
+        """Sets the epoch of the next iteration (e.g. after restoring a checkpoint)."""
+        if epoch < 0:
+            raise ValueError(f"epoch must be >= 0, got {epoch}")
+        self._epoch = epoch
+
+    def task_sizes(self) -> Dict[str, int]:
+        return {task: len(instances) for task, instances in self._instances.items()}
+
+    def task_proportions(self, epoch: Optional[int] = None) -> Dict[str, float]:
+        """The sampler's p_k for `epoch` (default: the next one); sizes if there is no sampler."""
+        epoch = self._epoch if epoch is None else epoch
+        if self.sampler is None:
+            total = sum(self.task_sizes().values())
+            return {task: size / total for task, size in self.task_sizes().items()}
+        set_epoch = getattr(self.sampler, "set_epoch", None)
+        if set_epoch is not None:
+            set_epoch(epoch)
+        proportions = self.sampler.get_task_proportions(self._loaders)
+        total = sum(proportions.values())
+        if total <= 0 or any(p < 0 for p in proportions.values()):
+            raise ConfigurationError(f"task sampler gave invalid proportions {proportions}")
+        return {task: proportions.get(task, 0.0) / total for task in self.tasks}
+
+    def epoch_plan(self, epoch: Optional[int] = None) -> List[PlannedBatch]:
+        """The batches of `epoch` (default: the next one) as (task, instance index) pairs."""
+        epoch = self._epoch if epoch is None else epoch
+        if epoch not in self._plans:
+            if self.sampler is None:
+                self._plans[epoch] = self._full_epoch_plan(epoch)
+            else:
+                if epoch < self._streams_epoch:
+                    self._reset_streams()
+                while self._streams_epoch < epoch:  # replay to position the task streams
+                    self._sampled_epoch_plan(self._streams_epoch)
+                    self._streams_epoch += 1
+                self._plans[epoch] = self._sampled_epoch_plan(epoch)
+                self._streams_epoch = epoch + 1
+            for old in [key for key in self._plans if key < epoch]:
+                del self._plans[old]
+        return self._plans[epoch]
+
+    def __len__(self) -> int:
+        return len(self.epoch_plan())
+
+    def __iter__(self) -> Iterator[TensorDict]:
+        epoch = self._epoch
+        plan = self.epoch_plan(epoch)
+        try:
+            for planned in plan:
+                instances = [self._instances[task][index] for task, index in planned]
+                tensors = Batch(instances).as_tensor_dict()
+                yield nn_util.move_to_device(
+                    tensors, -1 if self.cuda_device is None else self.cuda_device
+                )
+        finally:
+            if self._epoch == epoch:
+                self._epoch = epoch + 1
+            self._plans.pop(epoch, None)
+
+    def iter_instances(self) -> Iterator[Instance]:
+        for task in self.tasks:
+            yield from self._instances[task]
+
+    def index_with(self, vocab: Vocabulary) -> None:
+        for loader in self._loaders.values():
+            loader.index_with(vocab)
+
+    def set_target_device(self, device: torch.device) -> None:
+        self.cuda_device = device
+
+    # ------------------------------------------------------------------------------- planning
+    def _rng(self, *parts: Any) -> random.Random:
+        return random.Random(":".join(str(part) for part in (self.seed,) + parts))
+
+    def _reset_streams(self) -> None:
+        self._streams = {
+            task: _TaskStream(len(self._instances[task]), f"{self.seed}:stream:{task}", self.shuffle)
+            for task in self.tasks
+        }
+        self._streams_epoch = 0
+
+    def _full_epoch_plan(self, epoch: int) -> List[PlannedBatch]:
+        rng = self._rng("epoch", epoch)
+        if self.batching == "mixed":
+            pool = [(task, index) for task in self.tasks for index in range(len(self._instances[task]))]
+            if self.shuffle:
+                rng.shuffle(pool)
+            return self._chunk(pool, self.batch_sizes[self.tasks[0]])
+        per_task: List[List[PlannedBatch]] = []
+        for task in self.tasks:
+            order = list(range(len(self._instances[task])))
+            if self.shuffle:
+                self._rng("epoch", epoch, "task", task).shuffle(order)
+            per_task.append(self._chunk([(task, index) for index in order], self.batch_sizes[task]))
+        if self.shuffle:
+            batches = [batch for task_batches in per_task for batch in task_batches]
+            rng.shuffle(batches)
+            return batches
+        batches = []
+        for round_index in range(max(len(task_batches) for task_batches in per_task)):
+            for task_batches in per_task:
+                if round_index < len(task_batches):
+                    batches.append(task_batches[round_index])
+        return batches
+
+    def _chunk(self, items: List[Tuple[str, int]], size: int) -> List[PlannedBatch]:
+        batches = [items[start : start + size] for start in range(0, len(items), size)]
+        if self.drop_last and batches and len(batches[-1]) < size:
+            batches.pop()
+        return batches
+
+    def _sampled_epoch_plan(self, epoch: int) -> List[PlannedBatch]:
+        proportions = self.task_proportions(epoch)
+        tasks = [task for task in self.tasks if proportions[task] > 0]
+        weights = [proportions[task] for task in tasks]
+        budget = self.instances_per_epoch or sum(self.task_sizes().values())
+        rng = self._rng("draws", epoch)
+        if self.batching == "homogeneous":
+            batches: List[PlannedBatch] = []
+            drawn = 0
+            while drawn < budget:
+                task = rng.choices(tasks, weights)[0]
+                size = self.batch_sizes[task]
+                batches.append([(task, index) for index in self._streams[task].take(size)])
+                drawn += size
+            return batches
+        drawn_tasks = rng.choices(tasks, weights, k=budget)
+        items = [(task, self._streams[task].take(1)[0]) for task in drawn_tasks]
+        size = self.batch_sizes[self.tasks[0]]
+        batches = [items[start : start + size] for start in range(0, len(items), size)]
+        if batches and len(batches[-1]) < size and self.drop_last:
+            batches.pop()
+        return batches
+
+    def _check_mixable(self) -> None:
+        layouts = {
+            task: sorted((name, type(field).__name__) for name, field in instances[0].fields.items())
+            for task, instances in self._instances.items()
+        }
+        first_task = self.tasks[0]
+        different = [task for task in self.tasks if layouts[task] != layouts[first_task]]
+        if different:
+            raise ConfigurationError(
+                "mixed batches need the same fields in every task, but "
+                f"{first_task} has {layouts[first_task]} and "
+                + ", ".join(f"{task} has {layouts[task]}" for task in different)
+                + '; use batching: "homogeneous" (or mix only classification or only tagging tasks)'
+            )
