@@ -219,6 +219,7 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
         if batching == "mixed":
             self._check_mixable()
 
+        self._vocab: Optional[Vocabulary] = None
         self._epoch = 0
         self._plans: Dict[int, List[PlannedBatch]] = {}
         self._streams: Dict[str, _TaskStream] = {}
@@ -277,6 +278,14 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
         return len(self.epoch_plan())
 
     def __iter__(self) -> Iterator[TensorDict]:
+        if self._vocab is None:
+            raise ValueError(
+                "This DataLoader has not been indexed with a Vocabulary yet. "
+                "Did you forget to call DataLoader.index_with(vocab)?"
+            )
+        return self._iter_epoch()
+
+    def _iter_epoch(self) -> Iterator[TensorDict]:
         epoch = self._epoch
         plan = self.epoch_plan(epoch)
         try:
@@ -296,6 +305,7 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
             yield from self._instances[task]
 
     def index_with(self, vocab: Vocabulary) -> None:
+        self._vocab = vocab
         for loader in self._loaders.values():
             loader.index_with(vocab)
 
