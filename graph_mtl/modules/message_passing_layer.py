@@ -160,7 +160,9 @@ class MessagePassingLayer(torch.nn.Module):
         if bias_ih is not None:
             bias = bias_ih + bias_hh
         # Input-to-hidden products for every step: one matmul.
-        input_gates = F.linear(inputs, weight_ih, bias)
+        # Unbound once: indexing [:, t] in the loop would make autograd materialise a
+        # full-size gradient per step (quadratic in seq_len).
+        input_gates = F.linear(inputs, weight_ih, bias).unbind(1)
         weight_hh_t = weight_hh.t()
         fusion = self.fusion
         # [W_f; W_r] r_t + [0; b_r] in one product; W_c c_t added to the gate half.
@@ -173,7 +175,7 @@ class MessagePassingLayer(torch.nn.Module):
         hiddens = []
         all_weights = []
         for timestep in range(seq_len):
-            gates = torch.addmm(input_gates[:, timestep], hidden, weight_hh_t)
+            gates = torch.addmm(input_gates[timestep], hidden, weight_hh_t)
             sig = torch.sigmoid(gates)
             in_gate, forget_gate, _, out_gate = sig.chunk(4, dim=1)
             cell_gate = torch.tanh(gates[:, 2 * hidden_dim : 3 * hidden_dim])

@@ -61,6 +61,45 @@ class AdditiveScorer(torch.nn.Module):
         return self.vector(torch.tanh(self.projection(torch.cat([inputs, hidden, message], dim=-1)))).squeeze(-1)
 
 
+class _AdditiveScores(torch.autograd.Function):
+    """
+    u^T tanh(keys + query) over many keys, recomputing the tanh in backward instead of storing
+    it: IC-MTL scores every position at every step, and keeping `(batch, seq_len, attention_dim)`
+    activations per step for autograd would need O(batch * seq_len^2 * attention_dim) memory.
+    """
+
+    @staticmethod
+    def forward(ctx, keys: torch.Tensor, query: torch.Tensor, vector: torch.Tensor) -> torch.Tensor:
+        energy = keys + query.unsqueeze(1)
+        energy.tanh_()
+        ctx.save_for_backward(keys, query, vector)
+        return torch.matmul(energy, vector)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_scores: torch.Tensor):
+        keys, query, vector = ctx.saved_tensors
+        energy = keys + query.unsqueeze(1)
+        energy.tanh_()
+        grad_vector = None
+        if ctx.needs_input_grad[2]:
+            grad_vector = torch.bmm(grad_scores.unsqueeze(1), energy).sum(dim=(0, 1))
+        # d/d(pre-activation) = (1 - tanh^2) * (grad_scores outer u), one fused pass.
+        grad_pre = torch.ops.aten.tanh_backward(grad_scores.unsqueeze(-1) * vector, energy)
+        grad_query = grad_pre.sum(dim=1) if ctx.needs_input_grad[1] else None
+        grad_keys = grad_pre if ctx.needs_input_grad[0] else None
+        return grad_keys, grad_query, grad_vector
+
+
+def additive_scores(keys: torch.Tensor, query: torch.Tensor, vector: torch.Tensor) -> torch.Tensor:
+    """
+    `u^T tanh(keys[b, n] + query[b])` for keys `(batch, n, attention_dim)`, query
+    `(batch, attention_dim)`, u `(attention_dim,)`; returns `(batch, n)`. Memory-lean backward
+    (see `_AdditiveScores`); numerically the same as the plain expression.
+    """
+    return _AdditiveScores.apply(keys, query, vector)
+
+
 class _AttentionAggregator(MessageAggregator):
     """Shared constructor: own scorer, or a scorer shared with other targets."""
 
@@ -98,14 +137,15 @@ class SourceAttentionAggregator(_AttentionAggregator):
         weight_x, weight_h, weight_m = self.scorer.blocks()
         # (batch, seq_len, num_sources, attention_dim): W_x x_t + W_m h_t^(i), all steps at once.
         keys = F.linear(messages, weight_m) + F.linear(inputs, weight_x).unsqueeze(2)
-        return keys, messages, weight_h, self.scorer.vector.weight.squeeze(0)
+        # Per-step views made once (indexing [:, t] per step would give quadratic backward).
+        return keys.unbind(1), messages.unbind(1), weight_h, self.scorer.vector.weight.squeeze(0)
 
     def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         keys, messages, weight_h, vector = prepared
         query = F.linear(hidden, weight_h).unsqueeze(1)  # (batch, 1, attention_dim)
-        scores = torch.matmul(torch.tanh(keys[:, timestep] + query), vector)  # (batch, num_sources)
+        scores = torch.matmul(torch.tanh(keys[timestep] + query), vector)  # (batch, num_sources)
         weights = torch.softmax(scores, dim=-1)
-        message = torch.bmm(weights.unsqueeze(1), messages[:, timestep]).squeeze(1)
+        message = torch.bmm(weights.unsqueeze(1), messages[timestep]).squeeze(1)
         return message, weights
 
 
@@ -133,13 +173,13 @@ class PositionAttentionAggregator(_AttentionAggregator):
         memory_mask = mask.unsqueeze(2).expand(batch, seq_len, num_sources).reshape(batch, -1)
         # The shared-state projection W_m h_i^(s): once per sentence, not once per step.
         keys = F.linear(memory, weight_m)  # (batch, seq_len * num_sources, attention_dim)
-        queries = F.linear(inputs, weight_x)  # (batch, seq_len, attention_dim)
+        queries = F.linear(inputs, weight_x).unbind(1)  # seq_len x (batch, attention_dim)
         return keys, queries, memory, ~memory_mask, weight_h, self.scorer.vector.weight.squeeze(0)
 
     def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         keys, queries, memory, padding, weight_h, vector = prepared
-        query = torch.addmm(queries[:, timestep], hidden, weight_h.t()).unsqueeze(1)
-        scores = torch.matmul(torch.tanh(keys + query), vector)  # (batch, positions)
+        query = torch.addmm(queries[timestep], hidden, weight_h.t())
+        scores = additive_scores(keys, query, vector)  # (batch, positions)
         scores = scores.masked_fill(padding, torch.finfo(scores.dtype).min)
         weights = torch.softmax(scores, dim=-1)  # exactly 0 on padding (exp underflows)
         message = torch.bmm(weights.unsqueeze(1), memory).squeeze(1)
@@ -152,7 +192,7 @@ class MeanAggregator(MessageAggregator):
     kind = "none"
 
     def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
-        return messages.mean(dim=2)
+        return messages.mean(dim=2).unbind(1)
 
     def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, None]:
-        return prepared[:, timestep], None
+        return prepared[timestep], None

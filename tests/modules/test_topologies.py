@@ -1,0 +1,89 @@
+"""Built-in topologies, aggregators and a user-defined topology plugged into the encoder."""
+from typing import List
+
+import pytest
+import torch
+from allennlp.common.checks import ConfigurationError
+
+from graph_mtl.modules.aggregators import MeanAggregator, SourceAttentionAggregator
+from graph_mtl.modules.aggregators.attention import additive_scores
+from graph_mtl.modules.seq2seq_encoders import MessagePassingEncoder
+from graph_mtl.modules.seq2seq_encoders.reference import reference_forward
+from graph_mtl.modules.topologies import DirectTopology, IndirectTopology, Topology
+from tests.modules.helpers import TASKS, make_encoder, random_inputs
+
+
+@Topology.register("_test_chain", exist_ok=True)
+class ChainTopology(Topology):
+    """books <- nobody; dvd <- books; music <- books, dvd, hub (mean of their states)."""
+
+    def virtual_nodes(self) -> List[str]:
+        return ["hub"]
+
+    def sources(self, target: str, tasks: List[str]) -> List[str]:
+        before = tasks[: tasks.index(target)]
+        return before + (["hub"] if len(before) > 1 else [])
+
+    def build_aggregator(self, target, sources, input_dim, hidden_dim, message_dim):
+        if len(sources) > 1:
+            return MeanAggregator()
+        return SourceAttentionAggregator(input_dim, hidden_dim, message_dim)
+
+
+def test_direct_and_indirect_graphs():
+    assert DirectTopology().graph(TASKS) == {
+        "books": ["dvd", "music"], "dvd": ["books", "music"], "music": ["books", "dvd"]
+    }
+    assert IndirectTopology().graph(TASKS) == {task: ["shared"] for task in TASKS}
+    assert IndirectTopology().virtual_nodes() == ["shared"]
+    with pytest.raises(ConfigurationError, match="node_name"):
+        IndirectTopology().graph(["shared", "books"])
+    assert IndirectTopology(node_name="mailbox").graph(["shared"]) == {"shared": ["mailbox"]}
+
+
+def test_additive_scores_gradients():
+    torch.manual_seed(0)
+    keys = torch.randn(2, 5, 3, dtype=torch.float64, requires_grad=True)
+    query = torch.randn(2, 3, dtype=torch.float64, requires_grad=True)
+    vector = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    plain = torch.tanh(keys + query.unsqueeze(1)) @ vector
+    assert torch.allclose(additive_scores(keys, query, vector), plain, atol=1e-14)
+    assert torch.autograd.gradcheck(additive_scores, (keys, query, vector))
+
+
+def test_user_topology_with_empty_sources_virtual_nodes_and_mean():
+    encoder = make_encoder("_test_chain", bidirectional=True)
+    assert encoder.graph() == {"books": [], "dvd": ["books"], "music": ["books", "dvd", "hub"]}
+    assert set(encoder.forward_layers[0].aggregators) == {"dvd", "music"}
+    tasks = ["music", "books", "dvd", "books"]
+    inputs, mask = random_inputs([4, 3, 2, 4], seq_len=5)
+    inputs.requires_grad_(True)
+    fast = encoder(inputs, mask, tasks)
+    attention = encoder.get_attention()
+    slow, slow_attention = reference_forward(encoder, inputs, mask, tasks)
+    assert torch.allclose(fast, slow, atol=1e-10)
+    grads = torch.autograd.grad(fast.sum(), inputs)[0]
+    slow_grads = torch.autograd.grad(slow.sum(), inputs)[0]
+    assert torch.allclose(grads, slow_grads, atol=1e-10)
+    # Only dvd (attention over one source) has weights; music's mean and books give 0 rows.
+    alpha = attention["alpha"]
+    assert torch.allclose(alpha[2, :2, TASKS.index("books")], torch.ones(2, dtype=torch.float64))
+    assert torch.all(alpha[[0, 1, 3]] == 0)
+    assert torch.allclose(attention["alpha"], slow_attention["alpha"])
+    assert torch.allclose(attention["alpha_backward"], slow_attention["alpha_backward"])
+
+    # books has no sources: its output is the plain LSTM (r_t = 0) of its own weights.
+    books = encoder.forward_layers[0].nodes["books"]
+    back = encoder.backward_layers[0].nodes["books"]
+    x = inputs[1:2, :3]
+    expected = torch.cat([books(x)[0], back(x.flip(1))[0].flip(1)], dim=-1)
+    assert torch.allclose(fast[1:2, :3], expected, atol=1e-12)
+
+
+def test_topology_giving_unknown_sources_is_rejected():
+    class Broken(DirectTopology):
+        def sources(self, target, tasks):
+            return ["nowhere"]
+
+    with pytest.raises(ConfigurationError, match="nowhere"):
+        MessagePassingEncoder(TASKS, 4, 3, topology=Broken())
