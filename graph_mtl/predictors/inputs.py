@@ -11,7 +11,7 @@ Two input formats are accepted:
   (`--predictor-args '{"task": "books"}'`).
 
 With `input_format="auto"` (the default) a line whose first non-blank character is `{` is read
-as JSON and any other line as plain text (which needs a default task).
+as JSON and any other line as plain text when a default task is given (as JSON otherwise).
 
 Every problem is an `InputLineError` whose message starts with the number of the line, so a
 user can find the bad line in a large file. Line numbers count the non-blank lines of the input
@@ -85,26 +85,28 @@ def parse_line(
     stripped = line.strip()
     if not stripped:
         raise InputLineError(line_number, "empty line: there is no sentence to predict on")
-    is_json = input_format == "json" or (input_format == "auto" and stripped.startswith("{"))
+    # Without a default task a line can only be JSON, so it is read as JSON whatever it holds.
+    is_json = input_format == "json" or (
+        input_format == "auto" and (stripped.startswith("{") or default_task is None)
+    )
     if is_json:
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError as error:
-            raise InputLineError(line_number, f"not valid JSON ({error})", line) from None
+            hint = ""
+            if default_task is None and not stripped.startswith("{"):
+                hint = (
+                    '; write JSON lines like {"task": "books", "sentence": "..."}, or for '
+                    "plain text, one sentence per line, give the task once with "
+                    "--predictor-args '{\"task\": \"books\"}'"
+                )
+            raise InputLineError(line_number, f"not valid JSON ({error}){hint}", line) from None
         return parse_json(
             data,
             line_number,
             default_task=default_task,
             known_tasks=known_tasks,
             line=line,
-        )
-    if default_task is None:
-        raise InputLineError(
-            line_number,
-            "not a JSON object, and no task was given for plain-text input; write JSON lines "
-            'like {"task": "books", "sentence": "..."} or give the task once with '
-            "--predictor-args '{\"task\": \"books\"}'",
-            line,
         )
     _check_task(default_task, known_tasks, line_number, line)
     return PredictionInput(line_number=line_number, task=default_task, sentence=stripped)

@@ -1,0 +1,52 @@
+import itertools
+
+import numpy
+import pytest
+import torch
+from allennlp.modules import ConditionalRandomField
+from allennlp.modules.conditional_random_field import allowed_transitions
+
+from graph_mtl.predictors.formatting import attention_rows, crf_marginals
+
+
+def brute_force_marginals(logits, crf):
+    length, num_tags = logits.shape
+    scores = {}
+    mask = torch.ones(1, length, dtype=torch.bool)
+    for path in itertools.product(range(num_tags), repeat=length):
+        tags = torch.tensor([path])
+        # log-likelihood of the path = score - log Z; exp of it is its probability
+        scores[path] = crf(logits.unsqueeze(0), tags, mask).item()
+    marginals = torch.zeros(length, num_tags)
+    for path, log_prob in scores.items():
+        for position, tag in enumerate(path):
+            marginals[position, tag] += float(numpy.exp(log_prob))
+    return marginals
+
+
+@pytest.mark.parametrize("constrained", [False, True])
+def test_crf_marginals_match_brute_force(constrained):
+    torch.manual_seed(3)
+    labels = {0: "O", 1: "B-NP", 2: "I-NP"}
+    constraints = allowed_transitions("BIO", labels) if constrained else None
+    crf = ConditionalRandomField(3, constraints, include_start_end_transitions=True)
+    torch.nn.init.normal_(crf.transitions)
+    torch.nn.init.normal_(crf.start_transitions)
+    torch.nn.init.normal_(crf.end_transitions)
+    logits = torch.randn(4, 3)
+    marginals = crf_marginals(logits, crf)
+    assert torch.allclose(marginals.sum(-1), torch.ones(4), atol=1e-5)
+    if not constrained:  # allennlp's likelihood ignores constraints, so compare only without
+        assert torch.allclose(marginals, brute_force_marginals(logits, crf), atol=1e-4)
+    else:  # forbidden: O -> I-NP and a sentence starting with I-NP
+        assert marginals[0, 2] < 1e-3
+
+
+def test_attention_rows_cut_padding_and_pick_source_columns():
+    alpha = numpy.zeros((5, 4))
+    alpha[:3] = [[0.0, 0.5, 0.25, 0.25]] * 3
+    rows = attention_rows("alpha", alpha, 3, [1, 2, 3])
+    assert rows == [[0.5, 0.25, 0.25]] * 3
+    beta = numpy.zeros((5, 5))
+    beta[:2, :2] = [[0.7, 0.3], [0.4, 0.6]]
+    assert attention_rows("beta", beta, 2) == [[0.7, 0.3], [0.4, 0.6]]
