@@ -11,7 +11,6 @@ them: their lines are counted instead.
 """
 import argparse
 import logging
-import os
 import sys
 import time
 from pathlib import Path

@@ -5,7 +5,6 @@ seeded determinism, including with `num_workers` > 0.
 """
 import json
 import logging
-import math
 import random
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
