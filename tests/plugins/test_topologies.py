@@ -101,7 +101,7 @@ def test_find_cycle_accepts_diamonds():
 
 @pytest.mark.parametrize(
     "order, unknown",
-    [({"chunk": ["pso"]}, "['pso']"), ({"nerr": ["pos"]}, "['nerr']")],
+    [({"chunk": ["pso"]}, "'pso' (in order['chunk'])"), ({"nerr": ["pos"]}, "'nerr' (a key of order)")],
 )
 def test_hierarchical_rejects_unknown_task_names(order, unknown):
     hierarchy = topology({"type": "hierarchical", "order": order})

@@ -110,14 +110,22 @@ class HierarchicalTopology(DirectTopology):
             raise ConfigurationError(
                 "hierarchical topology: the task order has a cycle: "
                 + " -> ".join(cycle)
-                + " (each arrow reads 'is above'; a task may only receive messages from tasks "
-                "strictly below it)"
+                + " (A -> B: B is listed below A); a task may only receive messages from "
+                "tasks strictly below it"
             )
 
     def validate(self, tasks: List[str]) -> None:
-        self.check_tasks(list(self.order), tasks, "hierarchical topology: order (a key)")
-        below = [name for names in self.order.values() for name in names]
-        self.check_tasks(list(dict.fromkeys(below)), tasks, "hierarchical topology: order (a list)")
+        problems = []
+        for task, below in self.order.items():
+            if task not in tasks:
+                problems.append(f"{task!r} (a key of order)")
+            problems.extend(f"{name!r} (in order[{task!r}])" for name in below if name not in tasks)
+        if problems:
+            raise ConfigurationError(
+                "hierarchical topology: the task order names unknown task(s): "
+                + ", ".join(problems)
+                + f"; the model's tasks are {sorted(tasks)}"
+            )
 
     def below(self, target: str) -> List[str]:
         """The tasks `target` receives from, in no particular order (closure if transitive)."""
