@@ -73,7 +73,13 @@ class GraphMtlModel(MultiTaskModel):
         (over heads with span F1).
     arg_name_mapping, allowed_arguments : see allennlp's `MultiTaskModel`.
     initializer : `InitializerApplicator`, optional
+
+    The default predictor is `graph_mtl` (graph_mtl.predictors: input order, attention
+    weights); allennlp's `multitask` predictor also works, through each head's
+    `default_predictor` (`text_classifier`, `sentence_tagger`).
     """
+
+    default_predictor = "graph_mtl"
 
     def __init__(
         self,

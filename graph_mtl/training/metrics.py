@@ -8,7 +8,7 @@ Aggregate metrics over the tasks of a multi-task model, usable as a trainer's
 trainer can use `"validation_metric": "+average_accuracy"` (Table 1) or
 `"+average_f1-measure-overall"` (Table 4).
 """
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 from allennlp.common import FromParams
 
@@ -19,8 +19,10 @@ class TaskAverage(FromParams):
 
     # Parameters
 
-    metric : `str`
-        The head-level metric name, e.g. `"accuracy"` or `"f1-measure-overall"`.
+    metric : `Union[str, Dict[str, str]]`
+        The head-level metric name, e.g. `"accuracy"` or `"f1-measure-overall"`; or one name
+        per task, e.g. `{"chunk": "f1-measure-overall", "ner": "f1-measure-overall",
+        "pos": "accuracy"}` (the paper's Table 4 scores), which also restricts the tasks.
     tasks : `List[str]`, optional (default = `None`)
         Average over these tasks only; by default over every task whose head reports `metric`
         in this call (a head that was not called since the last reset reports nothing).
@@ -29,22 +31,32 @@ class TaskAverage(FromParams):
     """
 
     def __init__(
-        self, metric: str, tasks: Optional[List[str]] = None, complement: bool = False
+        self,
+        metric: Union[str, Dict[str, str]],
+        tasks: Optional[List[str]] = None,
+        complement: bool = False,
     ) -> None:
         self.metric = metric
         self.tasks = tasks
+        if isinstance(metric, dict) and tasks is None:
+            self.tasks = list(metric)
         self.complement = complement
+
+    def metric_of(self, task: str) -> Optional[str]:
+        if isinstance(self.metric, dict):
+            return self.metric.get(task)
+        return self.metric
 
     def __call__(self, task_metrics: Dict[str, Dict[str, float]]) -> Optional[float]:
         """
         `task_metrics` is `{task: {metric: value}}`; returns `None` when no task reports the
         metric (the average is then left out of the model's metrics).
         """
-        values = [
-            float(metrics[self.metric])
-            for task, metrics in task_metrics.items()
-            if self.metric in metrics and (self.tasks is None or task in self.tasks)
-        ]
+        values = []
+        for task, metrics in task_metrics.items():
+            name = self.metric_of(task)
+            if name in metrics and (self.tasks is None or task in self.tasks):
+                values.append(float(metrics[name]))
         if not values:
             return None
         mean = sum(values) / len(values)

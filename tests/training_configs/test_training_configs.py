@@ -1,0 +1,161 @@
+"""
+Every config in training_configs/ trains for one epoch on tiny fixtures (fixtures/configs/data,
+the same folder layout as the real data), is archived, loads back, and predicts exactly as before
+the reload, through allennlp's default predictors of each head and the graph_mtl predictor.
+
+The configs carry the paper's sizes (200); `shrink` scales every dimension down by 50 (200 ->
+4, 400 -> 8) so a step takes milliseconds. Dimensions in the configs are all multiples of 200,
+so derived sizes (a BiLSTM head's 400) stay consistent.
+
+Each test takes one optimizer step (a `uniform` task sampler with `instances_per_epoch` equal
+to the batch size) and validates on every task's two dev instances.
+"""
+import copy
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+import torch
+from allennlp.commands.train import train_model
+from allennlp.common import Params
+from allennlp.common.util import sanitize
+from allennlp.data import Batch
+from allennlp.models.archival import load_archive
+from allennlp.predictors import Predictor
+
+from tests.conftest import FIXTURES, REPO_ROOT
+
+CONFIG_DIR = REPO_ROOT / "training_configs"
+#: The paper's tables (training_configs/plugins/ has its own tests with the plugins).
+CONFIGS = sorted(
+    str(p.relative_to(CONFIG_DIR))
+    for table in ("fdu_mtl", "tagging")
+    for p in (CONFIG_DIR / table).glob("*.jsonnet")
+)
+DATA = FIXTURES / "configs" / "data"
+ENV = {
+    "FDU_MTL_DIR": str(DATA / "fdu-mtl"),
+    "CONLL2000_DIR": str(DATA / "conll2000"),
+    "CONLL2003_DIR": str(DATA / "conll2003"),
+    "PTB_POS_DIR": str(DATA / "ptb-pos"),
+}
+DIMENSION_KEYS = {"embedding_dim", "hidden_dim", "hidden_size", "input_size", "input_dim"}
+SCALE = 50
+#: Tasks whose predictions are compared before/after reload and run through the predictor.
+CHECKED_TASKS = 3
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Tiny tensors on a shared 2-core machine: intra-op threads only add contention."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def shrink(value: Any) -> Any:
+    """Scale every dimension down by SCALE, set fixture dev sizes and one epoch."""
+    if isinstance(value, dict):
+        shrunk = {}
+        for key, item in value.items():
+            if key in DIMENSION_KEYS and isinstance(item, int):
+                assert item % SCALE == 0, f"{key}={item} is not a multiple of {SCALE}"
+                shrunk[key] = item // SCALE
+            elif key == "dev_size":
+                shrunk[key] = 2
+            else:
+                shrunk[key] = shrink(item)
+        return shrunk
+    if isinstance(value, list):
+        return [shrink(item) for item in value]
+    return value
+
+
+def config_params(name: str, monkeypatch) -> Params:
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("TASK", "books" if name.startswith("fdu_mtl") else "ner")
+    params = Params.from_file(str(CONFIG_DIR / name)).as_dict(quiet=True)
+    params = shrink(params)
+    params["trainer"]["num_epochs"] = 1
+    # One optimizer step: one batch drawn by a sampler.
+    params["data_loader"]["sampler"] = {"type": "uniform"}
+    params["data_loader"]["instances_per_epoch"] = params["data_loader"]["batch_size"]
+    params["trainer"]["enable_default_callbacks"] = False
+    return Params(params)
+
+
+def test_every_model_of_both_tables_has_a_config():
+    expected = {
+        f"{table}/{model}.jsonnet"
+        for table in ("fdu_mtl", "tagging")
+        for model in (
+            "single_lstm", "single_bilstm", "single_stacked_lstm",
+            "mt_cnn", "fs_mtl", "sp_mtl", "dc_mtl", "ic_mtl",
+        )
+    }
+    assert expected <= set(CONFIGS)
+
+
+def test_paper_defaults(monkeypatch):
+    params = Params.from_file(str(CONFIG_DIR / "fdu_mtl" / "dc_mtl.jsonnet"), ext_vars=ENV).as_dict()
+    assert len(params["model"]["heads"]) == 16
+    assert params["model"]["backbone"]["encoder"]["hidden_dim"] == 200
+    assert params["data_loader"]["batch_size"] == 8
+    assert params["trainer"]["optimizer"]["type"] == "adadelta"
+    assert params["model"]["initializer"]["regexes"][0][1] == {"type": "uniform", "a": -0.1, "b": 0.1}
+    assert params["trainer"]["validation_metric"] == "+average_accuracy"
+    tagging = Params.from_file(str(CONFIG_DIR / "tagging" / "ic_mtl.jsonnet"), ext_vars=ENV).as_dict()
+    assert tagging["model"]["heads"]["ner"]["label_encoding"] == "BIOUL"
+    assert tagging["dataset_reader"]["readers"]["ner"]["tag_scheme"] == "BIOUL"
+    assert "label_encoding" not in tagging["model"]["heads"]["pos"]
+    assert tagging["trainer"]["validation_metric"] == "+average_score"
+
+
+def outputs_of(model, instances) -> List[Dict[str, Any]]:
+    model.eval()
+    with torch.no_grad():
+        return sanitize(model.forward_on_instances(instances))
+
+
+def read_validation_instances(archive, params: Params) -> List:
+    reader = archive.validation_dataset_reader
+    instances = []
+    for task, path in params["validation_data_path"].items():
+        instances.extend(reader.read(path, force_task=task))
+    return instances
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_config_trains_saves_loads_and_predicts_identically(name, monkeypatch, tmp_path):
+    params = config_params(name, monkeypatch)
+    params_copy = copy.deepcopy(params)
+    serialization_dir = tmp_path / "model"
+    model = train_model(params, str(serialization_dir))
+    metrics = (serialization_dir / "metrics.json").read_text()
+    assert "validation_average_" in metrics
+
+    archive = load_archive(str(serialization_dir / "model.tar.gz"))
+    instances = read_validation_instances(archive, params_copy)
+    tasks = {instance["task"].metadata for instance in instances}
+    assert tasks == set(params_copy["validation_data_path"].as_dict())
+    checked = sorted(tasks)[:CHECKED_TASKS]
+    for task in checked:
+        own = [instance for instance in instances if instance["task"].metadata == task]
+        before = outputs_of(model, own)
+        after = outputs_of(archive.model, own)
+        assert before == after
+        key = f"{task}_label" if f"{task}_label" in after[0] else f"{task}_tags"
+        assert key in after[0]
+
+    # allennlp's `multitask` predictor, through each head's default predictor, and the
+    # model's default predictor (`graph_mtl`).
+    multitask = Predictor.from_archive(archive, "multitask")
+    default = Predictor.from_archive(archive)
+    assert type(default).__name__ == "GraphMtlPredictor"
+    for task in checked:
+        words = " ".join(next(i for i in instances if i["task"].metadata == task)["metadata"]["words"])
+        prediction = multitask.predict_json({"task": task, "sentence": words})
+        assert f"{task}_label" in prediction or f"{task}_tags" in prediction
+        assert default.predict_json({"task": task, "sentence": words})

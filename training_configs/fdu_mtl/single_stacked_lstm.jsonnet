@@ -1,0 +1,5 @@
+// Table 1 (16 FDU-MTL domains): single-task stacked (2-layer) LSTM (one domain/task, chosen by TASK).
+// Run: TASK=books FDU_MTL_DIR=/work/shared/data/fdu-mtl \
+//   allennlp train training_configs/fdu_mtl/single_stacked_lstm.jsonnet -s output/fdu_mtl/single_stacked_lstm-$TASK
+// Settings and data variables: training_configs/README.md.
+(import '../lib/fdu_mtl.libsonnet').single_task('stacked_lstm')

@@ -1,0 +1,152 @@
+// Pieces shared by every graph-mtl training config: paper defaults (Liu et al., AAAI 2019),
+// the encoder of each model of Tables 1 and 4, the backbone, the model and the trainer.
+//
+// `settings` objects: the configs pass `common.defaults + { ...overrides... }`.
+{
+  // Paper hyperparameters: hidden 200, embeddings 200 (GloVe dimension), uniform init in
+  // [-0.1, 0.1], mini-batch 8, AdaDelta.
+  defaults:: {
+    embedding_dim: 200,
+    hidden_dim: 200,
+    // GloVe-format text file (word v1 v2 ...), embedding_dim must match. None ships with
+    // graph-mtl; null = embeddings learned from scratch.
+    pretrained_file: null,
+    init_range: 0.1,
+    batch_size: 8,
+    validation_batch_size: 64,
+    num_epochs: 30,
+    patience: 5,
+    optimizer: { type: 'adadelta', lr: 1.0, rho: 0.95, eps: 1e-6 },
+    grad_norm: null,
+    embedding_dropout: 0.0,
+    encoder_dropout: 0.0,
+    // Truncate every instance to this many tokens (null: keep whole sentences).
+    max_tokens: null,
+    // lambda_k of eq. 14, per task (missing tasks: 1).
+    loss_weights: {},
+    stacked_layers: 2,  // stacked LSTM baseline
+    cnn_window: 3,  // MT-CNN convolution window
+    cnn_layers: 1,  // MT-CNN task-specific convolution layers
+    cnn_shared_layers: 0,
+    sp_adversarial_weight: 0.05,  // SP-MTL lambda (Liu, Qiu & Huang 2017)
+    sp_orthogonality_weight: 0.01,  // SP-MTL gamma
+    bidirectional: false,  // DC-MTL / IC-MTL / SP-MTL direction (the paper's equations are left to right)
+    seed: 13,
+    cuda_device: -1,
+  },
+
+  models:: ['lstm', 'bilstm', 'stacked_lstm', 'mt_cnn', 'fs_mtl', 'sp_mtl', 'dc_mtl', 'ic_mtl'],
+  single_task_models:: ['lstm', 'bilstm', 'stacked_lstm'],
+
+  // The encoder of each model; `tasks` are the task names of the model.
+  encoder(kind, tasks, s)::
+    local lstm(layers, bidirectional) = {
+      type: 'lstm',
+      input_size: s.embedding_dim,
+      hidden_size: s.hidden_dim,
+      num_layers: layers,
+      bidirectional: bidirectional,
+    };
+    if kind == 'lstm' || kind == 'fs_mtl' then lstm(1, false)
+    else if kind == 'bilstm' then lstm(1, true)
+    else if kind == 'stacked_lstm' then lstm(s.stacked_layers, false)
+    else if kind == 'mt_cnn' then {
+      type: 'mt_cnn',
+      tasks: tasks,
+      input_dim: s.embedding_dim,
+      hidden_dim: s.hidden_dim,
+      window_size: s.cnn_window,
+      num_layers: s.cnn_layers,
+      shared_layers: s.cnn_shared_layers,
+    }
+    else if kind == 'sp_mtl' then {
+      type: 'shared_private',
+      tasks: tasks,
+      input_dim: s.embedding_dim,
+      hidden_dim: s.hidden_dim,
+      bidirectional: s.bidirectional,
+      adversarial_weight: s.sp_adversarial_weight,
+      orthogonality_weight: s.sp_orthogonality_weight,
+    }
+    else if kind == 'dc_mtl' || kind == 'ic_mtl' then {
+      type: kind,
+      tasks: tasks,
+      input_dim: s.embedding_dim,
+      hidden_dim: s.hidden_dim,
+      bidirectional: s.bidirectional,
+    }
+    else error 'unknown model ' + kind + '; use one of ' + std.toString($.models),
+
+  encoder_output_dim(kind, s)::
+    local directions = if kind == 'bilstm' || (std.member(['sp_mtl', 'dc_mtl', 'ic_mtl'], kind) && s.bidirectional) then 2 else 1;
+    if kind == 'sp_mtl' then 2 * directions * s.hidden_dim else directions * s.hidden_dim,
+
+  // How a classifier reads a sentence vector off the encoder: the last state (the paper),
+  // both directions' last states for a BiLSTM, max over time for MT-CNN (Collobert & Weston)
+  // and for bidirectional SP-MTL (whose output is [private; shared], not [forward; backward]).
+  classifier_pooling(kind, s)::
+    if kind == 'mt_cnn' || (kind == 'sp_mtl' && s.bidirectional) then { pooling: 'max' }
+    else if kind == 'bilstm' || (std.member(['dc_mtl', 'ic_mtl'], kind) && s.bidirectional) then { pooling: 'last', bidirectional: true }
+    else { pooling: 'last' },
+
+  embedder(s):: {
+    token_embedders: {
+      tokens: { type: 'embedding', embedding_dim: s.embedding_dim, trainable: true }
+              + (if s.pretrained_file == null then {} else { pretrained_file: s.pretrained_file }),
+    },
+  },
+
+  // Uniform [-r, r] for every parameter except the embeddings (GloVe when given, else
+  // allennlp's default) and the CRF's fixed transition-constraint mask.
+  initializer(s):: {
+    regexes: [['.*', { type: 'uniform', a: -s.init_range, b: s.init_range }]],
+    prevent_regexes: ['.*token_embedder.*', '.*_constraint_mask.*'],
+  },
+
+  model(kind, tasks, heads, s, task_averages=null):: {
+    type: 'graph_mtl',
+    backbone: {
+      type: 'graph_mtl',
+      text_field_embedder: $.embedder(s),
+      encoder: $.encoder(kind, tasks, s),
+      embedding_dropout: s.embedding_dropout,
+      encoder_dropout: s.encoder_dropout,
+    },
+    heads: heads,
+    loss_weights: s.loss_weights,
+    initializer: $.initializer(s),
+  } + (if task_averages == null then {} else { task_averages: task_averages }),
+
+  // Everything but the model and data: loaders, trainer, seeds.
+  training(s, validation_metric):: {
+    data_loader: {
+      type: 'graph_mtl_multitask',
+      batch_size: s.batch_size,
+      batching: 'homogeneous',
+      shuffle: true,
+      seed: s.seed,
+      quiet: true,
+    },
+    validation_data_loader: {
+      type: 'graph_mtl_multitask',
+      batch_size: s.validation_batch_size,
+      batching: 'homogeneous',
+      shuffle: false,
+      seed: s.seed,
+      quiet: true,
+    },
+    trainer: {
+      optimizer: s.optimizer,
+      num_epochs: s.num_epochs,
+      patience: s.patience,
+      validation_metric: validation_metric,
+      cuda_device: s.cuda_device,
+    } + (if s.grad_norm == null then {} else { grad_norm: s.grad_norm }),
+    random_seed: s.seed,
+    numpy_seed: s.seed,
+    pytorch_seed: s.seed,
+  },
+
+  // The readers' max_tokens, when set.
+  truncation(s):: if s.max_tokens == null then {} else { max_tokens: s.max_tokens },
+}
