@@ -85,9 +85,14 @@ class JsonLinesDatasetReader(TaggingTaskReader, ClassificationTaskReader):
             for number, line in enumerate(read_lines(local_path, self.encoding), start=1)
             if line.strip()
         ]
-        if records and self.task_type == "auto":
-            first = self._parse(records[0])
-            self.task_type = "tagging" if self.tokens_key in first else "classification"
+        if self.task_type == "auto":
+            for record in records:  # the first parsable line decides
+                try:
+                    first = self._parse(record)
+                except DataFormatError:
+                    continue  # reported (or skipped) when the record is read
+                self.task_type = "tagging" if self.tokens_key in first else "classification"
+                break
         return records
 
     def _parse(self, record: Record) -> dict:

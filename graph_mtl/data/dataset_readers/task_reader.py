@@ -135,6 +135,8 @@ class TaskDatasetReader(DatasetReader):
         #: Instances truncated by `text_to_instance` outside file reads (e.g. predictions).
         self.truncated_outside_reads = 0
         self._stats: Optional[ReadStats] = None
+        #: What the last complete read of a file did (instances, truncated, skipped records).
+        self.last_read_stats: Optional[ReadStats] = None
 
     # ----------------------------------------------------------------------------- subclasses
     def _local_path(self, path: str) -> str:
@@ -171,7 +173,7 @@ class TaskDatasetReader(DatasetReader):
                 except DataFormatError as error:
                     error.with_file(path)
                     if error.line is None:
-                        error = DataFormatError(error.problem, record.line, path)
+                        error = DataFormatError(error.problem, record.line, error.file)
                     if self.on_bad_line == "raise":
                         raise error
                     stats.skipped.append(str(error))

@@ -41,3 +41,10 @@ def test_text_to_instance_without_reading():
     assert "tags" not in reader.text_to_instance("Ann met Bob").fields
     classifier = JsonLinesDatasetReader(task_type="classification")
     assert classifier.text_to_instance("a b", "x")["label"].label == "x"
+
+
+def test_bad_lines_can_be_skipped_with_a_warning(caplog):
+    reader = JsonLinesDatasetReader(on_bad_line="skip")
+    instances = list(reader.read(fixture("jsonl", "bad_count.jsonl")))
+    assert len(instances) == 1 and tags(instances[0]) == ["O", "O"]
+    assert "bad_count.jsonl:2: 3 tokens but 1 tags" in caplog.text
