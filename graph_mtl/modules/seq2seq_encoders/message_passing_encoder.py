@@ -28,7 +28,8 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
 
-from graph_mtl.modules.message_passing_layer import Group, GroupAttention, MessagePassingLayer
+from graph_mtl.modules.fast_recurrence import FastMessagePassingLayer
+from graph_mtl.modules.message_passing_layer import Group, GroupAttention, MessagePassingLayer  # noqa: F401
 from graph_mtl.modules.topologies.direct import DirectTopology
 from graph_mtl.modules.topologies.indirect import IndirectTopology
 from graph_mtl.modules.topologies.topology import Topology
@@ -122,10 +123,10 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         num_directions = 2 if bidirectional else 1
         layer_inputs = [input_dim] + [hidden_dim * num_directions] * (num_layers - 1)
         self.forward_layers = torch.nn.ModuleList(
-            MessagePassingLayer(self.tasks, self.topology, dim, hidden_dim) for dim in layer_inputs
+            FastMessagePassingLayer(self.tasks, self.topology, dim, hidden_dim) for dim in layer_inputs
         )
         self.backward_layers = torch.nn.ModuleList(
-            MessagePassingLayer(self.tasks, self.topology, dim, hidden_dim) for dim in layer_inputs
+            FastMessagePassingLayer(self.tasks, self.topology, dim, hidden_dim) for dim in layer_inputs
         ) if bidirectional else None
         self.dropout = torch.nn.Dropout(dropout) if dropout > 0 else None
         self.virtual_nodes = self.forward_layers[0].virtual_nodes

@@ -1,0 +1,126 @@
+"""The fused recurrence (graph_mtl.modules.fast_recurrence) against the generic autograd loop of
+MessagePassingLayer and the step-by-step reference: float64, random inputs, forward, attention
+and gradients of every parameter and of the inputs."""
+import pytest
+import torch
+
+from graph_mtl.modules import fast_recurrence
+from graph_mtl.modules.fast_recurrence import FastMessagePassingLayer, fused_fusion_recurrence
+from graph_mtl.modules.seq2seq_encoders.reference import reference_forward
+from graph_mtl.modules.topologies import DirectTopology, IndirectTopology
+from tests.modules.helpers import make_encoder, random_inputs
+
+MIXED_TASKS = ["dvd", "books", "music", "dvd", "books"]
+MIXED_LENGTHS = [5, 3, 4, 1, 5]
+CONFIGS = [
+    ("direct", False, 1),
+    ("indirect", False, 1),
+    ("direct", True, 2),
+    ("indirect", True, 2),
+    ("flat", False, 1),
+]
+
+
+def _run(encoder, inputs, mask, tasks, weights, fast: bool):
+    saved = fast_recurrence.ENABLED
+    fast_recurrence.ENABLED = fast
+    try:
+        output = encoder(inputs, mask, tasks)
+        attention = encoder.get_attention()
+        params = [inputs] + list(encoder.parameters())
+        grads = torch.autograd.grad((output * weights).sum(), params, allow_unused=True)
+    finally:
+        fast_recurrence.ENABLED = saved
+    return output, attention, grads
+
+
+def _assert_same(a, b, atol=1e-10):
+    out_a, att_a, grads_a = a
+    out_b, att_b, grads_b = b
+    assert torch.allclose(out_a, out_b, atol=atol, rtol=0)
+    assert set(att_a) == set(att_b)
+    for key in att_a:
+        assert torch.allclose(att_a[key], att_b[key], atol=atol, rtol=0), key
+    for index, (grad_a, grad_b) in enumerate(zip(grads_a, grads_b)):
+        if grad_a is None or grad_b is None:
+            assert (grad_a is None or torch.all(grad_a == 0)) and (grad_b is None or torch.all(grad_b == 0)), index
+        else:
+            assert torch.allclose(grad_a, grad_b, atol=atol, rtol=0), index
+
+
+def _topology(name):
+    if name == "flat":
+        pytest.importorskip("graph_mtl_flat")
+        from graph_mtl.modules.topologies import Topology
+
+        if "flat" not in Topology.list_available():
+            pytest.skip("flat topology plugin not registered")
+    return name
+
+
+@pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
+def test_encoder_layers_are_fast(topology, bidirectional, num_layers):
+    encoder = make_encoder(_topology(topology), bidirectional, num_layers)
+    for layer in list(encoder.forward_layers) + list(encoder.backward_layers or []):
+        assert isinstance(layer, FastMessagePassingLayer)
+
+
+@pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
+@pytest.mark.parametrize("store_energy", [True, False])
+def test_fused_equals_generic_loop(topology, bidirectional, num_layers, store_energy, monkeypatch):
+    monkeypatch.setattr(fast_recurrence, "ENERGY_BUDGET_BYTES", 2**40 if store_energy else 0)
+    encoder = make_encoder(_topology(topology), bidirectional, num_layers, hidden_dim=5, init=0.8)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    inputs = inputs.masked_fill(~mask.unsqueeze(-1), 3.0).requires_grad_(True)
+    weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
+    fast = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
+    slow = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=False)
+    _assert_same(fast, slow)
+
+
+@pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS[:4])
+def test_fused_equals_reference(topology, bidirectional, num_layers):
+    encoder = make_encoder(topology, bidirectional, num_layers)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    inputs.requires_grad_(True)
+    weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
+    fast = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
+    slow_output, slow_attention = reference_forward(encoder, inputs, mask, MIXED_TASKS)
+    params = [inputs] + list(encoder.parameters())
+    slow_grads = torch.autograd.grad((slow_output * weights).sum(), params, allow_unused=True)
+    _assert_same(fast, (slow_output, slow_attention, slow_grads))
+
+
+@pytest.mark.parametrize("topology", ["direct", "indirect"])
+def test_fused_layer_gradcheck(topology):
+    """torch.autograd.gradcheck on one layer's fused recurrence (finite differences)."""
+    encoder = make_encoder(topology, tasks=["a", "b", "c"], input_dim=3, hidden_dim=2)
+    layer = encoder.forward_layers[0]
+    inputs, mask = random_inputs([4, 3], input_dim=3, seq_len=4)
+    messages = torch.randn(2, 4, len(layer.graph["a"]), 2, dtype=torch.float64)
+    inputs.requires_grad_(True)
+    messages.requires_grad_(True)
+
+    def function(x, m, *params):
+        return fused_fusion_recurrence(layer, "a", x, mask, m)[0]
+
+    assert torch.autograd.gradcheck(function, (inputs, messages), eps=1e-6, atol=1e-7)
+
+
+def test_larger_random_case_and_float32():
+    """Hidden 16, attention 7, 4 tasks, longer sentences; float32 agrees to float32 rounding."""
+    for topology in (DirectTopology(attention_dim=7), IndirectTopology(attention_dim=7)):
+        tasks = ["a", "b", "c", "d"]
+        encoder = make_encoder(topology, tasks=tasks, input_dim=6, hidden_dim=16, init=0.3)
+        lengths = [12, 9, 12, 3, 7, 12]
+        names = ["a", "c", "a", "d", "b", "c"]
+        inputs, mask = random_inputs(lengths, input_dim=6, seq_len=12)
+        inputs.requires_grad_(True)
+        weights = torch.randn(*mask.shape, 16, dtype=torch.float64)
+        _assert_same(_run(encoder, inputs, mask, names, weights, True),
+                     _run(encoder, inputs, mask, names, weights, False))
+        encoder32 = encoder.float()
+        inputs32 = inputs.detach().float().requires_grad_(True)
+        fast = _run(encoder32, inputs32, mask, names, weights.float(), True)
+        slow = _run(encoder32, inputs32, mask, names, weights.float(), False)
+        _assert_same(fast, slow, atol=1e-4)
