@@ -24,6 +24,7 @@ from allennlp.common.checks import ConfigurationError
 from torch.nn import functional as F
 
 from graph_mtl.modules.fusion_lstm import FusionLSTMCell, lstm_weights
+from graph_mtl.modules.recurrent_linear import RecurrentLinear
 from graph_mtl.modules.topologies.topology import Topology
 
 
@@ -163,26 +164,27 @@ class MessagePassingLayer(torch.nn.Module):
         # Unbound once: indexing [:, t] in the loop would make autograd materialise a
         # full-size gradient per step (quadratic in seq_len).
         input_gates = F.linear(inputs, weight_ih, bias).unbind(1)
-        weight_hh_t = weight_hh.t()
         fusion = self.fusion
+        # Weights used at every step: their gradients are one matmul over all steps.
+        recurrent = RecurrentLinear(weight_hh)
         # [W_f; W_r] r_t + [0; b_r] in one product; W_c c_t added to the gate half.
-        message_weight = fusion.message_weight()
+        message_linear = RecurrentLinear(fusion.message_weight())
         message_bias = torch.cat([fusion.gate_message.bias.new_zeros(hidden_dim), fusion.gate_message.bias])
-        weight_c_t = fusion.gate_cell.weight.t()
+        cell_linear = RecurrentLinear(fusion.gate_cell.weight)
 
         hidden = inputs.new_zeros(batch, hidden_dim)
         cell = inputs.new_zeros(batch, hidden_dim)
         hiddens = []
         all_weights = []
         for timestep in range(seq_len):
-            gates = torch.addmm(input_gates[timestep], hidden, weight_hh_t)
+            gates = recurrent.linear(hidden, input_gates[timestep])
             sig = torch.sigmoid(gates)
             in_gate, forget_gate, _, out_gate = sig.chunk(4, dim=1)
             cell_gate = torch.tanh(gates[:, 2 * hidden_dim : 3 * hidden_dim])
             cell = torch.addcmul(forget_gate * cell, in_gate, cell_gate)
             message, weights = aggregator.step(prepared, timestep, hidden)
-            fused, gate_input = F.linear(message, message_weight, message_bias).split(hidden_dim, dim=1)
-            gate = torch.sigmoid(torch.addmm(gate_input, cell, weight_c_t))
+            fused, gate_input = message_linear.linear(message, message_bias).split(hidden_dim, dim=1)
+            gate = torch.sigmoid(cell_linear.linear(cell, gate_input))
             hidden = out_gate * torch.tanh(torch.addcmul(cell, gate, fused))
             hiddens.append(hidden)
             if weights is not None:

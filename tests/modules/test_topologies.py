@@ -48,7 +48,10 @@ def test_additive_scores_gradients():
     vector = torch.randn(3, dtype=torch.float64, requires_grad=True)
     plain = torch.tanh(keys + query.unsqueeze(1)) @ vector
     assert torch.allclose(additive_scores(keys, query, vector), plain, atol=1e-14)
-    assert torch.autograd.gradcheck(additive_scores, (keys, query, vector))
+    for recompute in (True, False):
+        assert torch.autograd.gradcheck(
+            lambda k, q, v: additive_scores(k, q, v, recompute), (keys, query, vector)
+        )
 
 
 def test_user_topology_with_empty_sources_virtual_nodes_and_mean():

@@ -21,6 +21,7 @@ from typing import Any, Optional, Tuple
 import torch
 from torch.nn import functional as F
 
+from graph_mtl.modules.recurrent_linear import RecurrentLinear
 from graph_mtl.modules.topologies.topology import MessageAggregator
 
 
@@ -61,26 +62,39 @@ class AdditiveScorer(torch.nn.Module):
         return self.vector(torch.tanh(self.projection(torch.cat([inputs, hidden, message], dim=-1)))).squeeze(-1)
 
 
+# Above this many bytes of tanh activations per sentence batch (all steps together), IC-MTL's
+# attention recomputes them in backward instead of keeping them.
+ATTENTION_MEMORY_BUDGET = 256 * 1024 ** 2
+
+
 class _AdditiveScores(torch.autograd.Function):
     """
-    u^T tanh(keys + query) over many keys, recomputing the tanh in backward instead of storing
-    it: IC-MTL scores every position at every step, and keeping `(batch, seq_len, attention_dim)`
-    activations per step for autograd would need O(batch * seq_len^2 * attention_dim) memory.
+    u^T tanh(keys + query) over many keys in one autograd node. With `recompute`, the tanh is
+    recomputed in backward instead of stored: IC-MTL scores every position at every step, and
+    keeping `(batch, seq_len, attention_dim)` activations per step would need
+    O(batch * seq_len^2 * attention_dim) memory.
     """
 
     @staticmethod
-    def forward(ctx, keys: torch.Tensor, query: torch.Tensor, vector: torch.Tensor) -> torch.Tensor:
+    def forward(ctx, keys: torch.Tensor, query: torch.Tensor, vector: torch.Tensor, recompute: bool) -> torch.Tensor:
         energy = keys + query.unsqueeze(1)
         energy.tanh_()
-        ctx.save_for_backward(keys, query, vector)
+        ctx.recompute = recompute
+        if recompute:
+            ctx.save_for_backward(keys, query, vector)
+        else:
+            ctx.save_for_backward(energy, vector)
         return torch.matmul(energy, vector)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_scores: torch.Tensor):
-        keys, query, vector = ctx.saved_tensors
-        energy = keys + query.unsqueeze(1)
-        energy.tanh_()
+        if ctx.recompute:
+            keys, query, vector = ctx.saved_tensors
+            energy = keys + query.unsqueeze(1)
+            energy.tanh_()
+        else:
+            energy, vector = ctx.saved_tensors
         grad_vector = None
         if ctx.needs_input_grad[2]:
             grad_vector = torch.bmm(grad_scores.unsqueeze(1), energy).sum(dim=(0, 1))
@@ -88,16 +102,19 @@ class _AdditiveScores(torch.autograd.Function):
         grad_pre = torch.ops.aten.tanh_backward(grad_scores.unsqueeze(-1) * vector, energy)
         grad_query = grad_pre.sum(dim=1) if ctx.needs_input_grad[1] else None
         grad_keys = grad_pre if ctx.needs_input_grad[0] else None
-        return grad_keys, grad_query, grad_vector
+        return grad_keys, grad_query, grad_vector, None
 
 
-def additive_scores(keys: torch.Tensor, query: torch.Tensor, vector: torch.Tensor) -> torch.Tensor:
+def additive_scores(
+    keys: torch.Tensor, query: torch.Tensor, vector: torch.Tensor, recompute: bool = True
+) -> torch.Tensor:
     """
     `u^T tanh(keys[b, n] + query[b])` for keys `(batch, n, attention_dim)`, query
-    `(batch, attention_dim)`, u `(attention_dim,)`; returns `(batch, n)`. Memory-lean backward
-    (see `_AdditiveScores`); numerically the same as the plain expression.
+    `(batch, attention_dim)`, u `(attention_dim,)`; returns `(batch, n)`. With `recompute` the
+    backward recomputes the tanh instead of keeping it (see `_AdditiveScores`); numerically the
+    same as the plain expression either way.
     """
-    return _AdditiveScores.apply(keys, query, vector)
+    return _AdditiveScores.apply(keys, query, vector, recompute)
 
 
 class _AttentionAggregator(MessageAggregator):
@@ -138,11 +155,16 @@ class SourceAttentionAggregator(_AttentionAggregator):
         # (batch, seq_len, num_sources, attention_dim): W_x x_t + W_m h_t^(i), all steps at once.
         keys = F.linear(messages, weight_m) + F.linear(inputs, weight_x).unsqueeze(2)
         # Per-step views made once (indexing [:, t] per step would give quadratic backward).
-        return keys.unbind(1), messages.unbind(1), weight_h, self.scorer.vector.weight.squeeze(0)
+        return (
+            keys.unbind(1),
+            messages.unbind(1),
+            RecurrentLinear(weight_h),
+            self.scorer.vector.weight.squeeze(0),
+        )
 
     def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        keys, messages, weight_h, vector = prepared
-        query = F.linear(hidden, weight_h).unsqueeze(1)  # (batch, 1, attention_dim)
+        keys, messages, query_linear, vector = prepared
+        query = query_linear.linear(hidden).unsqueeze(1)  # (batch, 1, attention_dim)
         scores = torch.matmul(torch.tanh(keys[timestep] + query), vector)  # (batch, num_sources)
         weights = torch.softmax(scores, dim=-1)
         message = torch.bmm(weights.unsqueeze(1), messages[timestep]).squeeze(1)
@@ -174,12 +196,15 @@ class PositionAttentionAggregator(_AttentionAggregator):
         # The shared-state projection W_m h_i^(s): once per sentence, not once per step.
         keys = F.linear(memory, weight_m)  # (batch, seq_len * num_sources, attention_dim)
         queries = F.linear(inputs, weight_x).unbind(1)  # seq_len x (batch, attention_dim)
-        return keys, queries, memory, ~memory_mask, weight_h, self.scorer.vector.weight.squeeze(0)
+        vector = self.scorer.vector.weight.squeeze(0)
+        activation_bytes = keys.numel() * seq_len * keys.element_size()
+        recompute = activation_bytes > ATTENTION_MEMORY_BUDGET
+        return keys, queries, memory, ~memory_mask, RecurrentLinear(weight_h), vector, recompute
 
     def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        keys, queries, memory, padding, weight_h, vector = prepared
-        query = torch.addmm(queries[timestep], hidden, weight_h.t())
-        scores = additive_scores(keys, query, vector)  # (batch, positions)
+        keys, queries, memory, padding, query_linear, vector, recompute = prepared
+        query = query_linear.linear(hidden, queries[timestep])
+        scores = additive_scores(keys, query, vector, recompute)  # (batch, positions)
         scores = scores.masked_fill(padding, torch.finfo(scores.dtype).min)
         weights = torch.softmax(scores, dim=-1)  # exactly 0 on padding (exp underflows)
         message = torch.bmm(weights.unsqueeze(1), memory).squeeze(1)
