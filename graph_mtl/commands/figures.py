@@ -77,6 +77,22 @@ def share_measure(predictions: Sequence[Dict[str, Any]]) -> str:
     return ""
 
 
+def _merge_order(order: List[str], names: Sequence[str]) -> None:
+    """
+    Add the names `order` lacks, keeping the relative order of `names`: each new name goes
+    just before the next name of `names` already in `order`. The source lists of DC-MTL
+    (every task but the target, in the model's order) thus merge back into the model's order.
+    """
+    for position, name in enumerate(names):
+        if name in order:
+            continue
+        following = [n for n in names[position + 1 :] if n in order]
+        if following:
+            order.insert(order.index(following[0]), name)
+        else:
+            order.append(name)
+
+
 def relation_matrix(
     predictions: Sequence[Dict[str, Any]], key: str = "alpha"
 ) -> Tuple[List[str], List[str], numpy.ndarray, Dict[str, int]]:
@@ -94,9 +110,7 @@ def relation_matrix(
         if not rows:
             continue
         names = prediction.get(f"{key}_sources") or prediction.get("alpha_sources") or []
-        for name in names:
-            if name not in sources:
-                sources.append(name)
+        _merge_order(sources, names)
         task = prediction["task"]
         target = sums.setdefault(task, {})
         weights = numpy.asarray(rows, dtype=float)
@@ -128,8 +142,7 @@ def draw_relation_matrix(
     height = max(3.0, 0.45 * len(targets) + 1.8)
     figure, axes = plt.subplots(figsize=(width, height))
     masked = numpy.ma.masked_invalid(matrix)
-    cmap = matplotlib.colormaps["Blues"].copy()
-    cmap.set_bad("#dddddd")
+    cmap = matplotlib.colormaps["Blues"].with_extremes(bad="#dddddd")
     image = axes.imshow(masked, cmap=cmap, vmin=0.0, vmax=max(1e-9, float(numpy.nanmax(matrix)) if numpy.isfinite(matrix).any() else 1.0))
     axes.set_xticks(range(len(sources)))
     axes.set_xticklabels(sources, rotation=60, ha="right")

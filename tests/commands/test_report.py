@@ -1,0 +1,115 @@
+"""`allennlp graph-mtl-report`: HTML with every sentence, valid PNG figures, no network assets."""
+import html
+import json
+import re
+import subprocess
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.image  # noqa: E402
+import numpy  # noqa: E402
+
+from graph_mtl.commands.figures import relation_matrix, render_report, word_shares  # noqa: E402
+from graph_mtl.commands.report import make_report  # noqa: E402
+from tests.conftest import REPO_ROOT, venv_bin  # noqa: E402
+from tests.predictors.tiny_models import PREDICT_FIXTURES, TASKS, subprocess_env  # noqa: E402
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def input_sentences():
+    sentences = []
+    for line in (PREDICT_FIXTURES / "input.jsonl").read_text().splitlines():
+        data = json.loads(line)
+        sentences.append(" ".join(data.get("tokens") or data["sentence"].split()))
+    return sentences
+
+
+def check_png(path):
+    data = path.read_bytes()
+    assert data.startswith(PNG_SIGNATURE), path
+    image = matplotlib.image.imread(str(path))
+    assert image.ndim == 3 and image.shape[0] > 10 and image.shape[1] > 10
+
+
+def check_self_contained(page):
+    assert "<script" not in page.lower()
+    # every image is embedded; nothing is fetched (no http(s) src/href, no CSS url(...))
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert "url(" not in page
+    assert page.count('src="data:image/png;base64,') >= 1
+
+
+def test_allennlp_help_lists_the_report_command_and_report_runs(dc_archive, tmp_path):
+    # one `allennlp` process: the subcommand is found through .allennlp_plugins
+    out_dir = tmp_path / "report"
+    command = (
+        f"{venv_bin('allennlp')} --help && {venv_bin('allennlp')} graph-mtl-report "
+        f"{dc_archive} {PREDICT_FIXTURES / 'input.jsonl'} --output-dir {out_dir} --batch-size 3"
+    )
+    result = subprocess.run(
+        ["bash", "-c", command], cwd=REPO_ROOT, env=subprocess_env(), capture_output=True,
+        text=True, timeout=240,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "graph-mtl-report" in result.stdout
+    assert "Wrote" in result.stdout
+
+    page = (out_dir / "report.html").read_text()
+    for sentence in input_sentences():
+        assert html.escape(sentence) in page
+    check_self_contained(page)
+    pngs = sorted((out_dir / "figures").glob("*.png"))
+    names = {p.name for p in pngs}
+    assert "relation_matrix.png" in names
+    assert len([n for n in names if n.endswith("_alpha.png")]) == len(input_sentences())
+    for png in pngs:
+        check_png(png)
+    predictions = [json.loads(l) for l in (out_dir / "predictions.jsonl").read_text().splitlines()]
+    assert [p["line"] for p in predictions] == list(range(1, len(input_sentences()) + 1))
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["relation_matrix"]["sources"] == TASKS
+    # the matrix rows are the mean alpha of each target task: they sum to 1, and a task never
+    # reads itself in DC-MTL (direct topology)
+    for target, row in zip(summary["relation_matrix"]["targets"], summary["relation_matrix"]["matrix"]):
+        assert row[TASKS.index(target)] in (None, 0.0)
+        assert abs(sum(v for v in row if v is not None) - 1.0) < 1e-3
+
+
+def test_ic_mtl_report_draws_beta_arcs(ic_archive, tmp_path):
+    summary = make_report(
+        str(ic_archive), str(PREDICT_FIXTURES / "input.txt"), str(tmp_path), task="dvd",
+        max_figures=2,
+    )
+    page = (tmp_path / "report.html").read_text()
+    for line in (PREDICT_FIXTURES / "input.txt").read_text().splitlines():
+        if line.strip():
+            assert html.escape(" ".join(line.split())) in page
+    check_self_contained(page)
+    assert summary["kinds"] == ["beta"]
+    assert [p.rsplit("/", 1)[-1] for p in summary["pngs"]] == ["line00001_beta.png", "line00002_beta.png"]
+    for png in summary["pngs"]:
+        check_png(tmp_path / "figures" / png.rsplit("/", 1)[-1])
+
+
+def test_render_report_from_predictions(tmp_path):
+    predictions = [
+        {"line": 1, "task": "a", "tokens": ["x", "<y>"], "label": "1", "probs": {"0": 0.2, "1": 0.8},
+         "alpha_sources": ["b", "c"], "alpha": [[0.9, 0.1], [0.5, 0.5]]},
+        {"line": 2, "task": "b", "tokens": ["z"], "tags": ["O"], "tag_probs": [0.7],
+         "alpha_sources": ["a", "c"], "alpha": [[0.25, 0.75]]},
+        {"line": 3, "error": "input line 3: unknown task 'q'", "input": "{...}"},
+    ]
+    summary = render_report(predictions, str(tmp_path))
+    page = (tmp_path / "report.html").read_text()
+    assert "x &lt;y&gt;" in page and "input line 3: unknown task" in page
+    targets, sources, matrix, counts = relation_matrix(predictions)
+    assert (targets, sources, counts) == (["b", "a"], ["b", "a", "c"], {"a": 2, "b": 1})
+    assert numpy.allclose(matrix[1], [0.7, numpy.nan, 0.3], equal_nan=True)
+    assert numpy.allclose(matrix[0], [numpy.nan, 0.25, 0.75], equal_nan=True)
+    shares = word_shares(predictions[0])
+    assert shares[0]["top"][0] == ("b", 0.9) and shares[1]["share"] == 0.0
+    assert shares[0]["share"] > 0.7
+    for png in summary["pngs"]:
+        check_png(tmp_path / "figures" / png.rsplit("/", 1)[-1])
