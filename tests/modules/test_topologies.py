@@ -15,17 +15,16 @@ from tests.modules.helpers import TASKS, make_encoder, random_inputs
 
 @Topology.register("_test_chain", exist_ok=True)
 class ChainTopology(Topology):
-    """books <- nobody; dvd <- books; music <- books, dvd, hub (mean of their states)."""
+    """books <- nobody; dvd <- books, hub (attention); music <- books, dvd (mean)."""
 
     def virtual_nodes(self) -> List[str]:
         return ["hub"]
 
     def sources(self, target: str, tasks: List[str]) -> List[str]:
-        before = tasks[: tasks.index(target)]
-        return before + (["hub"] if len(before) > 1 else [])
+        return {"books": [], "dvd": ["books", "hub"], "music": ["books", "dvd"]}[target]
 
     def build_aggregator(self, target, sources, input_dim, hidden_dim, message_dim):
-        if len(sources) > 1:
+        if target == "music":
             return MeanAggregator()
         return SourceAttentionAggregator(input_dim, hidden_dim, message_dim)
 
@@ -56,7 +55,7 @@ def test_additive_scores_gradients():
 
 def test_user_topology_with_empty_sources_virtual_nodes_and_mean():
     encoder = make_encoder("_test_chain", bidirectional=True)
-    assert encoder.graph() == {"books": [], "dvd": ["books"], "music": ["books", "dvd", "hub"]}
+    assert encoder.graph() == {"books": [], "dvd": ["books", "hub"], "music": ["books", "dvd"]}
     assert set(encoder.forward_layers[0].aggregators) == {"dvd", "music"}
     tasks = ["music", "books", "dvd", "books"]
     inputs, mask = random_inputs([4, 3, 2, 4], seq_len=5)
@@ -68,12 +67,20 @@ def test_user_topology_with_empty_sources_virtual_nodes_and_mean():
     grads = torch.autograd.grad(fast.sum(), inputs)[0]
     slow_grads = torch.autograd.grad(slow.sum(), inputs)[0]
     assert torch.allclose(grads, slow_grads, atol=1e-10)
-    # Only dvd (attention over one source) has weights; music's mean and books give 0 rows.
-    alpha = attention["alpha"]
-    assert torch.allclose(alpha[2, :2, TASKS.index("books")], torch.ones(2, dtype=torch.float64))
-    assert torch.all(alpha[[0, 1, 3]] == 0)
-    assert torch.allclose(attention["alpha"], slow_attention["alpha"])
-    assert torch.allclose(attention["alpha_backward"], slow_attention["alpha_backward"])
+    # Only dvd (attention over books and the virtual hub) has weights; music's mean and books
+    # give 0 rows. Task and virtual columns together sum to 1.
+    assert set(attention) == set(slow_attention) == {
+        "alpha", "alpha_virtual", "alpha_backward", "alpha_virtual_backward"
+    }
+    for key in attention:
+        assert torch.allclose(attention[key], slow_attention[key], atol=1e-10), key
+    for suffix in ("", "_backward"):
+        alpha, alpha_virtual = attention["alpha" + suffix], attention["alpha_virtual" + suffix]
+        assert alpha.shape == (4, 5, 3) and alpha_virtual.shape == (4, 5, 1)
+        total = alpha[2, :2].sum(-1) + alpha_virtual[2, :2].sum(-1)
+        assert torch.allclose(total, torch.ones(2, dtype=torch.float64))
+        assert torch.all(alpha[2, 2:] == 0) and torch.all(alpha_virtual[2, 2:] == 0)
+        assert torch.all(alpha[[0, 1, 3]] == 0) and torch.all(alpha_virtual[[0, 1, 3]] == 0)
 
     # books has no sources: its output is the plain LSTM (r_t = 0) of its own weights.
     books = encoder.forward_layers[0].nodes["books"]

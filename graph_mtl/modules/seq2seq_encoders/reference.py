@@ -131,10 +131,16 @@ def reference_forward(
                 if layer_index == encoder.num_layers - 1 and kind is not None:
                     sources = layer.graph[task[b]]
                     if kind == "sources":
-                        key = "alpha" + suffix
-                        full = attention.setdefault(key, inputs.new_zeros(batch, seq_len, num_tasks))
                         for j, name in enumerate(sources):
-                            column = encoder.tasks.index(name)
+                            if name in encoder.tasks:
+                                key, column, width = "alpha", encoder.tasks.index(name), num_tasks
+                            else:
+                                key = "alpha_virtual"
+                                column = encoder.virtual_nodes.index(name)
+                                width = len(encoder.virtual_nodes)
+                            full = attention.setdefault(
+                                key + suffix, inputs.new_zeros(batch, seq_len, width)
+                            )
                             for t in range(length):
                                 tt = t if not suffix else length - 1 - t
                                 full[b, tt, column] = weights[t, j]
