@@ -1,6 +1,7 @@
 """
 Writes the small sentiment data the demo and the end-to-end tests train on
-(fixtures/demo/<domain>.task.train and .task.dev, FDU-MTL format: `label<TAB>tokenized text`).
+(fixtures/demo/<domain>.task.train in FDU-MTL format, `label<TAB>tokenized text`; as in FDU-MTL
+the last lines of each file are the dev split: 48 train + 16 dev).
 
 The sentences are generated from templates with a fixed seed: each domain has its own nouns and
 some domain-specific opinion words, and shares the general opinion words with the others, so a
@@ -13,7 +14,7 @@ from pathlib import Path
 DOMAINS = {
     "books": (["book", "novel", "story", "author", "plot", "chapter"], ["gripping", "well-written"], ["dull", "predictable"]),
     "electronics": (["battery", "screen", "charger", "cable", "speaker", "remote"], ["reliable", "crisp"], ["flimsy", "defective"]),
-    "kitchen": (["pan", "blender", "knife", "kettle", "toaster", "mixer"], ["sturdy", "sharp"], ["rusty", "leaky"]),
+    "kitchen_housewares": (["pan", "blender", "knife", "kettle", "toaster", "mixer"], ["sturdy", "sharp"], ["rusty", "leaky"]),
 }
 POSITIVE = ["great", "excellent", "good", "wonderful", "fantastic", "perfect"]
 NEGATIVE = ["bad", "terrible", "awful", "poor", "disappointing", "useless"]
@@ -48,13 +49,12 @@ def main() -> None:
     out = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
     out.mkdir(parents=True, exist_ok=True)
     for domain in DOMAINS:
-        for split, size in (("train", 48), ("dev", 16)):
-            lines = []
-            for i in range(size):
-                label = i % 2
-                lines.append(f"{label}\t{sentence(rng, domain, label)}")
-            rng.shuffle(lines)
-            (out / f"{domain}.task.{split}").write_text("\n".join(lines) + "\n")
+        lines = []
+        for split_size in (48, 16):  # train, then the dev block at the end (balanced)
+            block = [f"{i % 2}\t{sentence(rng, domain, i % 2)}" for i in range(split_size)]
+            rng.shuffle(block)
+            lines.extend(block)
+        (out / f"{domain}.task.train").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
