@@ -37,8 +37,10 @@ DATA_VARIABLES = ("FDU_MTL_DIR", "PTB_POS_DIR", "CONLL2000_DIR", "CONLL2003_DIR"
 
 def fixture_overrides(config: Path) -> dict:
     """Tiny data and dimensions, one epoch: overrides for any training_configs/plugins config."""
-    tasks = list(Params.from_file(str(config)).as_dict()["model"]["heads"])
+    model = Params.from_file(str(config)).as_dict()["model"]
+    tasks = list(model["heads"])
     tagging = "pos" in tasks
+    directions = 2 if model["backbone"]["encoder"].get("bidirectional") else 1
     if tagging:
         train = {task: str(DATA / "tagging" / f"{task}.train.txt") for task in tasks}
         dev = {task: str(DATA / "tagging" / f"{task}.dev.txt") for task in tasks}
@@ -55,7 +57,7 @@ def fixture_overrides(config: Path) -> dict:
         "trainer.num_epochs": 1,
     }
     for task in tasks:
-        overrides[f"model.heads.{task}.input_dim"] = 2 * DIM if tagging else DIM
+        overrides[f"model.heads.{task}.input_dim"] = directions * DIM
     return overrides
 
 
@@ -72,7 +74,7 @@ def data_variables(monkeypatch):
         ("flat_classification", FlatTopology, {"books": ["shared"], "MR": ["shared"]}),
         ("hierarchical_classification", HierarchicalTopology, {"books": [], "toys_games": ["baby", "kitchen_housewares"]}),
         ("flat_tagging", FlatTopology, {"pos": ["shared"], "chunk": ["shared"], "ner": ["shared"]}),
-        ("hierarchical_tagging", HierarchicalTopology, {"pos": [], "chunk": ["pos"], "ner": ["pos", "chunk"]}),
+        ("hierarchical_tagging", HierarchicalTopology, {"pos": [], "chunk": ["pos"], "ner": ["chunk", "pos"]}),
     ],
 )
 def test_shipped_plugin_configs_train_and_reload(config, topology_class, graph, tmp_path, data_variables):
@@ -132,18 +134,17 @@ def test_plugin_written_in_the_test_is_picked_up_by_allennlp_train(tmp_path):
             "broken_example_plugin": "import a_module_that_does_not_exist_anywhere\n",
         },
     )
-    libsonnet = CONFIGS / "plugins.libsonnet"
     config = tmp_path / "previous.jsonnet"
     config.write_text(
-        f"local plugins = import '{libsonnet}';\n"
-        "plugins.classification({type: 'previous'}, tasks=['books', 'dvd'], "
-        f"embedding_dim={DIM}, hidden_dim={DIM})\n"
+        f"local fdu_mtl = import '{REPO_ROOT / 'training_configs' / 'lib' / 'fdu_mtl.libsonnet'}';\n"
+        f"local plugins = import '{CONFIGS / 'plugins.libsonnet'}';\n"
+        "plugins.with_topology(fdu_mtl.config('dc_mtl', tasks=['books', 'dvd'], "
+        f"settings={{embedding_dim: {DIM}, hidden_dim: {DIM}, num_epochs: 1}}), {{type: 'previous'}})\n"
     )
     classification = DATA / "classification"
     overrides = {
         "train_data_path": {d: str(classification / f"{d}.task.train") for d in ("books", "dvd")},
         "validation_data_path": {d: str(classification / f"{d}.task.dev") for d in ("books", "dvd")},
-        "trainer.num_epochs": 1,
     }
     env = dict(os.environ, PYTHONPATH=str(plugins), FDU_MTL_DIR="/unused")
     result = subprocess.run(
