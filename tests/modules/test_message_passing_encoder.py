@@ -6,6 +6,7 @@ from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 from allennlp.modules.seq2seq_encoders import Seq2SeqEncoder
 
+from graph_mtl.modules import fast_recurrence
 from graph_mtl.modules.seq2seq_encoders import DcMtlEncoder, IcMtlEncoder, MessagePassingEncoder
 from graph_mtl.modules.seq2seq_encoders.reference import reference_forward
 from graph_mtl.modules.topologies import Topology
@@ -21,8 +22,15 @@ MIXED_TASKS = ["dvd", "books", "music", "dvd", "books"]
 MIXED_LENGTHS = [5, 3, 4, 1, 5]
 
 
+@pytest.fixture(params=["fused", "generic"])
+def recurrence(request, monkeypatch):
+    """Run a test with the fused recurrence (default) and with the generic autograd loop."""
+    monkeypatch.setattr(fast_recurrence, "ENABLED", request.param == "fused")
+    return request.param
+
+
 @pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
-def test_fast_equals_reference_forward_and_gradients(topology, bidirectional, num_layers):
+def test_fast_equals_reference_forward_and_gradients(topology, bidirectional, num_layers, recurrence):
     encoder = make_encoder(topology, bidirectional, num_layers)
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
     inputs.requires_grad_(True)
@@ -88,7 +96,7 @@ def test_beta_is_a_distribution_over_unpadded_positions(bidirectional):
 
 
 @pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
-def test_padding_does_not_change_outputs(topology, bidirectional, num_layers):
+def test_padding_does_not_change_outputs(topology, bidirectional, num_layers, recurrence):
     encoder = make_encoder(topology, bidirectional, num_layers)
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=8)
     inputs = inputs.masked_fill(~mask.unsqueeze(-1), 7.0)  # padding holds garbage
@@ -118,7 +126,7 @@ def test_mixed_batch_equals_homogeneous_batches(topology, bidirectional, num_lay
 
 
 @pytest.mark.parametrize("encoder_type", ["dc_mtl", "ic_mtl"])
-def test_every_parameter_gets_a_gradient(encoder_type):
+def test_every_parameter_gets_a_gradient(encoder_type, recurrence):
     torch.manual_seed(0)
     encoder = Seq2SeqEncoder.from_params(
         Params({"type": encoder_type, "tasks": TASKS, "input_dim": 4, "hidden_dim": 3,
