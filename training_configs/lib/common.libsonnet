@@ -30,6 +30,9 @@
     cnn_shared_layers: 0,
     sp_adversarial_weight: 0.05,  // SP-MTL lambda (Liu, Qiu & Huang 2017)
     sp_orthogonality_weight: 0.01,  // SP-MTL gamma
+    // Classifier sentence representation: null = per model (see classifier_pooling below),
+    // or 'last' / 'max' / 'mean' for every model.
+    pooling: null,
     bidirectional: false,  // DC-MTL / IC-MTL / SP-MTL direction (the paper's equations are left to right)
     seed: 13,
     cuda_device: -1,
@@ -77,15 +80,20 @@
     }
     else error 'unknown model ' + kind + '; use one of ' + std.toString($.models),
 
+  encoder_is_bidirectional(kind, s)::
+    kind == 'bilstm' || (std.member(['sp_mtl', 'dc_mtl', 'ic_mtl'], kind) && s.bidirectional),
+
   encoder_output_dim(kind, s)::
-    local directions = if kind == 'bilstm' || (std.member(['sp_mtl', 'dc_mtl', 'ic_mtl'], kind) && s.bidirectional) then 2 else 1;
+    local directions = if $.encoder_is_bidirectional(kind, s) then 2 else 1;
     if kind == 'sp_mtl' then 2 * directions * s.hidden_dim else directions * s.hidden_dim,
 
   // How a classifier reads a sentence vector off the encoder: the last state (the paper),
   // both directions' last states for a BiLSTM, max over time for MT-CNN (Collobert & Weston)
   // and for bidirectional SP-MTL (whose output is [private; shared], not [forward; backward]).
   classifier_pooling(kind, s)::
-    if kind == 'mt_cnn' || (kind == 'sp_mtl' && s.bidirectional) then { pooling: 'max' }
+    if s.pooling != null then { pooling: s.pooling }
+    + (if s.pooling == 'last' && kind != 'sp_mtl' && $.encoder_is_bidirectional(kind, s) then { bidirectional: true } else {})
+    else if kind == 'mt_cnn' || (kind == 'sp_mtl' && s.bidirectional) then { pooling: 'max' }
     else if kind == 'bilstm' || (std.member(['dc_mtl', 'ic_mtl'], kind) && s.bidirectional) then { pooling: 'last', bidirectional: true }
     else { pooling: 'last' },
 

@@ -1,0 +1,3 @@
+// dc_mtl on the four domains of settings.libsonnet, real-data check settings.
+local check = import 'settings.libsonnet';
+(import '../../training_configs/lib/fdu_mtl.libsonnet').config('dc_mtl', check.tasks, check.settings)

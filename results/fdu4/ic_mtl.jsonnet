@@ -1,0 +1,3 @@
+// ic_mtl on the four domains of settings.libsonnet, real-data check settings.
+local check = import 'settings.libsonnet';
+(import '../../training_configs/lib/fdu_mtl.libsonnet').config('ic_mtl', check.tasks, check.settings)
