@@ -1,0 +1,378 @@
+#!/usr/bin/env python
+"""
+Forward + backward throughput (tokens / second) of the graph-mtl encoders against `nn.LSTM`.
+
+One process, the same inputs for every model of a cell (batch B, length T, K tasks, hidden 200,
+input 200):
+
+* `lstm`    -- one `torch.nn.LSTM` (the practical limit: cuDNN / oneDNN kernel);
+* `fs_mtl`  -- FS-MTL's encoder: one LSTM shared by all K tasks (a separate module, masked
+               output), so the same work as `lstm`;
+* `sp_mtl`  -- SP-MTL (shared + private LSTM, adversarial and orthogonality losses);
+* `dc_mtl`  -- DC-MTL (`message_passing`, topology `direct`);
+* `ic_mtl`  -- IC-MTL (`message_passing`, topology `indirect`);
+* with `--generic`, also `dc_mtl/generic` and `ic_mtl/generic`: the same encoders with the fused
+  recurrence switched off (`fast_recurrence.ENABLED = False`), i.e. the autograd loop.
+
+A batch holds sentences of one task (`--batching homogeneous`, what the FDU-MTL configs train
+with) or of all K tasks in turn (`--batching mixed`). Every sentence has length T. A timed step
+is: zero grads, forward, loss = sum(output * fixed random weights) (+ SP-MTL's aux loss),
+backward; CUDA is synchronised around it. The time of a model is the minimum over `--repeats`
+steps after one warm-up step (the median is recorded too).
+
+Printed and written to `benchmarks/results/<name>.md` and `.json`: tokens/s, ratio of the step
+time to `nn.LSTM`'s, for DC-MTL the ratio to K x `nn.LSTM`, the growth of each model's time with
+K (relative to the smallest K) and of its time per token with T (relative to the smallest T), and
+the machine (CPU model, cores, load average, torch version, threads, device).
+
+Only torch and graph_mtl's encoder modules are needed (see benchmarks/encoders.py); without
+AllenNLP it runs in standalone mode. `--device cuda` on a machine without CUDA prints a notice,
+writes nothing and exits 0.
+
+Examples:
+    python benchmarks/encoder_speed.py --quick
+    python benchmarks/encoder_speed.py --k 16 --t 128 --batch 64 --device cuda
+    nice python benchmarks/encoder_speed.py --threads 1 --k 2 16 --t 32 128 --batch 8 --generic
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import torch  # noqa: E402
+
+from benchmarks.encoders import Encoders  # noqa: E402
+
+MODELS = ["lstm", "fs_mtl", "sp_mtl", "dc_mtl", "ic_mtl"]
+FULL = {"k": [2, 4, 8, 16], "t": [32, 128, 512], "batch": [8, 64]}
+QUICK = {"k": [2, 4, 8, 16], "t": [32, 128], "batch": [8, 64]}
+RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help=f"grid K={QUICK['k']} T={QUICK['t']} B={QUICK['batch']}, 2 repeats")
+    parser.add_argument("--k", type=int, nargs="+", help=f"numbers of tasks (default {FULL['k']})")
+    parser.add_argument("--t", type=int, nargs="+", help=f"sentence lengths (default {FULL['t']})")
+    parser.add_argument("--batch", type=int, nargs="+", help=f"batch sizes (default {FULL['batch']})")
+    parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    parser.add_argument("--generic", action="store_true",
+                        help="also time DC-/IC-MTL with the fused recurrence switched off")
+    parser.add_argument("--hidden", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=None, help="timed steps per model (default 3, quick 2)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch.set_num_threads (CPU); recorded in the results (default 1)")
+    parser.add_argument("--batching", choices=["homogeneous", "mixed"], default="homogeneous")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--time-budget", type=float, default=None,
+                        help="seconds; cells not started when it is used up are listed as skipped")
+    parser.add_argument("--standalone", action="store_true",
+                        help="do not import AllenNLP even if installed (what a torch-only machine does)")
+    parser.add_argument("--name", default=None, help="results file name (default <device>-<date>)")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def machine_description(device: torch.device, threads: int, encoders: Encoders) -> Dict[str, object]:
+    cpu = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    info: Dict[str, object] = {
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "cpu_capability": getattr(torch.backends.cpu, "get_cpu_capability", lambda: "?")(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "torch_threads": threads,
+        "device": str(device),
+        "import_mode": encoders.mode,
+        "sp_mtl_implementation": encoders.sp_mtl_source,
+        "load_average_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    }
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+        info["cuda"] = torch.version.cuda
+        info["cudnn"] = torch.backends.cudnn.version()
+    try:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        info["git_commit"] = subprocess.run(
+            ["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", root, "status", "--porcelain", "graph_mtl/modules"], capture_output=True,
+            text=True, timeout=10,
+        ).stdout.strip()
+        info["graph_mtl_modules_uncommitted_changes"] = bool(dirty)
+    except Exception:
+        pass
+    return info
+
+
+class FsMtl(torch.nn.Module):
+    """FS-MTL's encoder: one LSTM for all tasks (the task is ignored), masked output."""
+
+    def __init__(self, dim: int, hidden: int) -> None:
+        super().__init__()
+        self.lstm = torch.nn.LSTM(dim, hidden, batch_first=True)
+
+    def forward(self, inputs, mask, task):
+        return self.lstm(inputs)[0] * mask.unsqueeze(-1).to(inputs.dtype)
+
+
+class PlainLstm(torch.nn.Module):
+    def __init__(self, dim: int, hidden: int) -> None:
+        super().__init__()
+        self.lstm = torch.nn.LSTM(dim, hidden, batch_first=True)
+
+    def forward(self, inputs, mask, task):
+        return self.lstm(inputs)[0]
+
+
+def build(name: str, encoders: Encoders, tasks: List[str], hidden: int) -> torch.nn.Module:
+    base = name.split("/")[0]
+    if base == "lstm":
+        return PlainLstm(hidden, hidden)
+    if base == "fs_mtl":
+        return FsMtl(hidden, hidden)
+    if base == "sp_mtl":
+        return encoders.shared_private(tasks, hidden, hidden)
+    if base == "dc_mtl":
+        return encoders.message_passing("direct", tasks, hidden, hidden)
+    if base == "ic_mtl":
+        return encoders.message_passing("indirect", tasks, hidden, hidden)
+    raise ValueError(name)
+
+
+def time_model(model, inputs, mask, task, weights, repeats: int, device: torch.device,
+               fast: Optional[bool], encoders: Encoders) -> Dict[str, float]:
+    params = [p for p in model.parameters() if p.requires_grad]
+    previous = encoders.fast_recurrence.ENABLED
+    if fast is not None:
+        encoders.fast_recurrence.ENABLED = fast
+
+    def step():
+        for p in params:
+            p.grad = None
+        output = model(inputs, mask, task)
+        loss = (output * weights[..., : output.size(-1)]).sum()
+        aux = getattr(model, "get_aux_loss", lambda: None)()
+        if aux is not None:
+            loss = loss + aux
+        loss.backward()
+
+    def timed():
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        start = time.perf_counter()
+        step()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        return time.perf_counter() - start
+
+    try:
+        warm = timed()  # warm-up (allocator, kernels, oneDNN primitives)
+        times = [timed() for _ in range(repeats if warm < 60 else 1)]
+    finally:
+        encoders.fast_recurrence.ENABLED = previous
+    return {"seconds": min(times), "median": statistics.median(times), "warmup": warm, "runs": len(times)}
+
+
+def run(args) -> Optional[dict]:
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print(f"--device {args.device}: CUDA is not available on this machine; nothing measured.")
+        return None
+    torch.set_num_threads(args.threads)
+    dtype = getattr(torch, args.dtype)
+    grid = QUICK if args.quick else FULL
+    ks = args.k or grid["k"]
+    ts = args.t or grid["t"]
+    batches = args.batch or grid["batch"]
+    repeats = args.repeats or (2 if args.quick else 3)
+    encoders = Encoders(standalone=args.standalone)
+    info = machine_description(device, args.threads, encoders)
+    names = list(args.models)
+    if args.generic:
+        names += [f"{m}/generic" for m in ("dc_mtl", "ic_mtl") if m in args.models]
+    print("# encoder_speed", " ".join(sys.argv[1:]))
+    for key, value in info.items():
+        print(f"#   {key}: {value}")
+    cells = sorted(
+        ((k, t, b) for k in ks for t in ts for b in batches), key=lambda c: (c[1] * c[2], c[0])
+    )
+    results, skipped = [], []
+    started = time.perf_counter()
+    for k, t, b in cells:
+        if args.time_budget is not None and time.perf_counter() - started > args.time_budget:
+            skipped.append({"k": k, "t": t, "batch": b})
+            continue
+        tasks = [f"task{i}" for i in range(k)]
+        generator = torch.Generator().manual_seed(args.seed)
+        inputs = torch.randn(b, t, args.hidden, generator=generator).to(device, dtype)
+        weights = torch.randn(b, t, 2 * args.hidden, generator=generator).to(device, dtype)
+        mask = torch.ones(b, t, dtype=torch.bool, device=device)
+        if args.batching == "homogeneous":
+            task = [tasks[0]] * b
+        else:
+            task = [tasks[i % k] for i in range(b)]
+        cell = {"k": k, "t": t, "batch": b, "models": {}}
+        for name in names:
+            torch.manual_seed(args.seed)
+            model = build(name, encoders, tasks, args.hidden).to(device, dtype)
+            model.train()
+            fast = False if name.endswith("/generic") else (True if name.split("/")[0] in ("dc_mtl", "ic_mtl") else None)
+            try:
+                measured = time_model(model, inputs, mask, task, weights, repeats, device, fast, encoders)
+            except RuntimeError as error:  # e.g. out of memory
+                measured = {"error": str(error).splitlines()[0][:200]}
+                if device.type == "cuda":
+                    torch.cuda.empty_cache()
+            if "seconds" in measured:
+                measured["tokens_per_second"] = b * t / measured["seconds"]
+            cell["models"][name] = measured
+            del model
+        base = cell["models"].get("lstm", {}).get("seconds")
+        for name, measured in cell["models"].items():
+            if base and "seconds" in measured:
+                measured["ratio_to_lstm"] = measured["seconds"] / base
+                if name.startswith("dc_mtl"):
+                    measured["ratio_to_k_lstm"] = measured["seconds"] / (k * base)
+        results.append(cell)
+        print(format_cell(cell), flush=True)
+    info["load_average_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
+    info["elapsed_seconds"] = round(time.perf_counter() - started, 1)
+    report = {
+        "command": "python benchmarks/encoder_speed.py " + " ".join(sys.argv[1:]),
+        "date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"),
+        "machine": info,
+        "settings": {"hidden": args.hidden, "input_dim": args.hidden, "dtype": args.dtype,
+                     "batching": args.batching, "repeats": repeats, "k": ks, "t": ts,
+                     "batch": batches, "models": names},
+        "cells": results,
+        "skipped_cells": skipped,
+    }
+    text = format_report(report)
+    print()
+    print(text)
+    if not args.no_write:
+        os.makedirs(RESULTS_DIR, exist_ok=True)
+        name = args.name or f"{device.type}-{datetime.datetime.utcnow().strftime('%Y%m%d-%H%M')}"
+        with open(os.path.join(RESULTS_DIR, name + ".json"), "w") as handle:
+            json.dump(report, handle, indent=1)
+        with open(os.path.join(RESULTS_DIR, name + ".md"), "w") as handle:
+            handle.write(text)
+        print(f"written: benchmarks/results/{name}.md and .json")
+    return report
+
+
+def format_cell(cell) -> str:
+    parts = [f"K={cell['k']:<3d} T={cell['t']:<4d} B={cell['batch']:<3d}"]
+    for name, m in cell["models"].items():
+        if "seconds" in m:
+            extra = f" ({m['ratio_to_lstm']:.2f}x)" if "ratio_to_lstm" in m else ""
+            parts.append(f"{name} {m['seconds'] * 1e3:.1f}ms{extra}")
+        else:
+            parts.append(f"{name} ERROR")
+    return " | ".join(parts)
+
+
+def format_report(report) -> str:
+    cells = report["cells"]
+    names = report["settings"]["models"]
+    lines = [f"# Encoder speed, {report['machine']['device']}, {report['date_utc']} UTC", ""]
+    lines.append(f"Command: `{report['command']}`")
+    lines.append("")
+    for key, value in report["machine"].items():
+        lines.append(f"- {key}: {value}")
+    settings = report["settings"]
+    lines.append(
+        f"- settings: hidden {settings['hidden']}, input {settings['input_dim']}, {settings['dtype']}, "
+        f"{settings['batching']} batches, forward+backward, min of {settings['repeats']} steps after 1 warm-up"
+    )
+    lines.append("")
+    lines.append("## Step time, tokens/s and ratio to nn.LSTM")
+    lines.append("")
+    lines.append("| K | T | B | " + " | ".join(names) + " | DC-MTL / (K x nn.LSTM) |")
+    lines.append("|" + "---|" * (4 + len(names)))
+    for cell in cells:
+        row = [str(cell["k"]), str(cell["t"]), str(cell["batch"])]
+        for name in names:
+            m = cell["models"].get(name, {})
+            if "seconds" in m:
+                ratio = f", {m['ratio_to_lstm']:.2f}x" if "ratio_to_lstm" in m else ""
+                row.append(f"{m['seconds'] * 1e3:.1f} ms, {m['tokens_per_second']:.0f} tok/s{ratio}")
+            else:
+                row.append(m.get("error", "-"))
+        dc = cell["models"].get("dc_mtl", {})
+        row.append(f"{dc['ratio_to_k_lstm']:.2f}" if "ratio_to_k_lstm" in dc else "-")
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    # Growth with K: time relative to the smallest K at the same (T, B).
+    lines.append("## Growth with K (step time / step time at the smallest K, same T and B)")
+    lines.append("")
+    lines.append("| T | B | model | " + " | ".join(f"K={k}" for k in settings["k"]) + " |")
+    lines.append("|" + "---|" * (3 + len(settings["k"])))
+    by_key = {(c["k"], c["t"], c["batch"]): c for c in cells}
+    for t in settings["t"]:
+        for b in settings["batch"]:
+            for name in names:
+                base = None
+                row = []
+                for k in settings["k"]:
+                    m = by_key.get((k, t, b), {}).get("models", {}).get(name, {})
+                    if "seconds" in m and base is None:
+                        base = m["seconds"]
+                    row.append(f"{m['seconds'] / base:.2f}" if "seconds" in m and base else "-")
+                if any(value != "-" for value in row):
+                    lines.append(f"| {t} | {b} | {name} | " + " | ".join(row) + " |")
+    lines.append("")
+    lines.append("## Growth with T (time per token / time per token at the smallest T, same K and B)")
+    lines.append("")
+    lines.append("| K | B | model | " + " | ".join(f"T={t}" for t in settings["t"]) + " |")
+    lines.append("|" + "---|" * (3 + len(settings["t"])))
+    for k in settings["k"]:
+        for b in settings["batch"]:
+            for name in names:
+                base = None
+                row = []
+                for t in settings["t"]:
+                    m = by_key.get((k, t, b), {}).get("models", {}).get(name, {})
+                    if "seconds" in m and base is None:
+                        base = m["seconds"] / t
+                    row.append(f"{m['seconds'] / t / base:.2f}" if "seconds" in m and base else "-")
+                if any(value != "-" for value in row):
+                    lines.append(f"| {k} | {b} | {name} | " + " | ".join(row) + " |")
+    if report["skipped_cells"]:
+        lines.append("")
+        lines.append("Skipped (time budget): " + ", ".join(
+            f"K={c['k']} T={c['t']} B={c['batch']}" for c in report["skipped_cells"]))
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    run(parse_args(argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
