@@ -1,0 +1,308 @@
+#!/usr/bin/env python
+"""
+Leave-one-task-out transfer of IC-MTL's shared layer (Liu et al., AAAI 2019, Table 1,
+"Transfer" column), the whole protocol in one command:
+
+for every held-out domain t (16 folds on FDU-MTL):
+  1. source: IC-MTL on all the other domains  (training_configs/transfer/ic_mtl_source.jsonnet)
+  2. target: a new IC-MTL network on t, its shared LSTM copied from the source archive by the
+     `pretrained` initializer and frozen by `no_grad`       (.../ic_mtl_target.jsonnet)
+  3. optionally the no-transfer baseline: the same target network trained from scratch
+then one table: dev (and test, when `<t>.task.test` is in the data folder) accuracy of each
+target, the source's average dev accuracy, and a check that the frozen shared parameters of
+the target are bit-identical to the source's.
+
+    python scripts/transfer.py --data-dir /work/shared/data/fdu-mtl --output-dir runs/transfer
+    python scripts/transfer.py --data-dir fixtures/transfer --tasks books,dvd,electronics \\
+        --settings '{"num_epochs": 2, "embedding_dim": 8, "hidden_dim": 6, "dev_size": 4}' \\
+        --output-dir /tmp/transfer --baseline
+
+Writes `<output-dir>/<task>/{source,target,baseline}/` (AllenNLP serialization directories)
+and `<output-dir>/results.{json,tsv,md}`; prints the Markdown table.
+"""
+import argparse
+import json
+import logging
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = REPO_ROOT / "training_configs" / "transfer"
+SOURCE_CONFIG = CONFIG_DIR / "ic_mtl_source.jsonnet"
+TARGET_CONFIG = CONFIG_DIR / "ic_mtl_target.jsonnet"
+FDU_MTL_TASKS = [
+    "apparel", "baby", "books", "camera_photo", "dvd", "electronics", "health_personal_care",
+    "imdb", "kitchen_housewares", "magazines", "MR", "music", "software", "sports_outdoors",
+    "toys_games", "video",
+]
+PART_REGEXES = {
+    "shared": r"^_backbone\._encoder\.(forward|backward)_layers\.[0-9]+\.nodes\.shared\.",
+    "fusion": r"^_backbone\._encoder\.(forward|backward)_layers\.[0-9]+\.fusion\.",
+}
+
+logger = logging.getLogger("graph_mtl.transfer")
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data-dir", required=True, help="folder of <domain>.task.train files (FDU_MTL_DIR)")
+    parser.add_argument("--output-dir", required=True, help="where runs and results go")
+    parser.add_argument("--tasks", default=",".join(FDU_MTL_TASKS),
+                        help="comma-separated domains of the protocol (default: the 16 FDU-MTL domains)")
+    parser.add_argument("--held-out", default=None,
+                        help="comma-separated domains to run folds for (default: every task)")
+    parser.add_argument("--settings", default="{}",
+                        help="JSON overrides of training_configs/lib defaults, e.g. "
+                             '\'{"num_epochs": 5, "embedding_dim": 50, "hidden_dim": 50}\'')
+    parser.add_argument("--epochs", type=int, default=None, help="shortcut for settings.num_epochs")
+    parser.add_argument("--embedding-dim", type=int, default=None)
+    parser.add_argument("--hidden-dim", type=int, default=None)
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--max-tokens", type=int, default=None, help="truncate sentences (speed)")
+    parser.add_argument("--max-instances", type=int, default=None,
+                        help="read at most this many training instances per task (speed)")
+    parser.add_argument("--transfer", default="shared",
+                        help="parts copied and frozen: shared (the shared LSTM) or shared,fusion")
+    parser.add_argument("--no-freeze", action="store_true", help="copy the parts but fine-tune them")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also train the target network without transfer, for comparison")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep runs whose model.tar.gz already exists (resume a long protocol)")
+    parser.add_argument("--cuda-device", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--verbose", action="store_true", help="AllenNLP's INFO logging")
+    return parser.parse_args(argv)
+
+
+def settings_from_args(args: argparse.Namespace) -> Dict[str, Any]:
+    settings = json.loads(args.settings)
+    for key, value in (
+        ("num_epochs", args.epochs),
+        ("embedding_dim", args.embedding_dim),
+        ("hidden_dim", args.hidden_dim),
+        ("batch_size", args.batch_size),
+        ("max_tokens", args.max_tokens),
+        ("cuda_device", args.cuda_device),
+    ):
+        if value is not None:
+            settings[key] = value
+    return settings
+
+
+def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_dir: str,
+          overrides: Dict[str, Any], reuse: bool, verbose: bool = False) -> Path:
+    """
+    Train `config` with GRAPH_MTL_TRANSFER=`options` in-process; returns the archive path.
+    AllenNLP's console logging goes to the run's out.log only, unless `verbose`.
+    """
+    import contextlib
+
+    from allennlp.commands.train import train_model_from_file
+
+    archive = serialization_dir / "model.tar.gz"
+    if reuse and archive.exists():
+        logger.info("reusing %s", archive)
+        return archive
+    saved = {name: os.environ.get(name) for name in ("GRAPH_MTL_TRANSFER", "FDU_MTL_DIR")}
+    os.environ["GRAPH_MTL_TRANSFER"] = json.dumps(options)
+    os.environ["FDU_MTL_DIR"] = str(data_dir)
+    started = time.time()
+    root = logging.getLogger()
+    saved_handlers, saved_level, saved_hook = list(root.handlers), root.level, sys.excepthook
+    try:
+        with open(os.devnull, "w") as devnull, contextlib.ExitStack() as stack:
+            if not verbose:  # logging and progress bars; out.log in the run keeps them
+                stack.enter_context(contextlib.redirect_stdout(devnull))
+                stack.enter_context(contextlib.redirect_stderr(devnull))
+            train_model_from_file(
+                str(config), str(serialization_dir), overrides=json.dumps(overrides), force=True,
+                file_friendly_logging=True,
+            )
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        # allennlp replaces the root logger's handlers (log files of the run) and excepthook
+        for handler in list(root.handlers):
+            if handler not in saved_handlers:
+                root.removeHandler(handler)
+                if isinstance(handler, logging.FileHandler):
+                    handler.close()
+        for handler in saved_handlers:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(saved_level)
+        sys.excepthook = saved_hook
+    logger.info("trained %s in %.1fs", serialization_dir, time.time() - started)
+    if not archive.exists():
+        raise RuntimeError(f"training {config.name} left no {archive}; see {serialization_dir}/out.log")
+    return archive
+
+
+def archive_weights(archive: Path) -> Dict[str, Any]:
+    import torch
+    from allennlp.models.archival import extracted_archive, get_weights_path
+
+    with extracted_archive(str(archive)) as directory:
+        return torch.load(get_weights_path(directory), map_location="cpu")
+
+
+def frozen_parts_identical(source: Path, target: Path, regexes: List[str]) -> Optional[bool]:
+    """Whether every transferred parameter of `target` equals the source's, bit for bit."""
+    import torch
+
+    source_weights, target_weights = archive_weights(source), archive_weights(target)
+    names = [n for n in target_weights if any(re.search(r, n) for r in regexes)]
+    if not names:
+        return None
+    return all(torch.equal(source_weights[n], target_weights[n]) for n in names)
+
+
+def read_metrics(serialization_dir: Path) -> Dict[str, Any]:
+    path = serialization_dir / "metrics.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Dict[str, Any],
+             parts: List[str]) -> Dict[str, Any]:
+    out = Path(args.output_dir) / task
+    test_file = Path(args.data_dir) / f"{task}.task.test"
+    overrides: Dict[str, Any] = {}
+    target_overrides: Dict[str, Any] = {}
+    if args.max_instances:
+        overrides = {"dataset_reader": {"readers": {t: {"max_instances": args.max_instances}
+                                                    for t in tasks if t != task}}}
+        target_overrides = {"dataset_reader": {"readers": {task: {"max_instances": args.max_instances}}}}
+    if test_file.exists():
+        target_overrides.update({"test_data_path": {task: str(test_file)}, "evaluate_on_test": True})
+    base = {"held_out": task, "tasks": tasks, "settings": settings, "transfer": parts}
+
+    started = time.time()
+    source_dir = out / "source"
+    source = train(SOURCE_CONFIG, source_dir, base, args.data_dir, overrides, args.reuse, args.verbose)
+    target_dir = out / "target"
+    target_options = {**base, "source_archive": str(source), "frozen": not args.no_freeze}
+    target = train(TARGET_CONFIG, target_dir, target_options, args.data_dir, target_overrides,
+                   args.reuse, args.verbose)
+    regexes = [PART_REGEXES[p] for p in parts]
+    source_metrics, target_metrics = read_metrics(source_dir), read_metrics(target_dir)
+    row: Dict[str, Any] = {
+        "task": task,
+        "source_tasks": len(tasks) - 1,
+        "source_dev_average_accuracy": source_metrics.get("best_validation_average_accuracy"),
+        "target_dev_accuracy": target_metrics.get(f"best_validation_{task}_accuracy"),
+        "target_test_accuracy": target_metrics.get(f"test_{task}_accuracy"),
+        "shared_identical": frozen_parts_identical(source, target, regexes),
+    }
+    if args.baseline:
+        baseline_dir = out / "baseline"
+        train(TARGET_CONFIG, baseline_dir, {**base, "pretrained": False}, args.data_dir,
+              target_overrides, args.reuse, args.verbose)
+        baseline_metrics = read_metrics(baseline_dir)
+        row["baseline_dev_accuracy"] = baseline_metrics.get(f"best_validation_{task}_accuracy")
+        row["baseline_test_accuracy"] = baseline_metrics.get(f"test_{task}_accuracy")
+    row["seconds"] = round(time.time() - started, 1)
+    return row
+
+
+COLUMNS = [
+    ("task", "held-out task"),
+    ("source_dev_average_accuracy", "source IC-MTL dev acc (avg)"),
+    ("target_dev_accuracy", "transfer dev acc"),
+    ("target_test_accuracy", "transfer test acc"),
+    ("baseline_dev_accuracy", "no-transfer dev acc"),
+    ("baseline_test_accuracy", "no-transfer test acc"),
+    ("shared_identical", "frozen shared = source"),
+    ("seconds", "seconds"),
+]
+
+
+def mean_row(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
+    mean: Dict[str, Any] = {"task": "mean"}
+    for key, _ in COLUMNS[1:]:
+        values = [r.get(key) for r in rows]
+        if key == "shared_identical":
+            known = [v for v in values if v is not None]
+            mean[key] = all(known) if known else None
+        elif values and all(isinstance(v, (int, float)) for v in values):
+            mean[key] = sum(values) / len(values)
+    return mean
+
+
+def format_cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, float):
+        return f"{value:.4f}" if value <= 1.0 else f"{value:.1f}"
+    return str(value)
+
+
+def write_results(rows: List[Dict[str, Any]], output_dir: Path) -> str:
+    columns = [(k, h) for k, h in COLUMNS if any(k in r for r in rows)]
+    table = rows + ([mean_row(rows)] if len(rows) > 1 else [])
+    lines = ["| " + " | ".join(h for _, h in columns) + " |",
+             "|" + "|".join(" --- " for _ in columns) + "|"]
+    for row in table:
+        lines.append("| " + " | ".join(format_cell(row.get(k)) for k, _ in columns) + " |")
+    markdown = "\n".join(lines) + "\n"
+    (output_dir / "results.md").write_text(markdown)
+    with open(output_dir / "results.tsv", "w") as handle:
+        handle.write("\t".join(k for k, _ in columns) + "\n")
+        for row in table:
+            handle.write("\t".join("" if row.get(k) is None else str(row.get(k)) for k, _ in columns) + "\n")
+    (output_dir / "results.json").write_text(json.dumps({"folds": rows, "mean": mean_row(rows)}, indent=2))
+    return markdown
+
+
+def main(argv: Optional[List[str]] = None) -> List[Dict[str, Any]]:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logger.setLevel(logging.INFO)
+    sys.path.insert(0, str(REPO_ROOT))
+    import graph_mtl  # noqa: F401  (registers the readers, models and configs' components)
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    tasks = [t for t in args.tasks.split(",") if t]
+    held_out = [t for t in (args.held_out or args.tasks).split(",") if t]
+    unknown = [t for t in held_out if t not in tasks]
+    if len(tasks) < 2 or unknown:
+        raise SystemExit(f"need at least 2 tasks and held-out tasks among them (unknown: {unknown})")
+    missing = [t for t in tasks if not (Path(args.data_dir) / f"{t}.task.train").exists()]
+    if missing:
+        raise SystemExit(f"{args.data_dir} has no .task.train file for {missing}")
+    parts = [p for p in args.transfer.split(",") if p]
+    if any(p not in PART_REGEXES for p in parts):
+        raise SystemExit(f"--transfer takes parts among {sorted(PART_REGEXES)}")
+    settings = settings_from_args(args)
+    output_dir = Path(args.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+
+    rows = []
+    for number, task in enumerate(held_out, start=1):
+        logger.info("fold %d/%d: held-out %s", number, len(held_out), task)
+        rows.append(run_fold(task, args, tasks, settings, parts))
+        write_results(rows, output_dir)  # partial results survive an interrupted protocol
+    markdown = write_results(rows, output_dir)
+    print(markdown, end="")
+    print(f"(results in {output_dir}/results.{{md,tsv,json}})")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
