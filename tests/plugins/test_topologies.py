@@ -136,3 +136,67 @@ def test_hierarchical_aggregator_attends_over_its_sources():
     # each target has its own attention unless shared_attention is set
     other = hierarchy.build_aggregator("chunk", ["pos"], 5, 4, 4)
     assert other.scorer is not aggregator.scorer
+
+
+# ------------------------------------------------------------------------ inside the encoder
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize(
+    "topology_config",
+    [{"type": "flat"}, {"type": "hierarchical", "order": {"chunk": ["pos"], "ner": ["pos", "chunk"]}}],
+    ids=["flat", "hierarchical"],
+)
+def test_plugin_topologies_in_the_message_passing_encoder(topology_config, bidirectional):
+    from allennlp.modules import Seq2SeqEncoder
+
+    torch.manual_seed(1)
+    tasks = ["chunk", "ner", "pos"]
+    encoder = Seq2SeqEncoder.from_params(
+        Params(
+            {
+                "type": "message_passing",
+                "tasks": tasks,
+                "input_dim": 4,
+                "hidden_dim": 3,
+                "num_layers": 2,
+                "bidirectional": bidirectional,
+                "topology": dict(topology_config),
+            }
+        )
+    )
+    inputs = torch.randn(3, 5, 4)
+    mask = torch.tensor([[True] * 5, [True] * 3 + [False] * 2, [True] * 4 + [False]])
+    batch_tasks = ["pos", "ner", "chunk"]
+    output = encoder(inputs, mask, task=batch_tasks)
+    assert output.shape == (3, 5, 6 if bidirectional else 3)
+    assert torch.all(output[~mask] == 0)
+    attention = encoder.get_attention()
+
+    # every parameter is trained, except the attention of a target with a single source
+    # (chunk reads only pos: softmax over one source is constantly 1, so W, u get no gradient)
+    output.sum().backward()
+    untrained = {name for name, p in encoder.named_parameters() if p.grad is None or not p.grad.any()}
+    if topology_config["type"] == "flat":
+        assert not untrained
+    else:
+        assert untrained and all(".aggregators.chunk.scorer." in name for name in untrained)
+
+    # a mixed batch gives each instance what it gets alone
+    for row, task in enumerate(batch_tasks):
+        alone = encoder(inputs[row : row + 1], mask[row : row + 1], task=[task])
+        assert torch.allclose(alone[0], output[row], atol=1e-6)
+
+    if topology_config["type"] == "flat":
+        assert encoder.virtual_nodes == ["shared"]
+        assert not attention  # no learned communication weights
+    else:
+        keys = ["alpha", "alpha_backward"] if bidirectional else ["alpha"]
+        assert sorted(attention) == keys
+        for key in keys:
+            alpha = attention[key]  # (batch, seq_len, tasks) in encoder.tasks order
+            assert torch.all(alpha[0] == 0)  # pos is at the bottom: receives nothing
+            assert torch.allclose(alpha[1][mask[1]].sum(-1), torch.ones(3))  # ner: pos + chunk
+            assert torch.all(alpha[1][:, tasks.index("ner")] == 0)
+            assert torch.allclose(alpha[2][mask[2]][:, tasks.index("pos")], torch.ones(4))  # chunk: pos only
+            assert torch.all(alpha[:, :][~mask] == 0)

@@ -18,6 +18,8 @@ Semantics (decided here, see `transitive`):
   its fusion LSTM is a plain LSTM;
 * sources come in the model's task order; the target attends over them with the DC-MTL
   attention (`SourceAttentionAggregator`, weights `alpha`, 0 for tasks that are not sources).
+  A task with a single source still gets an attention module, so that `alpha` is reported
+  for every task that receives messages; its weight is always 1 and its W, u get no gradient.
 
 The order must be acyclic (a cycle, a self-loop included, is rejected with the cycle's path)
 and name only tasks of the model.
