@@ -219,3 +219,14 @@ def test_unknown_topology_name_lists_the_available_ones():
     assert "no_such_topology" in message
     for name in ("direct", "indirect", "flat", "hierarchical"):
         assert name in message
+
+
+def test_command_line_report(capsys):
+    from graph_mtl.plugins.__main__ import main
+
+    status = main()
+    printed = capsys.readouterr().out
+    assert "flat [ok] entry point flat = graph_mtl_flat.plugin" in printed
+    assert "Topology 'hierarchical': graph_mtl_hierarchical.topology.HierarchicalTopology" in printed
+    assert "available topologies: direct, indirect" in printed
+    assert status == (1 if get_plugin_manager().failures else 0)
