@@ -69,7 +69,6 @@ class GraphMtlPluginManager(pluggy.PluginManager):
         self.problems: Dict[str, List[str]] = {}
         self.contributions: Dict[str, List[Contribution]] = {}
         self.origins: Dict[str, str] = {}
-        self.entry_points_loaded = False
 
     # ----------------------------------------------------------------------------------------
     # registration
@@ -97,20 +96,17 @@ class GraphMtlPluginManager(pluggy.PluginManager):
             self.origins.pop(name, None)
         return removed
 
-    def _hook_results(self, plugin_name: str, plugin: Any, hook_name: str) -> List[Any]:
+    def _hook_results(self, plugin: Any, hook_name: str) -> List[Any]:
+        """Call one hook of one plugin only (so that one plugin's error stays its own)."""
         caller = getattr(self.hook, hook_name)
-        results = []
-        for impl in caller.get_hookimpls():
-            if impl.plugin is plugin:
-                results.append(impl.function())
-        return results
+        return [impl.function() for impl in caller.get_hookimpls() if impl.plugin is plugin]
 
     def _apply(self, plugin_name: str, plugin: Any) -> None:
         try:
             contributions: List[Contribution] = []
-            for result in self._hook_results(plugin_name, plugin, "graph_mtl_topologies"):
+            for result in self._hook_results(plugin, "graph_mtl_topologies"):
                 contributions.extend(self._check_topologies(plugin_name, result))
-            for result in self._hook_results(plugin_name, plugin, "graph_mtl_components"):
+            for result in self._hook_results(plugin, "graph_mtl_components"):
                 contributions.extend(self._check_components(plugin_name, result))
         except Exception as exc:  # a hook that raises: the plugin contributes nothing
             self._fail(plugin_name, f"a hook raised {_error(exc)}", exc)
@@ -206,7 +202,6 @@ class GraphMtlPluginManager(pluggy.PluginManager):
         Load every plugin announced under the entry-point `group` that is not loaded yet.
         Returns the names of the plugins registered by this call. Never raises.
         """
-        self.entry_points_loaded = True
         disabled = {
             name.strip() for name in os.environ.get(DISABLE_ENV, "").split(",") if name.strip()
         }
