@@ -96,7 +96,7 @@ def test_beta_is_a_distribution_over_unpadded_positions(bidirectional):
 
 
 @pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
-def test_padding_does_not_change_outputs(topology, bidirectional, num_layers, recurrence):
+def test_padding_does_not_change_outputs(topology, bidirectional, num_layers):
     encoder = make_encoder(topology, bidirectional, num_layers)
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=8)
     inputs = inputs.masked_fill(~mask.unsqueeze(-1), 7.0)  # padding holds garbage
