@@ -36,9 +36,9 @@ class ConllColumnsDatasetReader(TaggingTaskReader):
     # Parameters
 
     columns : `List[str]`
-        Names of the columns in file order; one of them must be `"word"`.
+        Required. Names of the columns in file order; one of them must be `"word"`.
     label_column : `str`
-        The column that gives the tags.
+        Required. The column that gives the tags.
     source_scheme : `str`, optional (default = `None`)
         Span scheme of the label column (`"IOB1"` or `"IOB2"`), `None` for tags without spans
         (POS). Required for `tag_scheme` conversion; with it, every tag is checked.
@@ -55,14 +55,19 @@ class ConllColumnsDatasetReader(TaggingTaskReader):
 
     def __init__(
         self,
-        columns: Sequence[str],
-        label_column: str,
+        columns: Optional[Sequence[str]] = None,
+        label_column: Optional[str] = None,
         source_scheme: Optional[str] = None,
         delimiter: Optional[str] = None,
         tag_scheme: Optional[str] = "original",
         label_namespace: str = "labels",
         **kwargs: Any,
     ) -> None:
+        # Both are required; they have a `None` default only so that the subclasses that fix
+        # them (conll2000_tagging, conll2003_tagging) can be built from a config: AllenNLP's
+        # from_params also asks a subclass taking **kwargs for its parent's required arguments.
+        if columns is None or label_column is None:
+            raise ConfigurationError("conll_columns needs both `columns` and `label_column`")
         self.columns = list(columns)
         if "word" not in self.columns:
             raise ConfigurationError(f"columns {self.columns} have no 'word' column")

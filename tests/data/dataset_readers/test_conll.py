@@ -103,3 +103,31 @@ def test_tagging_text_to_instance_and_truncation():
     assert "tags" not in raw.fields and raw["metadata"]["words"] == ["Peter", "Blackburn"]
     with pytest.raises(DataFormatError, match="3 tokens but 2 tags"):
         Conll2003DatasetReader().text_to_instance(["a", "b", "c"], ["O", "O"])
+
+
+@pytest.mark.parametrize(
+    "params,path,count",
+    [
+        ({"type": "conll2000_tagging", "label_column": "chunk", "tag_scheme": "BIOUL"}, CONLL2000, 3),
+        ({"type": "conll2003_tagging", "label_column": "ner", "tag_scheme": "BIOUL"}, CONLL2003, None),
+    ],
+)
+def test_named_conll_readers_build_from_a_config(params, path, count):
+    from allennlp.common import Params
+    from allennlp.data import DatasetReader
+
+    reader = DatasetReader.from_params(Params(dict(params, label_namespace="x_tags")))
+    instances = list(reader.read(path))
+    assert instances
+    if count is not None:
+        assert len(instances) == count
+    assert all(instance["tags"]._label_namespace == "x_tags" for instance in instances)
+
+
+def test_generic_column_reader_requires_columns_and_label_column():
+    from allennlp.common import Params
+    from allennlp.common.checks import ConfigurationError
+    from allennlp.data import DatasetReader
+
+    with pytest.raises(ConfigurationError, match="columns"):
+        DatasetReader.from_params(Params({"type": "conll_columns", "label_column": "tag"}))
