@@ -18,7 +18,10 @@ A batch holds sentences of one task (`--batching homogeneous`, what the FDU-MTL 
 with) or of all K tasks in turn (`--batching mixed`). Every sentence has length T. A timed step
 is: zero grads, forward, loss = sum(output * fixed random weights) (+ SP-MTL's aux loss),
 backward; CUDA is synchronised around it. The time of a model is the minimum over `--repeats`
-steps after one warm-up step (the median is recorded too).
+steps after one warm-up step (the median is recorded too). On CPU with one thread the clock is
+the process's CPU time (`--clock auto`): on a shared machine other jobs inflate wall time.
+`--compile` adds `dc_mtl/compiled` and `ic_mtl/compiled` (attention kernels through
+torch.compile, see graph_mtl/modules/fast_recurrence.py; compilation is in the warm-up).
 
 Printed and written to `benchmarks/results/<name>.md` and `.json`: tokens/s, ratio of the step
 time to `nn.LSTM`'s, for DC-MTL the ratio to K x `nn.LSTM`, the growth of each model's time with
@@ -76,6 +79,12 @@ def parse_args(argv=None):
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     parser.add_argument("--time-budget", type=float, default=None,
                         help="seconds; cells not started when it is used up are listed as skipped")
+    parser.add_argument("--clock", choices=["auto", "wall", "process"], default="auto",
+                        help="process = CPU time of this process (auto: on CPU with 1 thread, where "
+                             "other jobs on a shared machine would inflate wall time); else wall")
+    parser.add_argument("--compile", action="store_true",
+                        help="fused recurrence with torch.compile'd attention kernels "
+                             "(fast_recurrence.COMPILE); also times dc/ic_mtl/compiled")
     parser.add_argument("--standalone", action="store_true",
                         help="do not import AllenNLP even if installed (what a torch-only machine does)")
     parser.add_argument("--name", default=None, help="results file name (default <device>-<date>)")
@@ -163,11 +172,14 @@ def build(name: str, encoders: Encoders, tasks: List[str], hidden: int) -> torch
 
 
 def time_model(model, inputs, mask, task, weights, repeats: int, device: torch.device,
-               fast: Optional[bool], encoders: Encoders) -> Dict[str, float]:
+               variant: Optional[str], encoders: Encoders, clock: str) -> Dict[str, float]:
     params = [p for p in model.parameters() if p.requires_grad]
-    previous = encoders.fast_recurrence.ENABLED
-    if fast is not None:
-        encoders.fast_recurrence.ENABLED = fast
+    fr = encoders.fast_recurrence
+    previous = fr.ENABLED, getattr(fr, "COMPILE", False)
+    if variant is not None:
+        fr.ENABLED = variant != "generic"
+        fr.COMPILE = variant == "compiled"
+    now = time.process_time if clock == "process" else time.perf_counter
 
     def step():
         for p in params:
@@ -182,17 +194,19 @@ def time_model(model, inputs, mask, task, weights, repeats: int, device: torch.d
     def timed():
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        start = time.perf_counter()
+        start = now()
         step()
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        return time.perf_counter() - start
+        return now() - start
 
     try:
-        warm = timed()  # warm-up (allocator, kernels, oneDNN primitives)
+        warm = timed()  # warm-up (allocator, kernels, oneDNN primitives, compilation)
+        if variant == "compiled":
+            warm = timed()
         times = [timed() for _ in range(repeats if warm < 60 else 1)]
     finally:
-        encoders.fast_recurrence.ENABLED = previous
+        fr.ENABLED, fr.COMPILE = previous
     return {"seconds": min(times), "median": statistics.median(times), "warmup": warm, "runs": len(times)}
 
 
@@ -213,6 +227,12 @@ def run(args) -> Optional[dict]:
     names = list(args.models)
     if args.generic:
         names += [f"{m}/generic" for m in ("dc_mtl", "ic_mtl") if m in args.models]
+    if args.compile:
+        names += [f"{m}/compiled" for m in ("dc_mtl", "ic_mtl") if m in args.models]
+    clock = args.clock
+    if clock == "auto":
+        clock = "process" if device.type == "cpu" and args.threads == 1 else "wall"
+    info["clock"] = clock
     print("# encoder_speed", " ".join(sys.argv[1:]))
     for key, value in info.items():
         print(f"#   {key}: {value}")
@@ -239,9 +259,12 @@ def run(args) -> Optional[dict]:
             torch.manual_seed(args.seed)
             model = build(name, encoders, tasks, args.hidden).to(device, dtype)
             model.train()
-            fast = False if name.endswith("/generic") else (True if name.split("/")[0] in ("dc_mtl", "ic_mtl") else None)
+            variant = None
+            if name.split("/")[0] in ("dc_mtl", "ic_mtl"):
+                variant = name.split("/")[1] if "/" in name else "fused"
             try:
-                measured = time_model(model, inputs, mask, task, weights, repeats, device, fast, encoders)
+                measured = time_model(model, inputs, mask, task, weights, repeats, device, variant,
+                                      encoders, clock)
             except RuntimeError as error:  # e.g. out of memory
                 measured = {"error": str(error).splitlines()[0][:200]}
                 if device.type == "cuda":
@@ -306,7 +329,8 @@ def format_report(report) -> str:
     settings = report["settings"]
     lines.append(
         f"- settings: hidden {settings['hidden']}, input {settings['input_dim']}, {settings['dtype']}, "
-        f"{settings['batching']} batches, forward+backward, min of {settings['repeats']} steps after 1 warm-up"
+        f"{settings['batching']} batches, forward+backward, min of {settings['repeats']} steps after 1 warm-up, "
+        f"{report['machine'].get('clock')} time"
     )
     lines.append("")
     lines.append("## Step time, tokens/s and ratio to nn.LSTM")

@@ -46,7 +46,56 @@ ENABLED = os.environ.get("GRAPH_MTL_FAST_RECURRENCE", "1") != "0"
 # Store the attention energies of every step when they take at most this much memory.
 ENERGY_BUDGET_BYTES = int(os.environ.get("GRAPH_MTL_ENERGY_BUDGET_MB", "256")) * 2**20
 
+# IC-MTL's attention through torch.compile'd kernels (one pass over the keys per step forward
+# and one backward, instead of ~8 eager passes); opt-in, see `_position_kernels`.
+COMPILE = os.environ.get("GRAPH_MTL_COMPILE", "0") == "1"
+
 _MEAN, _SOURCES, _POSITIONS = 0, 1, 2
+
+
+def _position_scores(keys2: torch.Tensor, query2: torch.Tensor, vector2: torch.Tensor) -> torch.Tensor:
+    """`sum_a (2u)_a sigmoid(2k + 2q)_a`, `(B, N)`: the scores up to the constant `-sum(u)`."""
+    return (torch.sigmoid(keys2 + query2.unsqueeze(1)) * vector2).sum(-1)
+
+
+def _position_scores_backward(keys2, query2, grad_scores, accumulator):
+    """
+    With s = sigmoid(2k + 2q): `accumulator += ds * s (1 - s)` (in place), and returns
+    `(sum_n ds s (1 - s), sum_{b,n} ds s)` (the query and vector gradients up to factors).
+    """
+    s = torch.sigmoid(keys2 + query2.unsqueeze(1))
+    weighted = grad_scores.unsqueeze(-1) * (s - s * s)
+    accumulator.add_(weighted)
+    return weighted.sum(1), (grad_scores.unsqueeze(-1) * s).sum(dim=(0, 1))
+
+
+_compiled = {}
+
+
+def _position_kernels():
+    """The compiled pair of kernels, or `None` (COMPILE off, or compilation failed once)."""
+    if not COMPILE or _compiled.get("failed"):
+        return None
+    if "kernels" not in _compiled:
+        _compiled["kernels"] = (
+            torch.compile(_position_scores, dynamic=True),
+            torch.compile(_position_scores_backward, dynamic=True),
+        )
+    return _compiled["kernels"]
+
+
+def _call_compiled(index, eager, *args):
+    kernels = _position_kernels()
+    if kernels is not None:
+        try:
+            return kernels[index](*args)
+        except Exception as error:  # no compiler, unsupported backend, ...
+            import warnings
+
+            warnings.warn(f"graph_mtl: torch.compile of the attention failed ({error!r:.200}); "
+                          "using eager kernels")
+            _compiled["failed"] = True
+    return eager(*args)
 
 
 class _FusedFusionRecurrence(torch.autograd.Function):
@@ -104,7 +153,11 @@ class _FusedFusionRecurrence(torch.autograd.Function):
                 queries = agg[2]
                 fill = torch.finfo(dtype).min
             weights_out = new(batch, seq_len, entries)
-            if store_energy:
+            compiled = mode == _POSITIONS and _position_kernels() is not None
+            if compiled:
+                store_energy = False
+                energy = None
+            elif store_energy:
                 energies = new(seq_len, batch, entries, attention_dim)
             else:
                 energy = new(batch, entries, attention_dim)
@@ -130,10 +183,13 @@ class _FusedFusionRecurrence(torch.autograd.Function):
                 else:
                     query = query + queries[:, t]
                     key = keys2
-                e = energies[t] if energies is not None else energy
-                torch.add(key, query.unsqueeze(1), alpha=2, out=e)
-                e.sigmoid_()
-                scores = torch.matmul(e, vector2).squeeze(-1)  # (B, entries), up to a constant
+                if compiled:
+                    scores = _call_compiled(0, _position_scores, key, 2 * query, vector2.squeeze(-1))
+                else:
+                    e = energies[t] if energies is not None else energy
+                    torch.add(key, query.unsqueeze(1), alpha=2, out=e)
+                    e.sigmoid_()
+                    scores = torch.matmul(e, vector2).squeeze(-1)  # (B, entries), up to a constant
                 if mode == _POSITIONS:
                     scores = scores.masked_fill_(padding, fill)
                 weights = torch.softmax(scores, dim=-1)
@@ -154,6 +210,7 @@ class _FusedFusionRecurrence(torch.autograd.Function):
             messages_out = r_all
         ctx.mode = mode
         ctx.store_energy = store_energy
+        ctx.compiled = mode == _POSITIONS and _position_kernels() is not None
         ctx.padding = padding
         ctx.save_for_backward(
             input_gates, weight_hh, message_weight, weight_c, hiddens, cells, acts, gates_fused,
@@ -189,10 +246,13 @@ class _FusedFusionRecurrence(torch.autograd.Function):
             attention_dim = vector.size(0)
             recurrent = torch.cat([weight_hh, weight_h], dim=0)  # (4H + A, H)
             vector2 = (2 * vector).unsqueeze(-1)
+            compiled = ctx.compiled
             if energies is None:
                 keys2 = keys * 2
-                energy = torch.empty_like(keys2[:, 0] if mode == _SOURCES else keys2)
-            derivative = torch.empty_like(keys[:, 0] if mode == _SOURCES else keys)
+                if not compiled:
+                    energy = torch.empty_like(keys2[:, 0] if mode == _SOURCES else keys2)
+            if not compiled:
+                derivative = torch.empty_like(keys[:, 0] if mode == _SOURCES else keys)
             if mode == _POSITIONS:
                 queries = agg[2]
                 grad_keys_sum = torch.zeros_like(keys)  # sum_t ds_t * s_t (1 - s_t)
@@ -249,6 +309,16 @@ class _FusedFusionRecurrence(torch.autograd.Function):
                 source = memory[:, t] if mode == _SOURCES else memory
                 grad_weights = torch.bmm(source, grad_r.unsqueeze(-1)).squeeze(-1)
                 grad_scores = weights * (grad_weights - (weights * grad_weights).sum(-1, keepdim=True))
+                if compiled:
+                    query = torch.addmm(queries[:, t], h_prev, weight_h.t())
+                    grad_query, grad_vector_part = _call_compiled(
+                        1, _position_scores_backward, keys2, 2 * query, grad_scores, grad_keys_sum
+                    )
+                    grad_vector_sum += grad_vector_part
+                    grad_scores_total = grad_scores_total + grad_scores.sum()
+                    grad_rec[:, four_h:] = grad_query * (vector2.squeeze(-1) * 2)
+                    grad_h = torch.mm(grad_rec, recurrent)
+                    continue
                 if energies is not None:
                     e = energies[t]
                 else:

@@ -1,6 +1,8 @@
 """The fused recurrence (graph_mtl.modules.fast_recurrence) against the generic autograd loop of
 MessagePassingLayer and the step-by-step reference: float64, random inputs, forward, attention
 and gradients of every parameter and of the inputs."""
+import os
+
 import pytest
 import torch
 
@@ -124,3 +126,17 @@ def test_larger_random_case_and_float32():
         fast = _run(encoder32, inputs32, mask, names, weights.float(), True)
         slow = _run(encoder32, inputs32, mask, names, weights.float(), False)
         _assert_same(fast, slow, atol=1e-4)
+
+
+@pytest.mark.skipif(os.environ.get("GRAPH_MTL_TEST_COMPILE") != "1",
+                    reason="torch.compile takes ~1 min on CPU; set GRAPH_MTL_TEST_COMPILE=1")
+def test_compiled_attention_equals_generic_loop(monkeypatch):
+    monkeypatch.setattr(fast_recurrence, "COMPILE", True)
+    encoder = make_encoder("indirect", True, 1, hidden_dim=5, init=0.8)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    inputs.requires_grad_(True)
+    weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
+    fast = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
+    assert not fast_recurrence._compiled.get("failed")
+    slow = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=False)
+    _assert_same(fast, slow)
