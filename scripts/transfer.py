@@ -66,7 +66,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--max-tokens", type=int, default=None, help="truncate sentences (speed)")
     parser.add_argument("--max-instances", type=int, default=None,
-                        help="read at most this many training instances per task (speed)")
+                        help="read at most this many instances per task and file (speed; caps dev reads too, "
+                             "so keep it above the dev size, 200 for FDU-MTL)")
     parser.add_argument("--transfer", default="shared",
                         help="parts copied and frozen: shared (the shared LSTM) or shared,fusion")
     parser.add_argument("--no-freeze", action="store_true", help="copy the parts but fine-tune them")
@@ -178,9 +179,10 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
     overrides: Dict[str, Any] = {}
     target_overrides: Dict[str, Any] = {}
     if args.max_instances:
-        overrides = {"dataset_reader": {"readers": {t: {"max_instances": args.max_instances}
-                                                    for t in tasks if t != task}}}
-        target_overrides = {"dataset_reader": {"readers": {task: {"max_instances": args.max_instances}}}}
+        # AllenNLP replaces an overridden dict wholesale: dotted keys change one entry
+        overrides = {f"dataset_reader.readers.{t}.max_instances": args.max_instances
+                     for t in tasks if t != task}
+        target_overrides = {f"dataset_reader.readers.{task}.max_instances": args.max_instances}
     if test_file.exists():
         target_overrides.update({"test_data_path": {task: str(test_file)}, "evaluate_on_test": True})
     base = {"held_out": task, "tasks": tasks, "settings": settings, "transfer": parts}

@@ -13,7 +13,9 @@ Output of one line (keys present only where they apply):
                                            # positions (the same tokens), sums to 1
 ```
 
-`alpha_backward` / `beta_backward` appear for bidirectional encoders. `tag_probs` are the
+`alpha_backward` / `beta_backward` appear for bidirectional encoders; `gold_label` /
+`gold_tags` when the instance has them (`allennlp predict --use-dataset-reader`), `meta` with
+the other keys of a JSON input line (e.g. an `id`). `tag_probs` are the
 marginal probabilities of the predicted tags under the CRF (forward-backward), or the softmax
 of the tag logits when the head has no CRF.
 """

@@ -279,6 +279,13 @@ class GraphMtlPredictor(Predictor):
             result.update(
                 format_tagging(output, task, len(tokens), self._label_vocabulary(task, "tags"), crf)
             )
+        # gold annotations, when the instance has them (`allennlp predict --use-dataset-reader`)
+        gold_label = instance.fields.get("label")
+        if gold_label is not None and hasattr(gold_label, "label"):
+            result["gold_label"] = str(gold_label.label)
+        gold_tags = instance.fields.get("tags")
+        if gold_tags is not None and hasattr(gold_tags, "labels"):
+            result["gold_tags"] = [str(tag) for tag in gold_tags.labels]
         sources = self._sources.get(task, self._encoder_tasks)
         for key in ATTENTION_KEYS:
             if key not in output or output[key] is None:

@@ -43,7 +43,7 @@ def test_predict_jsonl_round_trip_dc_mtl(dc_archive, tmp_path):
     out = tmp_path / "out.jsonl"
     inputs = read_jsonl(PREDICT_FIXTURES / "input.jsonl")
     result = allennlp(
-        "predict", dc_archive, PREDICT_FIXTURES / "input.jsonl", "--predictor", "graph_mtl",
+        "predict", dc_archive, PREDICT_FIXTURES / "input.jsonl",  # default predictor: graph_mtl
         "--batch-size", "3", "--output-file", out, "--silent",
     )
     assert "prediction:" not in result.stdout  # --silent
