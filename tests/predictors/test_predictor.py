@@ -113,3 +113,13 @@ def test_plain_text_needs_a_known_task(dc_archive):
 
     with pytest.raises(ConfigurationError, match="not a task of this model"):
         Predictor.from_path(str(dc_archive), "graph_mtl", task="kitchen")
+
+
+def test_dataset_reader_instances_keep_gold_annotations(dc):
+    # what `allennlp predict --use-dataset-reader --multitask-head chunk` feeds the predictor
+    instances = list(dc._dataset_reader.read(str(PREDICT_FIXTURES / "chunk.txt"), force_task="chunk"))
+    outputs = dc.predict_batch_instance(instances)
+    assert len(outputs) == len(instances) == 6
+    for instance, output in zip(instances, outputs):
+        assert output["gold_tags"] == list(instance["tags"].labels)
+        assert len(output["tags"]) == len(output["tokens"]) == len(output["alpha"])
