@@ -22,6 +22,7 @@ import collections
 import logging
 from typing import Any, Dict, List, Optional, Sequence
 
+import numpy
 import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.util import JsonDict, sanitize
@@ -32,7 +33,6 @@ from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 
 from graph_mtl.predictors.formatting import (
-    ATTENTION_KEYS,
     attention_rows,
     format_classification,
     format_tagging,
@@ -59,21 +59,27 @@ def find_message_passing_encoder(model: torch.nn.Module) -> Optional[torch.nn.Mo
 
 
 def source_graph(encoder: Optional[torch.nn.Module]) -> Dict[str, List[str]]:
-    """`{target task: [source tasks]}` over the encoder's task nodes (virtual nodes left out)."""
+    """`{target task: [source nodes]}` of the encoder (task and virtual nodes, its order)."""
     if encoder is None:
         return {}
+    graph = getattr(encoder, "graph", None)
+    if callable(graph):
+        try:
+            return {task: list(sources) for task, sources in graph().items()}
+        except Exception:  # an encoder whose graph() needs more: fall back to the topology
+            pass
     tasks = list(encoder.tasks)
     topology = getattr(encoder, "topology", None) or getattr(encoder, "_topology", None)
-    graph: Dict[str, List[str]] = {}
+    result: Dict[str, List[str]] = {}
     for task in tasks:
         sources = tasks
         if topology is not None and hasattr(topology, "sources"):
             try:
                 sources = list(topology.sources(task, tasks))
-            except Exception:  # a topology that cannot answer: show every task node
+            except Exception:  # a topology that cannot answer: every task node
                 sources = tasks
-        graph[task] = [s for s in sources if s in tasks]
-    return graph
+        result[task] = sources
+    return result
 
 
 @Predictor.register("graph_mtl")
@@ -114,6 +120,9 @@ class GraphMtlPredictor(Predictor):
         self._encoder = find_message_passing_encoder(model)
         self._encoder_tasks: List[str] = list(self._encoder.tasks) if self._encoder is not None else []
         self._sources = source_graph(self._encoder)
+        self._virtual_nodes: List[str] = (
+            list(getattr(self._encoder, "virtual_nodes", []) or []) if self._encoder is not None else []
+        )
 
     # ------------------------------------------------------------------------------ reading
     def reader_for(self, task: str) -> DatasetReader:
@@ -263,6 +272,38 @@ class GraphMtlPredictor(Predictor):
                 return vocab.get_index_to_token_vocabulary(namespace)
         return {}
 
+    def _add_alpha(
+        self, result: Dict[str, Any], task: str, output: Dict[str, Any], suffix: str, num_tokens: int
+    ) -> None:
+        """
+        `alpha<suffix>` over the task's source nodes: task nodes from the encoder's `alpha`,
+        virtual nodes (topologies whose tasks attend over shared nodes) from `alpha_virtual`,
+        so every row sums to 1. Left out for a task without sources (all-zero rows).
+        """
+        alpha = output.get("alpha" + suffix)
+        alpha_virtual = output.get("alpha_virtual" + suffix)
+        if alpha is None and alpha_virtual is None:
+            return
+        sources = self._sources.get(task, self._encoder_tasks)
+        names: List[str] = []
+        columns = []
+        for source in sources:
+            if alpha is not None and source in self._encoder_tasks:
+                matrix, index = alpha, self._encoder_tasks.index(source)
+            elif alpha_virtual is not None and source in self._virtual_nodes:
+                matrix, index = alpha_virtual, self._virtual_nodes.index(source)
+            else:
+                continue
+            names.append(source)
+            columns.append(numpy.asarray(matrix, dtype=float)[:num_tokens, index])
+        if not names:
+            return
+        rows = numpy.stack(columns, axis=1)
+        if not (rows.sum(axis=1) > 0).any():
+            return
+        result.setdefault("alpha_sources", names)
+        result["alpha" + suffix] = attention_rows("alpha", rows, num_tokens)
+
     def format_output(self, task: str, instance: Instance, output: Dict[str, Any]) -> JsonDict:
         text_field = instance.fields.get("tokens")
         if isinstance(text_field, TextField):
@@ -286,15 +327,9 @@ class GraphMtlPredictor(Predictor):
         gold_tags = instance.fields.get("tags")
         if gold_tags is not None and hasattr(gold_tags, "labels"):
             result["gold_tags"] = [str(tag) for tag in gold_tags.labels]
-        sources = self._sources.get(task, self._encoder_tasks)
-        for key in ATTENTION_KEYS:
-            if key not in output or output[key] is None:
-                continue
-            if key.startswith("alpha"):
-                columns = [self._encoder_tasks.index(s) for s in sources] if self._encoder_tasks else None
-                if "alpha_sources" not in result:
-                    result["alpha_sources"] = list(sources) if columns is not None else None
-                result[key] = attention_rows(key, output[key], len(tokens), columns)
-            else:
-                result[key] = attention_rows(key, output[key], len(tokens))
+        for suffix in ("", "_backward"):
+            self._add_alpha(result, task, output, suffix, len(tokens))
+            beta = output.get("beta" + suffix)
+            if beta is not None:
+                result["beta" + suffix] = attention_rows("beta", beta, len(tokens))
         return sanitize(result)

@@ -50,3 +50,25 @@ def test_attention_rows_cut_padding_and_pick_source_columns():
     beta = numpy.zeros((5, 5))
     beta[:2, :2] = [[0.7, 0.3], [0.4, 0.6]]
     assert attention_rows("beta", beta, 2) == [[0.7, 0.3], [0.4, 0.6]]
+
+
+def test_alpha_over_task_and_virtual_sources_and_tasks_without_sources():
+    from types import SimpleNamespace
+
+    from graph_mtl.predictors.graph_mtl import GraphMtlPredictor
+
+    # a topology where "b" reads task "a" and a virtual node "hub"; "a" reads nothing
+    fake = SimpleNamespace(
+        _sources={"a": [], "b": ["a", "hub"]}, _encoder_tasks=["a", "b"], _virtual_nodes=["hub"]
+    )
+    alpha = numpy.zeros((3, 2))
+    alpha[:2, 0] = [0.25, 0.5]
+    alpha_virtual = numpy.zeros((3, 1))
+    alpha_virtual[:2, 0] = [0.75, 0.5]
+    output = {"alpha": alpha, "alpha_virtual": alpha_virtual}
+    result = {}
+    GraphMtlPredictor._add_alpha(fake, result, "b", output, "", 2)
+    assert result == {"alpha_sources": ["a", "hub"], "alpha": [[0.25, 0.75], [0.5, 0.5]]}
+    result = {}
+    GraphMtlPredictor._add_alpha(fake, result, "a", {"alpha": numpy.zeros((3, 2))}, "", 2)
+    assert result == {}
