@@ -94,16 +94,19 @@ def _merge_order(order: List[str], names: Sequence[str]) -> None:
 
 
 def relation_matrix(
-    predictions: Sequence[Dict[str, Any]], key: str = "alpha"
+    predictions: Sequence[Dict[str, Any]], key: str = "alpha", task_order: Optional[Sequence[str]] = None
 ) -> Tuple[List[str], List[str], numpy.ndarray, Dict[str, int]]:
     """
     Mean alpha for each (target task, source task) pair over all tokens of `predictions`.
+    Rows and columns follow `task_order` (the model's tasks) where given; otherwise the order
+    is merged from the predictions' source lists.
 
     Returns `(targets, sources, matrix, token_counts)`; `matrix[i, j]` is NaN where source j
     never sends to target i (it is not among that task's sources) or target i has no tokens.
     """
     sums: Dict[str, Dict[str, float]] = {}
     counts: Dict[str, int] = {}
+    order: List[str] = list(task_order or [])
     sources: List[str] = []
     for prediction in predictions:
         rows = prediction.get(key)
@@ -117,6 +120,8 @@ def relation_matrix(
         for j, name in enumerate(names):
             target[name] = target.get(name, 0.0) + float(weights[:, j].sum())
         counts[task] = counts.get(task, 0) + weights.shape[0]
+    if order:
+        sources = [t for t in order if t in sources] + [t for t in sources if t not in order]
     # Order targets as the sources are ordered (the encoder's task order), others after.
     targets = [t for t in sources if t in sums] + sorted(t for t in sums if t not in sources)
     matrix = numpy.full((len(targets), len(sources)), numpy.nan)
@@ -162,28 +167,50 @@ def draw_relation_matrix(
     return _png_bytes(figure)
 
 
-def draw_dc_sentence(prediction: Dict[str, Any], key: str = "alpha") -> bytes:
-    """Fig. 3 style: one box per word shaded by its share, top-3 source tasks underneath."""
+def draw_dc_sentence(prediction: Dict[str, Any], key: str = "alpha", row_width: float = 16.0) -> bytes:
+    """
+    Fig. 3 style: one box per word shaded by its share, its top-3 source tasks underneath;
+    long sentences wrap onto several rows of at most `row_width` inches.
+    """
     tokens = prediction["tokens"]
     shares = word_shares(prediction, key)
-    widths = [max(0.6, 0.11 * len(t) + 0.25) for t in tokens]
-    total = sum(widths) + 0.2 * len(tokens)
-    figure, axes = plt.subplots(figsize=(min(max(4.0, total + 0.5), 60.0), 1.7))
+    labels = ["\n".join(f"{name} {weight:.2f}" for name, weight in info["top"]) for info in shares]
+    widths = [
+        max(0.45, 0.1 * len(token) + 0.2, max((0.055 * len(l) for l in label.split("\n")), default=0) + 0.1)
+        for token, label in zip(tokens, labels)
+    ]
+    gap = 0.12
+    rows: List[List[int]] = [[]]
+    used = 0.0
+    for index, width in enumerate(widths):
+        if rows[-1] and used + width > row_width:
+            rows.append([])
+            used = 0.0
+        rows[-1].append(index)
+        used += width + gap
+    figure_width = max(4.0, max(sum(widths[i] + gap for i in row) for row in rows) + 0.3)
+    row_height = 1.25
+    figure, axes = plt.subplots(figsize=(figure_width, 0.45 + row_height * len(rows)))
     cmap = matplotlib.colormaps["Reds"]
-    x = 0.0
-    for token, width, info in zip(tokens, widths, shares):
-        axes.add_patch(Rectangle((x, 0.55), width, 0.4, facecolor=cmap(0.1 + 0.8 * info["share"]), edgecolor="#888888", linewidth=0.5))
-        axes.text(x + width / 2, 0.75, token, ha="center", va="center", fontsize=9,
-                  color="white" if info["share"] > 0.6 else "black")
-        lines = "\n".join(f"{name} {weight:.2f}" for name, weight in info["top"])
-        axes.text(x + width / 2, 0.5, lines, ha="center", va="top", fontsize=6, color="#333333")
-        x += width + 0.2
-    axes.set_xlim(-0.1, x)
-    axes.set_ylim(0.1, 1.0)
+    for row_number, row in enumerate(rows):
+        y = (len(rows) - 1 - row_number) * row_height
+        x = 0.0
+        for i in row:
+            share = shares[i]["share"]
+            axes.add_patch(Rectangle((x, y + 0.7), widths[i], 0.45, facecolor=cmap(0.1 + 0.8 * share),
+                                     edgecolor="#888888", linewidth=0.5))
+            axes.text(x + widths[i] / 2, y + 0.925, tokens[i], ha="center", va="center", fontsize=9,
+                      color="white" if share > 0.6 else "black")
+            axes.text(x + widths[i] / 2, y + 0.65, labels[i], ha="center", va="top", fontsize=6,
+                      color="#333333")
+            x += widths[i] + gap
+    axes.set_xlim(-0.05, figure_width - 0.25)
+    axes.set_ylim(0.1, len(rows) * row_height)
     axes.axis("off")
     label = prediction.get("label") or ""
     axes.set_title(f"line {prediction.get('line', '?')}  task {prediction.get('task')}  {label}  "
-                   f"({key}: shade = how much a word draws from other tasks)", fontsize=8)
+                   f"({key}: shade = how much a word draws from other tasks; top-3 source tasks below)",
+                   fontsize=8)
     return _png_bytes(figure)
 
 
@@ -273,6 +300,7 @@ def render_report(
     title: str = "graph-mtl report",
     source: str = "",
     max_figures: int = 50,
+    task_order: Optional[Sequence[str]] = None,
 ) -> Dict[str, Any]:
     """
     Write `report.html` and the PNG figures into `output_dir` and return a summary
@@ -316,7 +344,7 @@ def render_report(
     summary["kinds"] = [k for k, present in (("alpha", has_alpha), ("beta", has_beta)) if present]
 
     if has_alpha:
-        targets, sources, matrix, counts = relation_matrix(good)
+        targets, sources, matrix, counts = relation_matrix(good, task_order=task_order)
         png = draw_relation_matrix(targets, sources, matrix)
         save("relation_matrix.png", png)
         with open(os.path.join(output_dir, "relation_matrix.tsv"), "w", encoding="utf-8") as handle:

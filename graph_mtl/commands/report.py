@@ -138,6 +138,7 @@ def make_report(
         title=title or f"graph-mtl report: {os.path.basename(input_file)}",
         source=f"model {archive_file}; input {input_file}",
         max_figures=max_figures,
+        task_order=getattr(predictor, "_encoder_tasks", None),
     )
     summary["predictions"] = predictions_path
     return summary
