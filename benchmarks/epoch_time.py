@@ -1,0 +1,168 @@
+#!/usr/bin/env python
+"""
+Seconds per training epoch of `allennlp train` on the 16 FDU-MTL domains, measured on a fixed,
+seeded subset of batches and extrapolated to a full epoch.
+
+For each model (configs `training_configs/fdu_mtl/<model>.jsonnet`, unchanged except for the
+overrides below) it runs
+
+    FDU_MTL_DIR=<data> OMP_NUM_THREADS=<threads> allennlp train <config> -s <dir> \
+        --include-package graph_mtl --include-package benchmarks.epoch_timer \
+        --overrides '{"data_loader.sampler": {"type": "proportional"},
+                      "data_loader.instances_per_epoch": <N>, "trainer.num_epochs": 1,
+                      "validation_data_path": null, "trainer.callbacks": [{"type": "epoch_timer"}]}'
+
+i.e. one epoch of N instances (N / 8 homogeneous batches, tasks drawn in proportion to their
+sizes, the same draw for every model: same seed), no validation. The `epoch_timer` callback
+records the wall and CPU time of every batch. A full epoch is all training instances of the 16
+domains (each domain's .task.train minus its last 200 lines) in ceil(n_task / 8) batches per
+task; the extrapolation is (mean time per measured batch) x (batches in a full epoch). Sentence
+lengths are heavy-tailed (median 120, max ~6000 tokens), so the sample mean has a large variance,
+IC-MTL's most of all (its attention is quadratic in length); `--max-tokens` truncates instead.
+
+Results: benchmarks/results/<name>.md and .json.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS_DIR = os.path.join(ROOT, "benchmarks", "results")
+sys.path.insert(0, ROOT)
+
+
+def full_epoch_batches(data_dir: str, dev_size: int = 200, batch_size: int = 8):
+    per_task = {}
+    for name in sorted(os.listdir(data_dir)):
+        if name.endswith(".task.train"):
+            with open(os.path.join(data_dir, name), encoding="utf-8", errors="replace") as handle:
+                lines = sum(1 for line in handle if line.strip())
+            per_task[name[: -len(".task.train")]] = max(lines - dev_size, 0)
+    batches = sum(math.ceil(n / batch_size) for n in per_task.values())
+    return per_task, batches
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", nargs="+", default=["fs_mtl", "dc_mtl", "ic_mtl"])
+    parser.add_argument("--instances", type=int, default=240, help="instances in the measured epoch")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--data", default=os.environ.get("FDU_MTL_DIR", "/work/shared/data/fdu-mtl"))
+    parser.add_argument("--max-tokens", type=int, default=None)
+    parser.add_argument("--compile", action="store_true", help="GRAPH_MTL_COMPILE=1")
+    parser.add_argument("--out", default="/tmp/graph_mtl_epoch_time")
+    parser.add_argument("--name", default=None)
+    parser.add_argument("--allennlp", default=os.path.join(ROOT, ".venv", "bin", "allennlp"))
+    args = parser.parse_args(argv)
+
+    per_task, total_batches = full_epoch_batches(args.data)
+    overrides = {
+        "data_loader.sampler": {"type": "proportional"},
+        "data_loader.instances_per_epoch": args.instances,
+        "trainer.num_epochs": 1,
+        "validation_data_path": None,
+        "trainer.callbacks": [{"type": "epoch_timer"}],
+    }
+    if args.max_tokens:
+        for task in per_task:
+            overrides[f"dataset_reader.readers.{task}.max_tokens"] = args.max_tokens
+    env = dict(os.environ, FDU_MTL_DIR=args.data, OMP_NUM_THREADS=str(args.threads),
+               MKL_NUM_THREADS=str(args.threads), PYTHONPATH=ROOT)
+    if args.compile:
+        env["GRAPH_MTL_COMPILE"] = "1"
+    results = {}
+    for model in args.models:
+        out = os.path.join(args.out, model)
+        subprocess.run(["rm", "-rf", out], check=True)
+        command = [
+            args.allennlp, "train", os.path.join("training_configs", "fdu_mtl", f"{model}.jsonnet"),
+            "-s", out, "--include-package", "graph_mtl", "--include-package", "benchmarks.epoch_timer",
+            "--overrides", json.dumps(overrides),
+        ]
+        print("running:", " ".join(command[:4]), "...", flush=True)
+        start = time.perf_counter()
+        process = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        timer_path = os.path.join(out, "epoch_timer.json")
+        if process.returncode != 0 or not os.path.exists(timer_path):
+            print(process.stderr[-3000:])
+            results[model] = {"error": process.stderr[-500:], "returncode": process.returncode}
+            continue
+        with open(timer_path) as handle:
+            timer = json.load(handle)
+        batches = timer["batches"]
+        cpu = [b["cpu"] for b in batches]
+        wall = [b["wall"] for b in batches]
+        lengths = [b["padded_length"] for b in batches if b["padded_length"]]
+        result = {
+            "measured_batches": len(batches),
+            "epoch_wall_s": timer["epochs"][0]["wall"],
+            "epoch_cpu_s": timer["epochs"][0]["cpu"],
+            "mean_batch_wall_s": statistics.mean(wall),
+            "mean_batch_cpu_s": statistics.mean(cpu),
+            "median_batch_cpu_s": statistics.median(cpu),
+            "max_batch_cpu_s": max(cpu),
+            "padded_length_mean": statistics.mean(lengths) if lengths else None,
+            "padded_length_max": max(lengths) if lengths else None,
+            "full_epoch_batches": total_batches,
+            "extrapolated_epoch_cpu_s": statistics.mean(cpu) * total_batches,
+            "extrapolated_epoch_wall_s": statistics.mean(wall) * total_batches,
+            "process_wall_s_incl_setup": elapsed,
+            "torch_threads": timer.get("torch_threads"),
+        }
+        results[model] = result
+        print(model, json.dumps(result), flush=True)
+
+    report = {
+        "command": "python benchmarks/epoch_time.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"),
+        "overrides": overrides,
+        "threads": args.threads,
+        "full_epoch_instances": sum(per_task.values()),
+        "full_epoch_batches": total_batches,
+        "load_average_end": os.getloadavg(),
+        "results": results,
+    }
+    lines = [
+        f"# Seconds per FDU-MTL epoch (allennlp train), {report['date_utc']} UTC", "",
+        f"Command: `{report['command']}`", "",
+        f"Each model: one epoch of {args.instances} instances ({args.instances // 8} batches of 8, "
+        f"tasks drawn proportionally, same seed for every model), no validation, "
+        f"{args.threads} torch thread(s)" + (f", sentences truncated to {args.max_tokens} tokens" if args.max_tokens else ", full-length sentences")
+        + f". Full epoch: {report['full_epoch_instances']} instances = {total_batches} batches. "
+        "Extrapolated = mean time per measured batch x full-epoch batches. CPU = process time "
+        "(this machine is shared: wall time includes waiting for other jobs).", "",
+        f"Overrides: `{json.dumps(overrides)}`", "",
+        "| model | batches measured | mean padded len (max) | mean CPU s/batch (median, max) | measured epoch CPU s / wall s | extrapolated full epoch CPU s (min) | extrapolated wall s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for model, r in results.items():
+        if "error" in r:
+            lines.append(f"| {model} | error (see json) | | | | | |")
+            continue
+        lines.append(
+            f"| {model} | {r['measured_batches']} | {r['padded_length_mean']:.0f} ({r['padded_length_max']}) | "
+            f"{r['mean_batch_cpu_s']:.3f} ({r['median_batch_cpu_s']:.3f}, {r['max_batch_cpu_s']:.2f}) | "
+            f"{r['epoch_cpu_s']:.1f} / {r['epoch_wall_s']:.1f} | "
+            f"{r['extrapolated_epoch_cpu_s']:.0f} ({r['extrapolated_epoch_cpu_s'] / 60:.1f} min) | "
+            f"{r['extrapolated_epoch_wall_s']:.0f} |"
+        )
+    text = "\n".join(lines) + "\n"
+    print(text)
+    os.makedirs(RESULTS_DIR, exist_ok=True)
+    name = args.name or "epoch-cpu-" + datetime.datetime.utcnow().strftime("%Y%m%d-%H%M")
+    with open(os.path.join(RESULTS_DIR, name + ".json"), "w") as handle:
+        json.dump(report, handle, indent=1)
+    with open(os.path.join(RESULTS_DIR, name + ".md"), "w") as handle:
+        handle.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
