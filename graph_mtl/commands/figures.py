@@ -214,41 +214,57 @@ def draw_dc_sentence(prediction: Dict[str, Any], key: str = "alpha", row_width: 
     return _png_bytes(figure)
 
 
-def draw_ic_sentence(prediction: Dict[str, Any], key: str = "beta") -> bytes:
-    """Fig. 4 style: arcs above the words from each word to the shared positions it reads."""
+def draw_ic_sentence(prediction: Dict[str, Any], key: str = "beta", top_k: int = 3) -> bytes:
+    """
+    Fig. 4 style: arcs above the words from each word to the shared positions it reads most
+    (its `top_k` weights of at least MIN_ARC_WEIGHT), line width = beta; below, the whole beta
+    matrix (row = word, column = shared position) as a heatmap.
+    """
     tokens = prediction["tokens"]
     beta = numpy.asarray(prediction[key], dtype=float)
     n = len(tokens)
-    spacing = [max(0.7, 0.12 * len(t) + 0.3) for t in tokens]
+    spacing = [max(0.55, 0.1 * len(t) + 0.25) for t in tokens]
     xs = numpy.cumsum([0.0] + spacing[:-1])
-    figure, axes = plt.subplots(figsize=(min(max(4.0, xs[-1] + 1.5), 60.0), 3.2))
+    width = min(max(5.0, float(xs[-1]) + 1.5), 60.0)
+    arc_height = min(2.5, 0.6 + 0.02 * float(xs[-1]) * 3)
+    heat_height = min(max(2.0, 0.16 * n), 12.0)
+    figure, (arcs, heat) = plt.subplots(
+        2, 1, figsize=(width, arc_height + heat_height + 1.0),
+        gridspec_kw={"height_ratios": [arc_height, heat_height]},
+    )
     colors = matplotlib.colormaps["tab10"]
     top = 0.3
     for i in range(n):
         color = colors(i % 10)
-        for j in range(n):
+        order = [j for j in numpy.argsort(-beta[i], kind="stable")[:top_k] if beta[i, j] >= MIN_ARC_WEIGHT]
+        for j in order:
             weight = beta[i, j]
-            if weight < MIN_ARC_WEIGHT:
-                continue
             if i == j:
-                axes.plot([xs[i]], [0.12], marker="o", markersize=3 + 12 * weight, color=color, alpha=0.6)
+                arcs.plot([xs[i]], [0.12], marker="o", markersize=3 + 12 * weight, color=color, alpha=0.6)
                 continue
-            width = abs(xs[j] - xs[i])
-            height = min(2.0, 0.35 + 0.25 * width)
-            top = max(top, height / 2)
-            axes.add_patch(Arc(((xs[i] + xs[j]) / 2, 0.1), width, height, theta1=0, theta2=180,
-                               linewidth=0.5 + 6 * weight, color=color, alpha=0.35 + 0.6 * weight))
-            # an arrow head at the shared position read
-            axes.plot([xs[j]], [0.1], marker="v", markersize=2 + 4 * weight, color=color)
+            span = abs(xs[j] - xs[i])
+            height = 0.3 + 0.35 * span ** 0.8
+            top = max(top, height / 2 + 0.1)
+            arcs.add_patch(Arc(((xs[i] + xs[j]) / 2, 0.1), span, height, theta1=0, theta2=180,
+                               linewidth=0.5 + 5 * weight, color=color, alpha=0.35 + 0.6 * weight))
+            arcs.plot([xs[j]], [0.1], marker="v", markersize=2 + 4 * weight, color=color)
     for i, token in enumerate(tokens):
-        axes.text(xs[i], 0.0, token, ha="center", va="top", fontsize=9, color=colors(i % 10))
-    axes.set_xlim(xs[0] - 0.6, xs[-1] + 0.6)
-    axes.set_ylim(-0.35, top + 0.15)
-    axes.axis("off")
+        arcs.text(xs[i], 0.0, token, ha="center", va="top", fontsize=9, color=colors(i % 10))
+    arcs.set_xlim(xs[0] - 0.6, xs[-1] + 0.6)
+    arcs.set_ylim(-0.35, top + 0.1)
+    arcs.axis("off")
     label = prediction.get("label") or ""
-    axes.set_title(f"line {prediction.get('line', '?')}  task {prediction.get('task')}  {label}  "
-                   f"({key}: arc from a word to a shared position it reads, width = weight; "
-                   f"weights < {MIN_ARC_WEIGHT} not drawn)", fontsize=8)
+    arcs.set_title(f"line {prediction.get('line', '?')}  task {prediction.get('task')}  {label}  "
+                   f"({key}: arcs from each word to the {top_k} shared positions it reads most, "
+                   f"width = weight; below, all weights)", fontsize=8)
+    image = heat.imshow(beta[:n, :n], cmap="Purples", vmin=0.0, aspect="auto")
+    heat.set_xticks(range(n))
+    heat.set_xticklabels(tokens, rotation=90, fontsize=7)
+    heat.set_yticks(range(n))
+    heat.set_yticklabels(tokens, fontsize=7)
+    heat.set_xlabel("shared position read")
+    heat.set_ylabel("word (task layer)")
+    figure.colorbar(image, ax=heat, fraction=0.02, pad=0.01, label=key)
     return _png_bytes(figure)
 
 
