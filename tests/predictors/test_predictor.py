@@ -123,3 +123,24 @@ def test_dataset_reader_instances_keep_gold_annotations(dc):
     for instance, output in zip(instances, outputs):
         assert output["gold_tags"] == list(instance["tags"].labels)
         assert len(output["tags"]) == len(output["tokens"]) == len(output["alpha"])
+
+
+def test_sentences_use_the_reader_tokenizer_of_the_archive(dc):
+    # a model whose readers split raw text with spaCy (blank:en, offline) tokenizes predictions
+    # the same way: "gripping," becomes two tokens here, one with the whitespace readers
+    from allennlp.data.dataset_readers import MultiTaskDatasetReader
+    from allennlp.data.tokenizers import SpacyTokenizer
+
+    from graph_mtl.data.dataset_readers.fdu_mtl import FduMtlDatasetReader
+
+    readers = {
+        task: FduMtlDatasetReader(label_namespace=f"{task}_labels", tokenizer=SpacyTokenizer(language="blank:en"))
+        for task in ("books", "dvd")
+    }
+    readers.update({task: dc._dataset_reader.readers[task].inner for task in ("chunk", "pos")})
+    spacy_predictor = GraphMtlPredictor(dc._model, MultiTaskDatasetReader(readers))
+    sentence = "the novel was gripping, and clever."
+    output = spacy_predictor.predict_json({"task": "books", "sentence": sentence})
+    assert output["tokens"] == ["the", "novel", "was", "gripping", ",", "and", "clever", "."]
+    assert len(output["alpha"]) == 8
+    assert dc.predict_json({"task": "books", "sentence": sentence})["tokens"] == sentence.split()
