@@ -106,7 +106,7 @@ def test_fused_layer_gradcheck(topology):
     def function(x, m, *params):
         return fused_fusion_recurrence(layer, "a", x, mask, m)[0]
 
-    assert torch.autograd.gradcheck(function, (inputs, messages), eps=1e-6, atol=1e-7)
+    assert torch.autograd.gradcheck(function, (inputs, messages), eps=1e-6, atol=1e-7, fast_mode=True)
 
 
 def test_larger_random_case_and_float32():
@@ -114,9 +114,9 @@ def test_larger_random_case_and_float32():
     for topology in (DirectTopology(attention_dim=7), IndirectTopology(attention_dim=7)):
         tasks = ["a", "b", "c", "d"]
         encoder = make_encoder(topology, tasks=tasks, input_dim=6, hidden_dim=16, init=0.3)
-        lengths = [12, 9, 12, 3, 7, 12]
-        names = ["a", "c", "a", "d", "b", "c"]
-        inputs, mask = random_inputs(lengths, input_dim=6, seq_len=12)
+        lengths = [9, 7, 9, 3, 5]
+        names = ["a", "c", "a", "d", "c"]
+        inputs, mask = random_inputs(lengths, input_dim=6, seq_len=9)
         inputs.requires_grad_(True)
         weights = torch.randn(*mask.shape, 16, dtype=torch.float64)
         _assert_same(_run(encoder, inputs, mask, names, weights, True),
