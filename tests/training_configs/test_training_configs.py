@@ -159,3 +159,16 @@ def test_config_trains_saves_loads_and_predicts_identically(name, monkeypatch, t
         prediction = multitask.predict_json({"task": task, "sentence": words})
         assert f"{task}_label" in prediction or f"{task}_tags" in prediction
         assert default.predict_json({"task": task, "sentence": words})
+
+
+def test_settings_reach_every_place(monkeypatch):
+    """The real-data check's configs (results/fdu4) change sizes, tasks and truncation consistently."""
+    monkeypatch.setenv("TASK", "dvd")
+    for name in ("single_lstm", "fs_mtl", "dc_mtl", "ic_mtl"):
+        params = Params.from_file(str(REPO_ROOT / "results" / "fdu4" / f"{name}.jsonnet"), ext_vars=ENV).as_dict()
+        tasks = ["dvd"] if name == "single_lstm" else ["books", "dvd", "electronics", "kitchen_housewares"]
+        assert sorted(params["model"]["heads"]) == tasks
+        assert all(head["input_dim"] == 64 and head["pooling"] == "last" for head in params["model"]["heads"].values())
+        assert all(reader["max_tokens"] == 100 for reader in params["dataset_reader"]["readers"].values())
+        assert params["model"]["backbone"]["text_field_embedder"]["token_embedders"]["tokens"]["embedding_dim"] == 64
+        assert params["trainer"]["optimizer"]["type"] == "adam"
