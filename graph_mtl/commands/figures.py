@@ -121,13 +121,18 @@ def relation_matrix(
             target[name] = target.get(name, 0.0) + float(weights[:, j].sum())
         counts[task] = counts.get(task, 0) + weights.shape[0]
     if order:
-        sources = [t for t in order if t in sources] + [t for t in sources if t not in order]
-    # Order targets as the sources are ordered (the encoder's task order), others after.
-    targets = [t for t in sources if t in sums] + sorted(t for t in sums if t not in sources)
+        # the model's whole graph: every task is a column, every task of the file a row (a
+        # task that receives nothing, e.g. the bottom of a hierarchy, is an all-grey row)
+        seen = {p["task"] for p in predictions if "task" in p}
+        sources = order + [t for t in sources if t not in order]
+        targets = [t for t in order if t in seen or t in sums] + sorted(t for t in sums if t not in order)
+    else:
+        # the sources' order (the encoder's task order as far as it shows), others after
+        targets = [t for t in sources if t in sums] + sorted(t for t in sums if t not in sources)
     matrix = numpy.full((len(targets), len(sources)), numpy.nan)
     for i, task in enumerate(targets):
         for j, name in enumerate(sources):
-            if name in sums[task] and counts[task]:
+            if task in sums and name in sums[task] and counts.get(task):
                 matrix[i, j] = sums[task][name] / counts[task]
     return targets, sources, matrix, counts
 
@@ -367,7 +372,7 @@ def render_report(
             handle.write("target\\source\t" + "\t".join(sources) + "\ttokens\n")
             for i, target in enumerate(targets):
                 cells = ["" if not numpy.isfinite(v) else f"{v:.6f}" for v in matrix[i]]
-                handle.write(target + "\t" + "\t".join(cells) + f"\t{counts[target]}\n")
+                handle.write(target + "\t" + "\t".join(cells) + f"\t{counts.get(target, 0)}\n")
         summary["relation_matrix"] = {
             "targets": targets,
             "sources": sources,

@@ -113,3 +113,16 @@ def test_render_report_from_predictions(tmp_path):
     assert shares[0]["share"] > 0.7
     for png in summary["pngs"]:
         check_png(tmp_path / "figures" / png.rsplit("/", 1)[-1])
+
+
+def test_relation_matrix_in_model_order_keeps_tasks_that_receive_nothing():
+    # hierarchical-style graph: "low" reads nothing, "high" reads "low" and "mid"
+    predictions = [
+        {"task": "low", "tokens": ["x"], "label": "1"},
+        {"task": "high", "tokens": ["x", "y"], "alpha_sources": ["low", "mid"],
+         "alpha": [[1.0, 0.0], [0.5, 0.5]]},
+    ]
+    targets, sources, matrix, counts = relation_matrix(predictions, task_order=["low", "mid", "high"])
+    assert sources == ["low", "mid", "high"] and targets == ["low", "high"]
+    assert numpy.isnan(matrix[0]).all()
+    assert numpy.allclose(matrix[1], [0.75, 0.25, numpy.nan], equal_nan=True)
