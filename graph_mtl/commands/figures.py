@@ -7,7 +7,9 @@ Pictures of the learned communication, drawn from `graph_mtl` predictions (the J
 * `word_shares` / `draw_dc_sentence`: DC-MTL, each word shaded by how much it draws from other
   tasks, with its top-3 source tasks (as in Fig. 3 of Liu et al. 2019).
 * `draw_ic_sentence`: IC-MTL, arcs from each word to the shared positions it reads, thickness
-  proportional to beta (as in Fig. 4).
+  proportional to beta (as in Fig. 4), and the sentence's beta matrix.
+* `beta_profiles` / `draw_beta_profiles`: IC-MTL over a file, mean beta by offset and by
+  absolute position of the shared position read, per task.
 * `render_report`: a self-contained HTML page (no scripts, no network: figures are embedded as
   data URIs) plus the PNG files.
 
@@ -135,6 +137,52 @@ def relation_matrix(
             if task in sums and name in sums[task] and counts.get(task):
                 matrix[i, j] = sums[task][name] / counts[task]
     return targets, sources, matrix, counts
+
+
+def beta_profiles(
+    predictions: Sequence[Dict[str, Any]], key: str = "beta", max_offset: int = 10, max_position: int = 30
+) -> Dict[str, Dict[str, Any]]:
+    """
+    IC-MTL over a file, per task: the mean beta a word gives to the shared position at each
+    relative offset j - i (clipped to +-`max_offset`) and at each absolute position j (the
+    first `max_position`). Each profile is the average, over words, of that word's weights.
+    """
+    result: Dict[str, Dict[str, Any]] = {}
+    for prediction in predictions:
+        rows = prediction.get(key)
+        if not rows:
+            continue
+        beta = numpy.asarray(rows, dtype=float)
+        n = beta.shape[0]
+        entry = result.setdefault(prediction["task"], {
+            "offset": numpy.zeros(2 * max_offset + 1), "position": numpy.zeros(max_position), "words": 0,
+        })
+        for i in range(n):
+            for j in range(n):
+                offset = min(max(j - i, -max_offset), max_offset)
+                entry["offset"][offset + max_offset] += beta[i, j]
+                if j < max_position:
+                    entry["position"][j] += beta[i, j]
+        entry["words"] += n
+    for entry in result.values():
+        entry["offset"] = (entry["offset"] / max(entry["words"], 1)).tolist()
+        entry["position"] = (entry["position"] / max(entry["words"], 1)).tolist()
+    return result
+
+
+def draw_beta_profiles(profiles: Dict[str, Dict[str, Any]], max_offset: int = 10) -> bytes:
+    figure, (by_offset, by_position) = plt.subplots(1, 2, figsize=(11, 3.4))
+    offsets = list(range(-max_offset, max_offset + 1))
+    for task, entry in profiles.items():
+        by_offset.plot(offsets, entry["offset"], marker=".", label=f"{task} ({entry['words']} words)")
+        by_position.plot(range(len(entry["position"])), entry["position"], marker=".", label=task)
+    by_offset.set_xlabel(f"shared position - word position (clipped to +-{max_offset})")
+    by_offset.set_ylabel("mean beta")
+    by_offset.set_title("where words read the shared layer, relative", fontsize=9)
+    by_position.set_xlabel("shared position (0 = first word)")
+    by_position.set_title("where words read the shared layer, absolute", fontsize=9)
+    by_offset.legend(fontsize=7)
+    return _png_bytes(figure)
 
 
 # ------------------------------------------------------------------------------------ figures
@@ -390,12 +438,18 @@ def render_report(
             parts.append(f"<tr><th>{html.escape(target)}</th>" + "".join(
                 f"<td>{'' if not numpy.isfinite(v) else f'{v:.3f}'}</td>" for v in matrix[i]) + "</tr>")
         parts.append("</table>")
-    elif has_beta:
+    if has_beta:
+        profiles = beta_profiles(good)
+        png = draw_beta_profiles(profiles)
+        save("beta_profile.png", png)
+        summary["beta_profile"] = profiles
+        parts.append("<h2>Where words read the shared layer</h2>")
         parts.append(
-            '<p class="meta">IC-MTL model: tasks communicate only through the shared layer, so '
-            "there is no task-to-task alpha; the figures below show beta, the shared positions "
-            "each word reads.</p>"
+            '<p class="meta">IC-MTL: tasks communicate only through the shared layer. Mean beta '
+            "over all words of the file, by the offset of the shared position read from the "
+            "word (left) and by absolute position (right).</p>"
         )
+        parts.append(f'<img alt="beta profile" src="{_data_uri(png)}">')
 
     parts.append("<h2>Sentences</h2>")
     if has_alpha:

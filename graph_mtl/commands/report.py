@@ -12,9 +12,12 @@ Writes into the output directory:
 * `report.html`: a self-contained page (no scripts, no network; figures embedded) with every
   input sentence, its prediction and its weights: for DC-MTL each word shaded by how much it
   draws from other tasks with its top-3 source tasks, and the task-to-task relation matrix
-  (mean alpha over the file); for IC-MTL arcs from each word to the shared positions it reads;
+  (mean alpha over the file); for IC-MTL arcs from each word to the shared positions it reads
+  (with the sentence's whole beta matrix), and over the file where words read the shared
+  layer (mean beta by relative and absolute position);
 * `figures/*.png`: the same figures as PNG files (`relation_matrix.png`,
-  `lineNNNNN_alpha.png`, `lineNNNNN_beta.png`), `relation_matrix.tsv` and `summary.json`.
+  `beta_profile.png`, `lineNNNNN_alpha.png`, `lineNNNNN_beta.png`), `relation_matrix.tsv` and
+  `summary.json`.
 """
 import argparse
 import json

@@ -88,7 +88,12 @@ def test_ic_mtl_report_draws_beta_arcs(ic_archive, tmp_path):
             assert html.escape(" ".join(line.split())) in page
     check_self_contained(page)
     assert summary["kinds"] == ["beta"]
-    assert [p.rsplit("/", 1)[-1] for p in summary["pngs"]] == ["line00001_beta.png", "line00002_beta.png"]
+    assert [p.rsplit("/", 1)[-1] for p in summary["pngs"]] == [
+        "beta_profile.png", "line00001_beta.png", "line00002_beta.png"
+    ]
+    # file-level profile: for each word the weights over offsets sum to 1, so do the means
+    profile = summary["beta_profile"]["dvd"]
+    assert abs(sum(profile["offset"]) - 1.0) < 1e-3 and profile["words"] > 0
     for png in summary["pngs"]:
         check_png(tmp_path / "figures" / png.rsplit("/", 1)[-1])
 
