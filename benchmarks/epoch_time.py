@@ -48,6 +48,44 @@ def full_epoch_batches(data_dir: str, dev_size: int = 200, batch_size: int = 8):
     return per_task, batches
 
 
+def full_epoch_length_moments(data_dir: str, dev_size: int = 200, batch_size: int = 8,
+                              shuffles: int = 5, seed: int = 0):
+    """Mean padded length and mean squared padded length of a full epoch's batches (whitespace
+    tokens, each task's instances shuffled and cut into batches; averaged over `shuffles`)."""
+    import random
+
+    rng = random.Random(seed)
+    padded = []
+    for name in sorted(os.listdir(data_dir)):
+        if not name.endswith(".task.train"):
+            continue
+        with open(os.path.join(data_dir, name), encoding="utf-8", errors="replace") as handle:
+            lines = [line for line in handle if line.strip()]
+        lines = lines[: max(len(lines) - dev_size, 0)]
+        lengths = [len(line.split("\t", 1)[1].split()) if "\t" in line else 0 for line in lines]
+        for _ in range(shuffles):
+            rng.shuffle(lengths)
+            padded += [max(lengths[i : i + batch_size]) for i in range(0, len(lengths), batch_size)]
+    return statistics.mean(padded), statistics.mean(p * p for p in padded)
+
+
+def length_corrected(batches, moments):
+    """Fit cpu = a + b T + c T^2 (T = padded length) on the measured batches; the mean over a
+    full epoch is then a + b E[T] + c E[T^2]. `None` if numpy is missing or too few batches."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    rows = [(b["padded_length"], b["cpu"]) for b in batches if b.get("padded_length")]
+    if len(rows) < 6:
+        return None
+    lengths = numpy.array([r[0] for r in rows], dtype=float)
+    cpu = numpy.array([r[1] for r in rows])
+    design = numpy.stack([numpy.ones_like(lengths), lengths, lengths * lengths], axis=1)
+    coef = numpy.linalg.lstsq(design, cpu, rcond=None)[0]
+    return float(coef[0] + coef[1] * moments[0] + coef[2] * moments[1]), [float(c) for c in coef]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=["fs_mtl", "dc_mtl", "ic_mtl"])
@@ -58,10 +96,13 @@ def main(argv=None) -> int:
     parser.add_argument("--compile", action="store_true", help="GRAPH_MTL_COMPILE=1")
     parser.add_argument("--out", default="/tmp/graph_mtl_epoch_time")
     parser.add_argument("--name", default=None)
+    parser.add_argument("--summarize", action="store_true",
+                        help="do not train: summarise the runs already in --out")
     parser.add_argument("--allennlp", default=os.path.join(ROOT, ".venv", "bin", "allennlp"))
     args = parser.parse_args(argv)
 
     per_task, total_batches = full_epoch_batches(args.data)
+    moments = full_epoch_length_moments(args.data)
     overrides = {
         "data_loader.sampler": {"type": "proportional"},
         "data_loader.instances_per_epoch": args.instances,
@@ -79,17 +120,21 @@ def main(argv=None) -> int:
     results = {}
     for model in args.models:
         out = os.path.join(args.out, model)
-        subprocess.run(["rm", "-rf", out], check=True)
         command = [
             args.allennlp, "train", os.path.join("training_configs", "fdu_mtl", f"{model}.jsonnet"),
             "-s", out, "--include-package", "graph_mtl", "--include-package", "benchmarks.epoch_timer",
             "--overrides", json.dumps(overrides),
         ]
-        print("running:", " ".join(command[:4]), "...", flush=True)
-        start = time.perf_counter()
-        process = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        elapsed = time.perf_counter() - start
         timer_path = os.path.join(out, "epoch_timer.json")
+        elapsed = None
+        if not args.summarize:
+            subprocess.run(["rm", "-rf", out], check=True)
+            print("running:", " ".join(command[:4]), "...", flush=True)
+            start = time.perf_counter()
+            process = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+            elapsed = time.perf_counter() - start
+        else:
+            process = subprocess.CompletedProcess(command, 0 if os.path.exists(timer_path) else 1, "", "no run")
         if process.returncode != 0 or not os.path.exists(timer_path):
             print(process.stderr[-3000:])
             results[model] = {"error": process.stderr[-500:], "returncode": process.returncode}
@@ -114,13 +159,21 @@ def main(argv=None) -> int:
             "extrapolated_epoch_cpu_s": statistics.mean(cpu) * total_batches,
             "extrapolated_epoch_wall_s": statistics.mean(wall) * total_batches,
             "process_wall_s_incl_setup": elapsed,
+            "full_epoch_padded_length_mean": moments[0],
             "torch_threads": timer.get("torch_threads"),
         }
+        corrected = length_corrected(batches, moments)
+        if corrected is not None:
+            result["length_corrected_batch_cpu_s"] = corrected[0]
+            result["length_fit_a_b_c"] = corrected[1]
+            result["length_corrected_epoch_cpu_s"] = corrected[0] * total_batches
         results[model] = result
         print(model, json.dumps(result), flush=True)
 
     report = {
-        "command": "python benchmarks/epoch_time.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": ("python benchmarks/epoch_time.py "
+                    + " ".join(a for a in (sys.argv[1:] if argv is None else argv) if a != "--summarize")),
+        "summarized_existing_runs": args.summarize,
         "date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"),
         "overrides": overrides,
         "threads": args.threads,
@@ -136,22 +189,27 @@ def main(argv=None) -> int:
         f"tasks drawn proportionally, same seed for every model), no validation, "
         f"{args.threads} torch thread(s)" + (f", sentences truncated to {args.max_tokens} tokens" if args.max_tokens else ", full-length sentences")
         + f". Full epoch: {report['full_epoch_instances']} instances = {total_batches} batches. "
-        "Extrapolated = mean time per measured batch x full-epoch batches. CPU = process time "
+        f"Extrapolated = mean time per measured batch x full-epoch batches; length-corrected = "
+        f"least-squares fit cpu = a + b T + c T^2 on the measured batches (T = padded length), "
+        f"evaluated at the full epoch's E[T] = {moments[0]:.0f} and E[T^2] = {moments[1]:.0f} (from the "
+        "data files, 5 seeded shuffles) x full-epoch batches. CPU = process time "
         "(this machine is shared: wall time includes waiting for other jobs).", "",
         f"Overrides: `{json.dumps(overrides)}`", "",
-        "| model | batches measured | mean padded len (max) | mean CPU s/batch (median, max) | measured epoch CPU s / wall s | extrapolated full epoch CPU s (min) | extrapolated wall s |",
-        "|---|---|---|---|---|---|---|",
+        "| model | batches measured | mean padded len (max) | mean CPU s/batch (median, max) | measured epoch CPU s / wall s | extrapolated full epoch CPU s (min) | length-corrected CPU s (min) | extrapolated wall s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for model, r in results.items():
         if "error" in r:
-            lines.append(f"| {model} | error (see json) | | | | | |")
+            lines.append(f"| {model} | error (see json) | | | | | | |")
             continue
         lines.append(
             f"| {model} | {r['measured_batches']} | {r['padded_length_mean']:.0f} ({r['padded_length_max']}) | "
             f"{r['mean_batch_cpu_s']:.3f} ({r['median_batch_cpu_s']:.3f}, {r['max_batch_cpu_s']:.2f}) | "
             f"{r['epoch_cpu_s']:.1f} / {r['epoch_wall_s']:.1f} | "
             f"{r['extrapolated_epoch_cpu_s']:.0f} ({r['extrapolated_epoch_cpu_s'] / 60:.1f} min) | "
-            f"{r['extrapolated_epoch_wall_s']:.0f} |"
+            + (f"{r['length_corrected_epoch_cpu_s']:.0f} ({r['length_corrected_epoch_cpu_s'] / 60:.1f} min) | "
+               if "length_corrected_epoch_cpu_s" in r else "- | ")
+            + f"{r['extrapolated_epoch_wall_s']:.0f} |"
         )
     text = "\n".join(lines) + "\n"
     print(text)
