@@ -42,6 +42,7 @@ FDU_MTL_TASKS = [
 PART_REGEXES = {
     "shared": r"^_backbone\._encoder\.(forward|backward)_layers\.[0-9]+\.nodes\.shared\.",
     "fusion": r"^_backbone\._encoder\.(forward|backward)_layers\.[0-9]+\.fusion\.",
+    "embeddings": r"^_backbone\._text_field_embedder\.token_embedder_tokens\.",
 }
 
 logger = logging.getLogger("graph_mtl.transfer")
@@ -69,7 +70,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="read at most this many instances per task and file (speed; caps dev reads too, "
                              "so keep it above the dev size, 200 for FDU-MTL)")
     parser.add_argument("--transfer", default="shared",
-                        help="parts copied and frozen: shared (the shared LSTM) or shared,fusion")
+                        help="parts copied and frozen: shared (the shared LSTM), plus fusion "
+                             "and/or embeddings (the source's vocabulary and embeddings), e.g. "
+                             "shared,embeddings")
     parser.add_argument("--no-freeze", action="store_true", help="copy the parts but fine-tune them")
     parser.add_argument("--baseline", action="store_true",
                         help="also train the target network without transfer, for comparison")
@@ -239,13 +242,13 @@ def mean_row(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
     return mean
 
 
-def format_cell(value: Any) -> str:
+def format_cell(value: Any, key: str = "") -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "NO"
     if isinstance(value, float):
-        return f"{value:.4f}" if value <= 1.0 else f"{value:.1f}"
+        return f"{value:.1f}" if key == "seconds" else f"{value:.4f}"
     return str(value)
 
 
@@ -255,7 +258,7 @@ def write_results(rows: List[Dict[str, Any]], output_dir: Path) -> str:
     lines = ["| " + " | ".join(h for _, h in columns) + " |",
              "|" + "|".join(" --- " for _ in columns) + "|"]
     for row in table:
-        lines.append("| " + " | ".join(format_cell(row.get(k)) for k, _ in columns) + " |")
+        lines.append("| " + " | ".join(format_cell(row.get(k), k) for k, _ in columns) + " |")
     markdown = "\n".join(lines) + "\n"
     (output_dir / "results.md").write_text(markdown)
     with open(output_dir / "results.tsv", "w") as handle:

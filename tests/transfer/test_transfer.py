@@ -107,3 +107,20 @@ def test_frozen_shared_layer_is_bit_identical_and_the_new_task_learns(protocol, 
     changed = [n for n in new if not torch.equal(after[n], before[n])]
     for group in (".nodes.books.", ".aggregators.books.", ".fusion.", "_heads.books.", "token_embedder"):
         assert any(group in n for n in changed), f"no parameter of {group} changed"
+
+
+def test_embeddings_can_transfer_with_the_source_vocabulary(protocol, tmp_path):
+    script, out, _ = protocol
+    rows = script.main([
+        "--data-dir", str(FIXTURES), "--tasks", ",".join(TASKS), "--held-out", "dvd",
+        "--settings", json.dumps(SETTINGS), "--output-dir", str(tmp_path),
+        "--transfer", "shared,embeddings", "--threads", "1",
+    ])
+    assert rows[0]["shared_identical"] is True  # shared LSTM and embeddings, bit for bit
+    source = script.archive_weights(tmp_path / "dvd" / "source" / "model.tar.gz")
+    target = script.archive_weights(tmp_path / "dvd" / "target" / "model.tar.gz")
+    name = "_backbone._text_field_embedder.token_embedder_tokens.weight"
+    assert torch.equal(source[name], target[name])
+    target_config = json.loads((tmp_path / "dvd" / "target" / "config.json").read_text())
+    assert target_config["vocabulary"]["type"] == "extend"
+    assert (tmp_path / "dvd" / "target" / "vocabulary" / "dvd_labels.txt").exists()

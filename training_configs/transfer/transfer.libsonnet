@@ -14,8 +14,11 @@
 //   "settings": overrides of training_configs/lib/fdu_mtl.libsonnet's defaults, e.g.
 //               {"num_epochs": 5, "embedding_dim": 50, "hidden_dim": 50}; source and target
 //               must agree on embedding_dim, hidden_dim and bidirectional,
-//   "transfer": which parts are copied and frozen: ["shared"] (default) or
-//               ["shared", "fusion"] (also the fusion cell W_f, W_r, W_c),
+//   "transfer": which parts are copied and frozen: ["shared"] (default), plus "fusion" (the
+//               fusion cell W_f, W_r, W_c) and/or "embeddings" (the source's word embeddings:
+//               the target then uses the source's token vocabulary, extended only by its
+//               label namespace, so the held-out task's unseen words map to @@UNKNOWN@@; a
+//               stand-in for the paper's GloVe, which keeps the shared LSTM's input space),
 //   "frozen":   false to copy the parts but fine-tune them (default true),
 //   "pretrained": false for the no-transfer baseline (same target network, shared layer
 //               fresh and trained; default true).
@@ -38,7 +41,9 @@ local settings = get('settings', {});
 local part_regexes = {
   shared: '^_backbone\\._encoder\\.(forward|backward)_layers\\.[0-9]+\\.nodes\\.shared\\.',
   fusion: '^_backbone\\._encoder\\.(forward|backward)_layers\\.[0-9]+\\.fusion\\.',
+  embeddings: '^_backbone\\._text_field_embedder\\.token_embedder_tokens\\.',
 };
+local embedding_prevent_regex = '.*token_embedder.*';
 local parts = get('transfer', ['shared']);
 local regexes = [
   if std.objectHas(part_regexes, part) then part_regexes[part]
@@ -62,6 +67,7 @@ local regexes = [
       if !pretrained then null
       else if !std.objectHas(options, 'source_archive') then error 'GRAPH_MTL_TRANSFER needs "source_archive": the source model.tar.gz'
       else options.source_archive;
+    local embeddings = std.member(parts, 'embeddings');
     base + (
       if !pretrained then {} else {
         model+: {
@@ -72,9 +78,15 @@ local regexes = [
               weights_file_path: archive,
               parameter_name_overrides: {},
             }]] + super.regexes,
-          },
+          } + (if embeddings then {
+            // the default config keeps every initializer off the embeddings
+            prevent_regexes: [r for r in super.prevent_regexes if r != embedding_prevent_regex],
+          } else {}),
         },
         trainer+: if frozen then { no_grad: regexes } else {},
-      }
+      } + (if embeddings then {
+        // the source's token indices (so its embedding rows fit), plus the new label namespace
+        vocabulary: { type: 'extend', directory: archive, min_count: { tokens: 1000000000 } },
+      } else {})
     ),
 }
