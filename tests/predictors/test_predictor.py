@@ -108,7 +108,7 @@ def test_on_error_record_keeps_going(dc_archive):
     assert "input line 3: not valid JSON" in outputs[2]["error"]
 
 
-def test_plain_text_needs_a_known_task(dc_archive):
+def test_unknown_default_task_is_rejected(dc_archive):
     from allennlp.common.checks import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="not a task of this model"):
