@@ -455,6 +455,9 @@ def render_report(
     if has_alpha:
         parts.append(f'<p class="meta">Shade of a word: {html.escape(share_measure(good))}; '
                      f"under it, its top-{TOP_SOURCES} source tasks with their alpha.</p>")
+    if has_beta:
+        parts.append(f'<p class="meta">Under each word (numbered), the {TOP_SOURCES} shared '
+                     "positions it reads most, with their beta.</p>")
     figures_drawn = 0
     for index, prediction in enumerate(predictions):
         number = prediction.get("line", index + 1)
@@ -482,6 +485,19 @@ def render_report(
                     f'<span class="word" style="background:{_shade(info["share"])}" '
                     f'title="{html.escape(tip)}">{html.escape(token)}{top}</span>'
                 )
+            parts.append('<div class="words">' + "".join(words) + "</div>")
+        if prediction.get("beta"):
+            beta = numpy.asarray(prediction["beta"], dtype=float)
+            words = []
+            for i, token in enumerate(tokens):
+                order = numpy.argsort(-beta[i], kind="stable")[:TOP_SOURCES]
+                top = "".join(
+                    f"<small>&rarr; {html.escape(tokens[j])}<sub>{j + 1}</sub> {beta[i, j]:.2f}</small>"
+                    for j in order
+                )
+                tip = ", ".join(f"{tokens[j]} ({j + 1}): {beta[i, j]:.3f}" for j in order)
+                words.append(f'<span class="word" title="{html.escape(tip)}">{html.escape(token)}'
+                             f"<sub>{i + 1}</sub>{top}</span>")
             parts.append('<div class="words">' + "".join(words) + "</div>")
         want_figure = figures_drawn < max_figures
         for key in ("alpha", "beta"):
