@@ -174,6 +174,7 @@ def main(argv=None) -> int:
         "command": ("python benchmarks/epoch_time.py "
                     + " ".join(a for a in (sys.argv[1:] if argv is None else argv) if a != "--summarize")),
         "summarized_existing_runs": args.summarize,
+        "graph_mtl_env": {k: v for k, v in env.items() if k.startswith("GRAPH_MTL_")},
         "date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"),
         "overrides": overrides,
         "threads": args.threads,
@@ -184,7 +185,8 @@ def main(argv=None) -> int:
     }
     lines = [
         f"# Seconds per FDU-MTL epoch (allennlp train), {report['date_utc']} UTC", "",
-        f"Command: `{report['command']}`", "",
+        "Command: `" + "".join(f"{k}={v} " for k, v in report["graph_mtl_env"].items())
+        + f"{report['command']}`", "",
         f"Each model: one epoch of {args.instances} instances ({args.instances // 8} batches of 8, "
         f"tasks drawn proportionally, same seed for every model), no validation, "
         f"{args.threads} torch thread(s)" + (f", sentences truncated to {args.max_tokens} tokens" if args.max_tokens else ", full-length sentences")
