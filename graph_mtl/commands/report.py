@@ -20,10 +20,8 @@ Writes into the output directory:
   `summary.json`.
 """
 import argparse
-import json
 import logging
 import os
-import sys
 from typing import Any, Dict, List
 
 from allennlp.commands.subcommand import Subcommand

@@ -20,7 +20,7 @@ exactly as the training data was; `tokens` inputs are used as given.
 """
 import collections
 import logging
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional
 
 import numpy
 import torch

@@ -6,7 +6,6 @@ parameters change.
 """
 import importlib.util
 import json
-import os
 import re
 
 import pytest
