@@ -22,7 +22,7 @@ Design (see also docs/CONVENTIONS.md, "Message-passing encoder"):
 * Attention parameters (W, u of eq. 5) are per target task by default; the built-in topologies
   take `shared_attention: true` to share one W, u across targets (per layer and direction).
 """
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -30,6 +30,7 @@ from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
 
 from graph_mtl.modules.fast_recurrence import FastMessagePassingLayer
 from graph_mtl.modules.message_passing_layer import Group, GroupAttention, MessagePassingLayer  # noqa: F401
+from graph_mtl.modules.task_batching import bool_mask, check_task_names, task_indices
 from graph_mtl.modules.topologies.direct import DirectTopology
 from graph_mtl.modules.topologies.indirect import IndirectTopology
 from graph_mtl.modules.topologies.topology import Topology
@@ -107,10 +108,7 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         dropout: float = 0.0,
     ) -> None:
         super().__init__(stateful=False)
-        if not tasks:
-            raise ConfigurationError("the message-passing encoder needs at least one task")
-        if len(set(tasks)) != len(tasks):
-            raise ConfigurationError(f"duplicate task names: {tasks}")
+        check_task_names(tasks, "the message-passing encoder")
         if num_layers < 1:
             raise ConfigurationError("num_layers must be at least 1")
         self.tasks = list(tasks)
@@ -146,23 +144,6 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         """`{target task: [source nodes]}` as the topology gave it."""
         return dict(self.forward_layers[0].graph)
 
-    def _task_ids(self, task: Union[None, str, Sequence[str]], batch: int) -> List[int]:
-        if task is None:
-            if len(self.tasks) == 1:
-                return [0] * batch
-            raise ValueError(
-                "the message-passing encoder needs the task of each instance "
-                f"(forward(..., task=[...]) with names from {self.tasks})"
-            )
-        if isinstance(task, str):
-            task = [task] * batch
-        if len(task) != batch:
-            raise ValueError(f"got {len(task)} task names for a batch of {batch}")
-        try:
-            return [self._task_index[name] for name in task]
-        except KeyError as error:
-            raise ValueError(f"unknown task {error.args[0]!r}; the encoder's tasks are {self.tasks}")
-
     def forward(
         self,
         inputs: torch.Tensor,
@@ -182,10 +163,8 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         `(batch, seq_len, output_dim)`, 0 on padding.
         """
         batch, seq_len, _ = inputs.shape
-        if mask is None:
-            mask = inputs.new_ones(batch, seq_len, dtype=torch.bool)
-        mask = mask.bool()
-        task_ids = self._task_ids(task, batch)
+        mask = bool_mask(inputs, mask)
+        task_ids = task_indices(task, self.tasks, batch, "the message-passing encoder")
         lengths = mask.sum(dim=1)
         positions = torch.arange(seq_len, device=mask.device).unsqueeze(0)
         if not bool((mask == (positions < lengths.unsqueeze(1))).all()):

@@ -16,7 +16,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
 from allennlp.nn import Activation
 
-from graph_mtl.modules.seq2seq_encoders.shared_private import task_indices
+from graph_mtl.modules.task_batching import bool_mask, check_task_names, encode_by_task, task_indices
 
 
 class ConvolutionStack(torch.nn.Module):
@@ -82,8 +82,7 @@ class MultiTaskCnnEncoder(Seq2SeqEncoder):
         dropout: float = 0.0,
     ) -> None:
         super().__init__(stateful=False)
-        if not tasks or len(set(tasks)) != len(tasks):
-            raise ConfigurationError(f"mt_cnn needs distinct task names, got {tasks}")
+        check_task_names(tasks, "mt_cnn")
         if window_size < 1 or window_size % 2 == 0:
             raise ConfigurationError(f"window_size must be odd, got {window_size}")
         if num_layers < 1 or shared_layers < 0:
@@ -132,20 +131,11 @@ class MultiTaskCnnEncoder(Seq2SeqEncoder):
         `(batch, seq_len, hidden_dim)`, 0 on padding.
         """
         batch, seq_len, _ = inputs.shape
-        if mask is None:
-            mask = inputs.new_ones(batch, seq_len, dtype=torch.bool)
-        mask = mask.bool()
+        mask = bool_mask(inputs, mask)
         ids = task_indices(task, self.tasks, batch, "mt_cnn")
         if self.shared is not None:
             inputs = self.shared(inputs, mask)
-        outputs = inputs.new_zeros(batch, seq_len, self.hidden_dim)
-        for index, name in enumerate(self.tasks):
-            rows = [row for row, task_id in enumerate(ids) if task_id == index]
-            if not rows:
-                continue
-            rows_tensor = torch.tensor(rows, device=inputs.device)
-            encoded = self.private[name](
-                inputs.index_select(0, rows_tensor), mask.index_select(0, rows_tensor)
-            )
-            outputs = outputs.index_copy(0, rows_tensor, encoded)
-        return outputs
+        return encode_by_task(
+            self.private, self.tasks, ids, inputs, mask,
+            inputs.new_zeros(batch, seq_len, self.hidden_dim),
+        )

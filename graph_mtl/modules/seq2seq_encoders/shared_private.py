@@ -14,7 +14,7 @@ Two auxiliary losses keep the shared space task-invariant and the private spaces
 `get_aux_loss()` returns adversarial_weight * L_adv + orthogonality_weight * L_diff of the last
 batch (both averaged over its instances); the `graph_mtl` backbone passes it on as `aux_loss`.
 """
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -22,6 +22,7 @@ from allennlp.modules.seq2seq_encoders.pytorch_seq2seq_wrapper import PytorchSeq
 from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
 
 from graph_mtl.models.heads.text_classifier import POOLINGS, pool_sequence
+from graph_mtl.modules.task_batching import bool_mask, check_task_names, encode_by_task, task_indices
 
 
 class GradientReversal(torch.autograd.Function):
@@ -39,25 +40,6 @@ class GradientReversal(torch.autograd.Function):
 
 def reverse_gradient(inputs: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
     return GradientReversal.apply(inputs, scale)
-
-
-def task_indices(
-    task: Union[None, str, Sequence[str]], tasks: List[str], batch: int, who: str
-) -> List[int]:
-    """One index into `tasks` per instance; `task` may be a list, one name, or omitted (one task)."""
-    if task is None:
-        if len(tasks) == 1:
-            return [0] * batch
-        raise ValueError(f"{who} needs the task of each instance (one of {tasks})")
-    if isinstance(task, str):
-        task = [task] * batch
-    if len(task) != batch:
-        raise ValueError(f"{who} got {len(task)} task names for a batch of {batch}")
-    index = {name: i for i, name in enumerate(tasks)}
-    unknown = sorted(set(task) - set(index))
-    if unknown:
-        raise ValueError(f"{who}: unknown task(s) {unknown}; the encoder's tasks are {tasks}")
-    return [index[name] for name in task]
 
 
 def lstm(input_dim: int, hidden_dim: int, num_layers: int, bidirectional: bool, dropout: float):
@@ -117,8 +99,7 @@ class SharedPrivateEncoder(Seq2SeqEncoder):
         discriminator_pooling: str = "last",
     ) -> None:
         super().__init__(stateful=False)
-        if not tasks or len(set(tasks)) != len(tasks):
-            raise ConfigurationError(f"shared_private needs distinct task names, got {tasks}")
+        check_task_names(tasks, "shared_private")
         if discriminator_pooling not in POOLINGS:
             raise ConfigurationError(f"discriminator_pooling must be one of {POOLINGS}")
         self.tasks = list(tasks)
@@ -168,19 +149,13 @@ class SharedPrivateEncoder(Seq2SeqEncoder):
         0 on padding.
         """
         batch, seq_len, _ = inputs.shape
-        if mask is None:
-            mask = inputs.new_ones(batch, seq_len, dtype=torch.bool)
-        mask = mask.bool()
+        mask = bool_mask(inputs, mask)
         ids = task_indices(task, self.tasks, batch, "shared_private")
         shared = self.shared(inputs, mask)
-        private = shared.new_zeros(batch, seq_len, self.component_dim)
-        for index, name in enumerate(self.tasks):
-            rows = [row for row, task_id in enumerate(ids) if task_id == index]
-            if not rows:
-                continue
-            rows_tensor = torch.tensor(rows, device=inputs.device)
-            encoded = self.private[name](inputs.index_select(0, rows_tensor), mask.index_select(0, rows_tensor))
-            private = private.index_copy(0, rows_tensor, encoded)
+        private = encode_by_task(
+            self.private, self.tasks, ids, inputs, mask,
+            shared.new_zeros(batch, seq_len, self.component_dim),
+        )
         private = private * mask.unsqueeze(-1)
         shared = shared * mask.unsqueeze(-1)
 
