@@ -6,12 +6,13 @@ from typing import List, Optional
 
 from allennlp.common.checks import ConfigurationError
 
-from graph_mtl.modules.aggregators.attention import AdditiveScorer, PositionAttentionAggregator
-from graph_mtl.modules.topologies.topology import MessageAggregator, Topology
+from graph_mtl.modules.aggregators.attention import PositionAttentionAggregator
+from graph_mtl.modules.topologies.attention_topology import AttentionTopology
+from graph_mtl.modules.topologies.topology import Topology
 
 
 @Topology.register("indirect")
-class IndirectTopology(Topology):
+class IndirectTopology(AttentionTopology):
     """
     IC-MTL: one virtual node (default name `shared`) sends its states h_i^(s), i = 1..T, to
     every task; the target attends over positions (`PositionAttentionAggregator`, weights
@@ -27,16 +28,16 @@ class IndirectTopology(Topology):
         Name of the virtual node (must not be a task name).
     """
 
+    aggregator_type = PositionAttentionAggregator
+
     def __init__(
         self,
         attention_dim: Optional[int] = None,
         shared_attention: bool = False,
         node_name: str = "shared",
     ) -> None:
-        self.attention_dim = attention_dim
-        self.shared_attention = shared_attention
+        super().__init__(attention_dim=attention_dim, shared_attention=shared_attention)
         self.node_name = node_name
-        self._scorer: Optional[AdditiveScorer] = None
 
     def virtual_nodes(self) -> List[str]:
         return [self.node_name]
@@ -50,20 +51,3 @@ class IndirectTopology(Topology):
 
     def sources(self, target: str, tasks: List[str]) -> List[str]:
         return [self.node_name]
-
-    def begin_build(self) -> None:
-        self._scorer = None
-
-    def build_aggregator(
-        self, target: str, sources: List[str], input_dim: int, hidden_dim: int, message_dim: int
-    ) -> MessageAggregator:
-        scorer = None
-        if self.shared_attention:
-            if self._scorer is None:
-                self._scorer = AdditiveScorer(
-                    input_dim, hidden_dim, message_dim, self.attention_dim or hidden_dim
-                )
-            scorer = self._scorer
-        return PositionAttentionAggregator(
-            input_dim, hidden_dim, message_dim, self.attention_dim, scorer=scorer
-        )

@@ -1,0 +1,49 @@
+"""
+What the built-in `direct` and `indirect` topologies share: one additive-attention aggregator per
+target task, whose scorer (W, u of eq. 5) belongs to the target by default or, with
+`shared_attention`, is one `AdditiveScorer` shared by all targets of a layer and direction.
+"""
+from typing import List, Optional, Type
+
+from graph_mtl.modules.aggregators.attention import AdditiveScorer
+from graph_mtl.modules.topologies.topology import MessageAggregator, Topology
+
+
+class AttentionTopology(Topology):
+    """
+    Base of the attention topologies (not registered itself). Subclasses implement `sources` and
+    set `aggregator_type`, an aggregator class called as
+    `aggregator_type(input_dim, hidden_dim, message_dim, attention_dim, scorer=scorer)`.
+
+    # Parameters
+
+    attention_dim : `int`, optional (default = the encoder's hidden size)
+        Rows of W in the attention score u^T tanh(W [x_t, h_{t-1}^(k), message]).
+    shared_attention : `bool`, optional (default = `False`)
+        By default each target task has its own W and u; `True` shares one W, u between all
+        targets of a layer and direction.
+    """
+
+    aggregator_type: Type[MessageAggregator]
+
+    def __init__(self, attention_dim: Optional[int] = None, shared_attention: bool = False) -> None:
+        self.attention_dim = attention_dim
+        self.shared_attention = shared_attention
+        self._scorer: Optional[AdditiveScorer] = None
+
+    def begin_build(self) -> None:
+        self._scorer = None
+
+    def build_aggregator(
+        self, target: str, sources: List[str], input_dim: int, hidden_dim: int, message_dim: int
+    ) -> MessageAggregator:
+        scorer = None
+        if self.shared_attention:
+            if self._scorer is None:
+                self._scorer = AdditiveScorer(
+                    input_dim, hidden_dim, message_dim, self.attention_dim or hidden_dim
+                )
+            scorer = self._scorer
+        return self.aggregator_type(
+            input_dim, hidden_dim, message_dim, self.attention_dim, scorer=scorer
+        )
