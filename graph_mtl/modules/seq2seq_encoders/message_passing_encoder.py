@@ -22,7 +22,7 @@ Design (see also docs/CONVENTIONS.md, "Message-passing encoder"):
 * Attention parameters (W, u of eq. 5) are per target task by default; the built-in topologies
   take `shared_attention: true` to share one W, u across targets (per layer and direction).
 """
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Type, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -31,6 +31,7 @@ from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
 from graph_mtl.modules.fast_recurrence import FastMessagePassingLayer
 from graph_mtl.modules.message_passing_layer import Group, GroupAttention, MessagePassingLayer  # noqa: F401
 from graph_mtl.modules.task_batching import bool_mask, check_task_names, task_indices
+from graph_mtl.modules.topologies.attention_topology import AttentionTopology
 from graph_mtl.modules.topologies.direct import DirectTopology
 from graph_mtl.modules.topologies.indirect import IndirectTopology
 from graph_mtl.modules.topologies.topology import Topology
@@ -320,18 +321,14 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         return {key + suffix: value for key, value in result.items()}
 
 
-@Seq2SeqEncoder.register("dc_mtl")
-class DcMtlEncoder(MessagePassingEncoder):
+class _AttentionTopologyEncoder(MessagePassingEncoder):
     """
-    DC-MTL (direct communication): `message_passing` with the `direct` topology.
-
-    # Parameters
-
-    tasks, input_dim, hidden_dim, num_layers, bidirectional, dropout : see `message_passing`.
-    attention_dim : `int`, optional (default = `hidden_dim`)
-    shared_attention : `bool`, optional (default = `False`)
-        Share W, u of the attention between target tasks (default: one per target task).
+    `message_passing` with a fixed `AttentionTopology` subclass, `topology_type`, built from the
+    encoder's `attention_dim` and `shared_attention` (the shared constructor of `dc_mtl` and
+    `ic_mtl`).
     """
+
+    topology_type: Type[AttentionTopology]
 
     def __init__(
         self,
@@ -348,15 +345,31 @@ class DcMtlEncoder(MessagePassingEncoder):
             tasks,
             input_dim,
             hidden_dim,
-            topology=DirectTopology(attention_dim=attention_dim, shared_attention=shared_attention),
+            topology=self.topology_type(attention_dim=attention_dim, shared_attention=shared_attention),
             num_layers=num_layers,
             bidirectional=bidirectional,
             dropout=dropout,
         )
 
 
+@Seq2SeqEncoder.register("dc_mtl")
+class DcMtlEncoder(_AttentionTopologyEncoder):
+    """
+    DC-MTL (direct communication): `message_passing` with the `direct` topology.
+
+    # Parameters
+
+    tasks, input_dim, hidden_dim, num_layers, bidirectional, dropout : see `message_passing`.
+    attention_dim : `int`, optional (default = `hidden_dim`)
+    shared_attention : `bool`, optional (default = `False`)
+        Share W, u of the attention between target tasks (default: one per target task).
+    """
+
+    topology_type = DirectTopology
+
+
 @Seq2SeqEncoder.register("ic_mtl")
-class IcMtlEncoder(MessagePassingEncoder):
+class IcMtlEncoder(_AttentionTopologyEncoder):
     """
     IC-MTL (indirect communication through a shared LSTM, the virtual node `shared`):
     `message_passing` with the `indirect` topology.
@@ -369,23 +382,4 @@ class IcMtlEncoder(MessagePassingEncoder):
         Share W, u of the attention between target tasks (default: one per target task).
     """
 
-    def __init__(
-        self,
-        tasks: List[str],
-        input_dim: int,
-        hidden_dim: int,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.0,
-        attention_dim: Optional[int] = None,
-        shared_attention: bool = False,
-    ) -> None:
-        super().__init__(
-            tasks,
-            input_dim,
-            hidden_dim,
-            topology=IndirectTopology(attention_dim=attention_dim, shared_attention=shared_attention),
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout,
-        )
+    topology_type = IndirectTopology
