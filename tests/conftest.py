@@ -18,6 +18,7 @@ os.chdir(REPO_ROOT)
 import torch  # noqa: E402
 
 import graph_mtl  # noqa: E402,F401  (registers every component before any test runs)
+from tests.predictors.tiny_models import tiny_model  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -25,6 +26,27 @@ torch.set_num_threads(1)
 @pytest.fixture
 def fixtures_root() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models on a shared 2-core machine: torch's thread pool makes them ~20x slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def dc_archive(tmp_path_factory) -> Path:
+    """The tiny DC-MTL model of tests/predictors/tiny_models.py, trained once per session."""
+    return tiny_model(tmp_path_factory, "dc_mtl")
+
+
+@pytest.fixture(scope="session")
+def ic_archive(tmp_path_factory) -> Path:
+    """The tiny IC-MTL model of tests/predictors/tiny_models.py, trained once per session."""
+    return tiny_model(tmp_path_factory, "ic_mtl")
 
 
 def venv_bin(name: str) -> str:

@@ -36,15 +36,7 @@ def load_script():
 
 
 @pytest.fixture(scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def protocol(tmp_path_factory, one_thread):
+def protocol(tmp_path_factory, one_torch_thread):
     script = load_script()
     out = tmp_path_factory.mktemp("transfer")
     rows = script.main([
