@@ -12,6 +12,8 @@ from allennlp.modules import ConditionalRandomField, FeedForward
 from allennlp.modules.conditional_random_field import allowed_transitions
 from allennlp.training.metrics import CategoricalAccuracy, SpanBasedF1Measure
 
+from graph_mtl.models.heads.common import feedforward_output_dim
+
 ENCODINGS = ("BIO", "IOB1", "BIOUL", "BMES")
 
 
@@ -84,10 +86,7 @@ class CrfTaggerHead(Head):
             raise ConfigurationError(
                 "constrain_crf_decoding and calculate_span_f1 need a label_encoding"
             )
-        if feedforward is not None and feedforward.get_input_dim() != input_dim:
-            raise ConfigurationError(
-                f"feedforward input dim {feedforward.get_input_dim()} != input_dim {input_dim}"
-            )
+        projection_input_dim = feedforward_output_dim(feedforward, input_dim)
         self._input_dim = input_dim
         self._label_namespace = label_namespace
         self._label_encoding = label_encoding
@@ -96,7 +95,6 @@ class CrfTaggerHead(Head):
         self._loss_reduction = loss_reduction
         self._verbose_metrics = verbose_metrics
         self._num_tags = vocab.get_vocab_size(label_namespace)
-        projection_input_dim = feedforward.get_output_dim() if feedforward is not None else input_dim
         self._tag_projection = torch.nn.Linear(projection_input_dim, self._num_tags)
 
         constraints = None

@@ -12,6 +12,8 @@ from allennlp.modules import FeedForward
 from allennlp.nn import util
 from allennlp.training.metrics import CategoricalAccuracy
 
+from graph_mtl.models.heads.common import feedforward_output_dim
+
 POOLINGS = ("last", "max", "mean")
 
 
@@ -83,10 +85,7 @@ class TextClassifierHead(Head):
         super().__init__(vocab)
         if pooling not in POOLINGS:
             raise ConfigurationError(f"Unknown pooling {pooling!r}; use one of {POOLINGS}")
-        if feedforward is not None and feedforward.get_input_dim() != input_dim:
-            raise ConfigurationError(
-                f"feedforward input dim {feedforward.get_input_dim()} != input_dim {input_dim}"
-            )
+        output_input_dim = feedforward_output_dim(feedforward, input_dim)
         self._input_dim = input_dim
         self._pooling = pooling
         self._bidirectional = bidirectional
@@ -94,7 +93,6 @@ class TextClassifierHead(Head):
         self._dropout = torch.nn.Dropout(dropout) if dropout > 0 else None
         self._label_namespace = label_namespace
         self._num_labels = num_labels or vocab.get_vocab_size(label_namespace)
-        output_input_dim = feedforward.get_output_dim() if feedforward is not None else input_dim
         self._output_layer = torch.nn.Linear(output_input_dim, self._num_labels)
         self._accuracy = CategoricalAccuracy()
         self._loss = torch.nn.CrossEntropyLoss()
