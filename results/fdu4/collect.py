@@ -65,11 +65,21 @@ def table(runs: dict) -> str:
         for model in MODELS
     }
     lines.append("\nMean over seeds (seeds with all four domains):\n")
-    lines.append("| model | seeds | mean dev accuracy |")
-    lines.append("|---|---|---|")
+    lines.append("| model | seeds | " + " | ".join(TASKS) + " | average | min-max of seed averages |")
+    lines.append("|---" * (len(TASKS) + 4) + "|")
     for model in MODELS:
-        if complete[model]:
-            lines.append(f"| {model} | {len(complete[model])} | {statistics.mean(complete[model]):.4f} |")
+        if not complete[model]:
+            continue
+        done = [s for s in seeds if "average" in runs[model].get(s, {})]
+        per_task = [
+            statistics.mean(runs[model][s]["dev_accuracy"][t] for s in done) for t in TASKS
+        ]
+        lines.append(
+            f"| {model} | {len(done)} | "
+            + " | ".join(f"{v:.3f}" for v in per_task)
+            + f" | {statistics.mean(complete[model]):.4f} | "
+            + f"{min(complete[model]):.4f}-{max(complete[model]):.4f} |"
+        )
     return "\n".join(lines)
 
 
