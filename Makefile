@@ -33,7 +33,7 @@ demo: install clean-demo
 	@echo "Model archive:   $(DEMO_DIR)/model/model.tar.gz"
 	@echo "Dev metrics:     $(DEMO_DIR)/model/metrics.json"
 	@echo "Predictions:     $(DEMO_DIR)/predictions.jsonl"
-	@head -c 600 $(DEMO_DIR)/predictions.jsonl; echo
+	@$(PY) scripts/show_predictions.py $(DEMO_DIR)/model/metrics.json $(DEMO_DIR)/predictions.jsonl
 
 clean-demo:
 	rm -rf $(DEMO_DIR)
