@@ -21,6 +21,7 @@ Writes `<output-dir>/<task>/{source,target,baseline}/` (AllenNLP serialization d
 and `<output-dir>/results.{json,tsv,md}`; prints the Markdown table.
 """
 import argparse
+import shlex
 import json
 import logging
 import os
@@ -252,7 +253,7 @@ def format_cell(value: Any, key: str = "") -> str:
     return str(value)
 
 
-def write_results(rows: List[Dict[str, Any]], output_dir: Path) -> str:
+def write_results(rows: List[Dict[str, Any]], output_dir: Path, command: str = "") -> str:
     columns = [(k, h) for k, h in COLUMNS if any(k in r for r in rows)]
     table = rows + ([mean_row(rows)] if len(rows) > 1 else [])
     lines = ["| " + " | ".join(h for _, h in columns) + " |",
@@ -260,17 +261,20 @@ def write_results(rows: List[Dict[str, Any]], output_dir: Path) -> str:
     for row in table:
         lines.append("| " + " | ".join(format_cell(row.get(k), k) for k, _ in columns) + " |")
     markdown = "\n".join(lines) + "\n"
+    if command:
+        markdown += f"\nCommand: `{command}`\n"
     (output_dir / "results.md").write_text(markdown)
     with open(output_dir / "results.tsv", "w") as handle:
         handle.write("\t".join(k for k, _ in columns) + "\n")
         for row in table:
             handle.write("\t".join("" if row.get(k) is None else str(row.get(k)) for k, _ in columns) + "\n")
-    (output_dir / "results.json").write_text(json.dumps({"folds": rows, "mean": mean_row(rows)}, indent=2))
+    (output_dir / "results.json").write_text(json.dumps({"command": command, "folds": rows, "mean": mean_row(rows)}, indent=2))
     return markdown
 
 
 def main(argv: Optional[List[str]] = None) -> List[Dict[str, Any]]:
     args = parse_args(argv)
+    command = "python scripts/transfer.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -302,8 +306,8 @@ def main(argv: Optional[List[str]] = None) -> List[Dict[str, Any]]:
     for number, task in enumerate(held_out, start=1):
         logger.info("fold %d/%d: held-out %s", number, len(held_out), task)
         rows.append(run_fold(task, args, tasks, settings, parts))
-        write_results(rows, output_dir)  # partial results survive an interrupted protocol
-    markdown = write_results(rows, output_dir)
+        write_results(rows, output_dir, command)  # partial results survive an interrupted protocol
+    markdown = write_results(rows, output_dir, command)
     print(markdown, end="")
     print(f"(results in {output_dir}/results.{{md,tsv,json}})")
     return rows

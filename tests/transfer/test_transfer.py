@@ -59,6 +59,9 @@ def test_protocol_runs_every_fold_and_tabulates(protocol):
     assert all(f"| {task} |" in table for task in TASKS) and "| mean |" in table
     results = json.loads((out / "results.json").read_text())
     assert len(results["folds"]) == len(TASKS)
+    # the exact command is recorded with the results
+    assert results["command"].startswith("python scripts/transfer.py --data-dir ")
+    assert "--baseline" in results["command"] and f"Command: `{results['command']}`" in table
     # the source model never saw the held-out task
     source_config = json.loads((out / "books" / "source" / "config.json").read_text())
     assert sorted(source_config["train_data_path"]) == ["dvd", "electronics"]
