@@ -97,7 +97,8 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
     reader : `MultiTaskDatasetReader`
         Given by the trainer from `dataset_reader` (type `multitask`).
     data_path : `Dict[str, str]`
-        One path per task, with the reader's keys. Readers of graph-mtl accept
+        One path per task, with the reader's keys (all of them, or a subset: e.g. `allennlp
+        evaluate` on one task's file). Readers of graph-mtl accept
         `path#train` / `path#dev` (see `TaskDatasetReader`).
     batch_size : `Union[int, Dict[str, int]]`, optional (default = `32`)
         Per task with homogeneous batches; one `int` for mixed batches.
@@ -151,12 +152,20 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
             )
         self.readers = reader.readers
         self.data_paths = dict(data_path)
-        if set(self.readers) != set(self.data_paths):
+        unknown = sorted(set(self.data_paths) - set(self.readers))
+        if unknown or not self.data_paths:
             raise ConfigurationError(
                 f"data_path tasks {sorted(self.data_paths)} differ from reader tasks "
-                f"{sorted(self.readers)}"
+                f"{sorted(self.readers)}: no reader for {unknown}"
             )
-        self.tasks: List[str] = list(self.readers)
+        # A subset of the reader's tasks is fine (e.g. `allennlp evaluate` on one task's file).
+        self.tasks: List[str] = [task for task in self.readers if task in self.data_paths]
+        if len(self.tasks) < len(self.readers):
+            logger.info(
+                "data_path has no entry for tasks %s; reading only %s",
+                [task for task in self.readers if task not in self.data_paths],
+                self.tasks,
+            )
         if batching not in BATCHING:
             raise ConfigurationError(f"unknown batching {batching!r}: expected one of {BATCHING}")
         self.batching = batching

@@ -137,10 +137,18 @@ def test_from_params_jsonnet_style():
 def test_configuration_errors():
     with pytest.raises(ConfigurationError, match="instances_per_epoch needs a sampler"):
         make_loader(batch_size=2, instances_per_epoch=10)
-    with pytest.raises(ConfigurationError, match="differ from reader tasks"):
-        GraphMtlMultiTaskDataLoader(multitask_reader(("a", "b")), {"a": PATHS["a"]})
+    with pytest.raises(ConfigurationError, match="no reader for \\['c'\\]"):
+        GraphMtlMultiTaskDataLoader(multitask_reader(("a", "b")), {"a": PATHS["a"], "c": PATHS["a"]})
     with pytest.raises(ValueError, match="index_with"):
         iter(make_loader(batch_size=2))
+
+
+def test_data_path_may_name_a_subset_of_the_reader_tasks():  # allennlp evaluate on one file
+    loader = GraphMtlMultiTaskDataLoader(
+        multitask_reader(("a", "b")), {"b": PATHS["b"]}, batch_size=2, quiet=True
+    )
+    assert loader.tasks == ["b"]
+    assert set(loader.task_sizes()) == {"b"}
 
 
 def test_allennlp_multitask_loader_len_is_fixed():  # allennlp issue #5693
