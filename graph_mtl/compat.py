@@ -68,6 +68,32 @@ def fix_reduce_on_plateau() -> bool:
         """
         AllenNLP's `reduce_on_plateau` without the `verbose` argument that torch removed.
         Same parameters as allennlp's; `verbose` is accepted and ignored.
+
+        Registered as a `LearningRateScheduler` with name "reduce_on_plateau" (replacing
+        allennlp's, only where torch lacks `verbose`).
+
+        # Parameters
+
+        optimizer : `torch.optim.Optimizer`
+            Given by the trainer.
+        mode : `str`, optional (default = `"min"`)
+            `"min"` or `"max"`: whether the validation metric should go down or up.
+        factor : `float`, optional (default = `0.1`)
+            Multiplier of the learning rate on a plateau.
+        patience : `int`, optional (default = `10`)
+            Epochs without improvement before the rate is reduced.
+        verbose : `bool`, optional (default = `False`)
+            Accepted for old configs and ignored.
+        threshold_mode : `str`, optional (default = `"rel"`)
+            `"rel"` or `"abs"`, as torch's `ReduceLROnPlateau`.
+        threshold : `float`, optional (default = `1e-4`)
+            Smallest change that counts as an improvement.
+        cooldown : `int`, optional (default = `0`)
+            Epochs to wait after a reduction.
+        min_lr : `Union[float, List[float]]`, optional (default = `0`)
+            Lower bound of the learning rate (per parameter group with a list).
+        eps : `float`, optional (default = `1e-8`)
+            Reductions smaller than this are skipped.
         """
 
         def __init__(

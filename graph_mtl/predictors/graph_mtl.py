@@ -84,6 +84,31 @@ def source_graph(encoder: Optional[torch.nn.Module]) -> Dict[str, List[str]]:
 
 @Predictor.register("graph_mtl")
 class GraphMtlPredictor(Predictor):
+    """
+    Predictions of a multi-task `graph_mtl` model (or allennlp's `multitask`) for JSON-lines or
+    plain-text input, in input order, with the message-passing weights (`alpha` / `beta`) of
+    the task's encoder. The format is described in `graph_mtl/predictors/README.md`.
+
+    Registered as a `Predictor` with name "graph_mtl" (the `graph_mtl` model's default);
+    `--predictor-args` sets the arguments after `model` and `dataset_reader`.
+
+    # Parameters
+
+    model : `Model`
+        The archived model; it must have per-task heads.
+    dataset_reader : `DatasetReader`
+        The archive's (multitask) dataset reader; each line is tokenized by its task's reader.
+    frozen : `bool`, optional (default = `True`)
+        Put the model in evaluation mode (allennlp's `Predictor` argument).
+    task : `str`, optional (default = `None`)
+        Task of lines that name none (required for plain-text input); must be a model task.
+    input_format : `str`, optional (default = `"auto"`)
+        `"auto"` (JSON if the line starts with `{`), `"json"` or `"text"`.
+    on_error : `str`, optional (default = `"raise"`)
+        `"raise"`: stop at the first bad line with `input line N: <problem>`; `"record"`:
+        write `{"line": N, "error": ...}` for it and go on.
+    """
+
     def __init__(
         self,
         model: Model,
