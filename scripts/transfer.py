@@ -21,15 +21,16 @@ Writes `<output-dir>/<task>/{source,target,baseline}/` (AllenNLP serialization d
 and `<output-dir>/results.{json,tsv,md}`; prints the Markdown table.
 """
 import argparse
-import shlex
+import contextlib
 import json
 import logging
 import os
+import shlex
 import re
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = REPO_ROOT / "training_configs" / "transfer"
@@ -100,28 +101,51 @@ def settings_from_args(args: argparse.Namespace) -> Dict[str, Any]:
     return settings
 
 
+@contextlib.contextmanager
+def transfer_environment(options: Dict[str, Any], data_dir: str) -> Iterator[None]:
+    """The variables the transfer configs read (GRAPH_MTL_TRANSFER, FDU_MTL_DIR), restored after."""
+    saved = {name: os.environ.get(name) for name in ("GRAPH_MTL_TRANSFER", "FDU_MTL_DIR")}
+    os.environ["GRAPH_MTL_TRANSFER"] = json.dumps(options)
+    os.environ["FDU_MTL_DIR"] = str(data_dir)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_dir: str,
           overrides: Dict[str, Any], reuse: bool, verbose: bool = False) -> Path:
     """
     Train `config` with GRAPH_MTL_TRANSFER=`options` in-process; returns the archive path.
-    AllenNLP's console logging goes to the run's out.log only, unless `verbose`.
+    AllenNLP's console logging goes to the run's out.log only, unless `verbose`. With `reuse`,
+    a finished run is kept only if it was trained from the same fully evaluated config (a
+    source run does not depend on the parts that are transferred, a target run does).
     """
-    import contextlib
-
     from allennlp.commands.train import train_model_from_file
+    from allennlp.common import Params
 
     archive = serialization_dir / "model.tar.gz"
+    recorded = serialization_dir / "transfer_run.json"
+    with transfer_environment(options, data_dir):
+        run = json.dumps(
+            Params.from_file(str(config), params_overrides=json.dumps(overrides)).as_dict(quiet=True),
+            sort_keys=True,
+        )
     if reuse and archive.exists():
-        logger.info("reusing %s", archive)
-        return archive
-    saved = {name: os.environ.get(name) for name in ("GRAPH_MTL_TRANSFER", "FDU_MTL_DIR")}
-    os.environ["GRAPH_MTL_TRANSFER"] = json.dumps(options)
-    os.environ["FDU_MTL_DIR"] = str(data_dir)
+        if recorded.exists() and recorded.read_text() == run:
+            logger.info("reusing %s", archive)
+            return archive
+        logger.info("not reusing %s: it was trained with another config", archive)
     started = time.time()
     root = logging.getLogger()
     saved_handlers, saved_level, saved_hook = list(root.handlers), root.level, sys.excepthook
     try:
-        with open(os.devnull, "w") as devnull, contextlib.ExitStack() as stack:
+        with transfer_environment(options, data_dir), open(os.devnull, "w") as devnull, \
+                contextlib.ExitStack() as stack:
             if not verbose:  # logging and progress bars; out.log in the run keeps them
                 stack.enter_context(contextlib.redirect_stdout(devnull))
                 stack.enter_context(contextlib.redirect_stderr(devnull))
@@ -130,11 +154,6 @@ def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_d
                 file_friendly_logging=True,
             )
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
         # allennlp replaces the root logger's handlers (log files of the run) and excepthook
         for handler in list(root.handlers):
             if handler not in saved_handlers:
@@ -149,6 +168,7 @@ def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_d
     logger.info("trained %s in %.1fs", serialization_dir, time.time() - started)
     if not archive.exists():
         raise RuntimeError(f"training {config.name} left no {archive}; see {serialization_dir}/out.log")
+    recorded.write_text(run)
     return archive
 
 

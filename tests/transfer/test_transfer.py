@@ -118,3 +118,22 @@ def test_embeddings_can_transfer_with_the_source_vocabulary(protocol, tmp_path):
     target_config = json.loads((tmp_path / "dvd" / "target" / "config.json").read_text())
     assert target_config["vocabulary"]["type"] == "extend"
     assert (tmp_path / "dvd" / "target" / "vocabulary" / "dvd_labels.txt").exists()
+
+
+def test_reuse_keeps_only_runs_made_with_the_same_options(protocol, tmp_path):
+    script, _, _ = protocol
+    arguments = [
+        "--data-dir", str(FIXTURES), "--tasks", ",".join(TASKS), "--held-out", "books",
+        "--settings", json.dumps(SETTINGS), "--output-dir", str(tmp_path), "--threads", "1",
+    ]
+    script.main(arguments)
+    fold = tmp_path / "books"
+    stamps = {run: (fold / run / "model.tar.gz").stat().st_mtime_ns for run in ("source", "target")}
+
+    script.main(arguments + ["--reuse"])  # same options: nothing is trained again
+    assert {run: (fold / run / "model.tar.gz").stat().st_mtime_ns for run in stamps} == stamps
+
+    # Other transferred parts: the source is the same run, the target must be trained again.
+    script.main(arguments + ["--reuse", "--transfer", "shared,embeddings"])
+    assert (fold / "source" / "model.tar.gz").stat().st_mtime_ns == stamps["source"]
+    assert (fold / "target" / "model.tar.gz").stat().st_mtime_ns != stamps["target"]
