@@ -98,6 +98,15 @@ class GraphMtlModel(MultiTaskModel):
         unknown = sorted(set(loss_weights or {}) - set(heads))
         if unknown:
             raise ConfigurationError(f"loss_weights names unknown task(s) {unknown}")
+        encoder_tasks = getattr(getattr(backbone, "encoder", None), "tasks", None)
+        if encoder_tasks is not None:
+            # Catch a misspelt task name at construction, not at the first batch of training.
+            missing = sorted(set(heads) - set(encoder_tasks))
+            if missing:
+                raise ConfigurationError(
+                    f"model.heads has task(s) {missing} that the encoder does not know; the "
+                    f"encoder's tasks are {list(encoder_tasks)} and the heads' {sorted(heads)}"
+                )
         super().__init__(
             vocab,
             backbone,

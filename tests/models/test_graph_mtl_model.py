@@ -264,3 +264,24 @@ def test_model_from_params(cls_vocab):
     assert isinstance(model, GraphMtlModel)
     model(**tensors(classification_instances(), cls_vocab))
     assert "avg" in model.get_metrics()
+
+
+def test_head_task_unknown_to_the_encoder_fails_at_construction(cls_vocab):
+    # A misspelt task name in the encoder's `tasks` or in `heads` must stop before training.
+    tasks = list(CLASSIFICATION)
+    params = Params(
+        {
+            "type": "graph_mtl",
+            "backbone": {
+                "type": "graph_mtl",
+                "text_field_embedder": {"token_embedders": {"tokens": {"type": "embedding", "embedding_dim": 4}}},
+                "encoder": {"type": "dc_mtl", "tasks": ["boks"] + tasks[1:], "input_dim": 4, "hidden_dim": 3},
+            },
+            "heads": {
+                t: {"type": "text_classifier", "input_dim": 3, "label_namespace": f"{t}_labels"}
+                for t in tasks
+            },
+        }
+    )
+    with pytest.raises(ConfigurationError, match=rf"heads has task\(s\) \['{tasks[0]}'\] that the encoder"):
+        Model.from_params(vocab=cls_vocab, params=params)
