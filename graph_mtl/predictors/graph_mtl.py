@@ -117,7 +117,13 @@ class GraphMtlPredictor(Predictor):
         task: Optional[str] = None,
         input_format: str = "auto",
         on_error: str = "raise",
+        **unknown: Any,
     ) -> None:
+        if unknown:  # a misspelt --predictor-args key
+            raise ConfigurationError(
+                f"unknown predictor argument(s) {sorted(unknown)}; the graph_mtl predictor "
+                "takes task, input_format, on_error"
+            )
         super().__init__(model, dataset_reader, frozen=frozen)
         if input_format not in INPUT_FORMATS:
             raise ConfigurationError(

@@ -115,6 +115,13 @@ def test_unknown_default_task_is_rejected(dc_archive):
         Predictor.from_path(str(dc_archive), "graph_mtl", task="kitchen")
 
 
+def test_misspelt_predictor_argument_is_named(dc_archive):
+    from allennlp.common.checks import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=r"unknown predictor argument\(s\) \['tsk'\]"):
+        Predictor.from_path(str(dc_archive), "graph_mtl", tsk="books")
+
+
 def test_dataset_reader_instances_keep_gold_annotations(dc):
     # what `allennlp predict --use-dataset-reader --multitask-head chunk` feeds the predictor
     instances = list(dc._dataset_reader.read(str(PREDICT_FIXTURES / "chunk.txt"), force_task="chunk"))
