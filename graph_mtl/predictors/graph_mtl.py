@@ -20,7 +20,7 @@ exactly as the training data was; `tokens` inputs are used as given.
 """
 import collections
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import numpy
 import torch
@@ -364,3 +364,30 @@ class GraphMtlPredictor(Predictor):
             if beta is not None:
                 result["beta" + suffix] = attention_rows("beta", beta, len(tokens))
         return sanitize(result)
+
+
+def _name_the_input_file_in_line_errors() -> None:
+    """
+    `allennlp predict` reads the input file itself and hands the predictor one line at a time;
+    add the file's name to the `InputLineError` of a bad line (`input.jsonl, input line 2: ...`).
+    """
+    from allennlp.commands.predict import _PredictManager
+
+    original = _PredictManager._get_json_data
+    if getattr(original, "_graph_mtl_names_input_file", False):
+        return
+
+    def _get_json_data(self: _PredictManager) -> Iterator[JsonDict]:
+        try:
+            yield from original(self)
+        except InputLineError as error:
+            if error.source is not None:
+                raise
+            source = "<stdin>" if self._input_file == "-" else str(self._input_file)
+            raise error.in_file(source) from None
+
+    _get_json_data._graph_mtl_names_input_file = True  # type: ignore[attr-defined]
+    _PredictManager._get_json_data = _get_json_data  # type: ignore[method-assign]
+
+
+_name_the_input_file_in_line_errors()

@@ -30,11 +30,20 @@ TEXT_KEYS = ("sentence", "text", "tokens")
 class InputLineError(ValueError):
     """A bad prediction input; the message names the line it came from."""
 
-    def __init__(self, line_number: Optional[int], problem: str, line: Optional[str] = None):
+    def __init__(
+        self,
+        line_number: Optional[int],
+        problem: str,
+        line: Optional[str] = None,
+        source: Optional[str] = None,
+    ):
         self.line_number = line_number
         self.problem = problem
         self.line = line
+        self.source = source
         where = f"input line {line_number}" if line_number is not None else "input"
+        if source is not None:
+            where = f"{source}, {where}"
         message = f"{where}: {problem}"
         if line is not None:
             shown = line.strip()
@@ -42,6 +51,10 @@ class InputLineError(ValueError):
                 shown = shown[:117] + "..."
             message += f" (line was: {shown!r})"
         super().__init__(message)
+
+    def in_file(self, source: str) -> "InputLineError":
+        """The same error, naming the input file."""
+        return InputLineError(self.line_number, self.problem, self.line, source=source)
 
 
 @dataclass

@@ -88,7 +88,7 @@ def test_predict_bad_line_fails_naming_it(dc_archive, tmp_path, monkeypatch):
         '{"task": "books", "sentence": "a fine novel"}\n'
         '{"task": "kitchen", "sentence": "a pan"}\n'
     )
-    with pytest.raises(InputLineError, match="input line 2: unknown task 'kitchen'"):
+    with pytest.raises(InputLineError, match=r"bad\.jsonl, input line 2: unknown task 'kitchen'"):
         allennlp_in_process(
             monkeypatch, "predict", dc_archive, bad, "--predictor", "graph_mtl",
             "--output-file", tmp_path / "out.jsonl", "--silent", "--batch-size", "2",
