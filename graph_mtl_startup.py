@@ -10,7 +10,7 @@ interpreter start-up. It does two things, both also done by `graph_mtl.compat.ap
 * silences the platform's known deprecation noise (torch.cuda.amp, TypedStorage,
   pkg_resources), which says nothing actionable to a graph-mtl user;
 * makes `nltk.download` offline-safe: allennlp_models' narrativeqa module calls
-  `nltk.download("punkt")` at import time, which prints "Error loading punkt" with no network.
+  nltk's downloader for "punkt" at import time, which prints "Error loading punkt" with no network.
   After this hook, a missing resource is reported once at DEBUG level and nothing is fetched.
 """
 import argparse
