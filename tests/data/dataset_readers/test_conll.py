@@ -16,10 +16,10 @@ CONLL2003 = fixture("conll2003", "eng.sample")
 def test_conll2000_chunks_original_and_bioul():
     original = list(Conll2000DatasetReader(label_namespace="chunk_tags").read(CONLL2000))
     assert len(original) == 3
-    assert words(original[2]) == ["He", "left", "."]
+    assert words(original[2]) == ["He", "waved", "."]
     assert tags(original[0]) == ["B-NP", "B-PP", "B-NP", "I-NP", "B-VP", "I-VP", "I-VP", "O"]
     assert original[0]["tags"]._label_namespace == "chunk_tags"
-    assert original[0]["metadata"]["words"][0] == "Confidence"
+    assert original[0]["metadata"]["words"][0] == "Fondness"
     bioul = list(Conll2000DatasetReader(tag_scheme="BIOUL").read(CONLL2000))
     assert tags(bioul[0]) == ["U-NP", "U-PP", "B-NP", "L-NP", "B-VP", "I-VP", "L-VP", "O"]
     assert tags(bioul[1]) == ["O", "U-PP", "B-NP", "L-NP", "B-NP", "L-NP", "O"]
@@ -36,14 +36,14 @@ def test_conll2000_pos_column():
 def test_conll2000_dev_split_in_sentences():
     reader = Conll2000DatasetReader(dev_size=1)
     assert len(list(reader.read(CONLL2000 + "#train"))) == 2
-    assert [words(i) for i in reader.read(CONLL2000 + "#dev")] == [["He", "left", "."]]
+    assert [words(i) for i in reader.read(CONLL2000 + "#dev")] == [["He", "waved", "."]]
 
 
 def test_conll2003_skips_docstart_and_converts_iob1():
     reader = Conll2003DatasetReader(label_namespace="ner_tags")
     original = list(reader.read(CONLL2003))
     assert len(original) == 3  # -DOCSTART- lines are no sentences
-    assert words(original[1]) == ["Peter", "Blackburn"]
+    assert words(original[1]) == ["Tamsin", "Quillfeather"]
     assert tags(original[2]) == ["O", "I-LOC", "I-LOC", "B-LOC", "I-PER", "B-PER", "O", "O"]
     iob2 = list(Conll2003DatasetReader(tag_scheme="BIO").read(CONLL2003))
     assert tags(iob2[2]) == ["O", "B-LOC", "I-LOC", "B-LOC", "B-PER", "B-PER", "O", "O"]
@@ -97,10 +97,10 @@ def test_generic_column_reader_with_tab_delimiter(tmp_path):
 def test_tagging_text_to_instance_and_truncation():
     reader = Conll2003DatasetReader(tag_scheme="BIOUL", max_tokens=2)
     # truncation cuts the span; it is converted after the cut, so it still ends with L-
-    instance = reader.text_to_instance(["Peter", "M.", "Blackburn"], ["I-PER", "I-PER", "I-PER"])
-    assert words(instance) == ["Peter", "M."] and tags(instance) == ["B-PER", "L-PER"]
-    raw = reader.text_to_instance("Peter Blackburn")
-    assert "tags" not in raw.fields and raw["metadata"]["words"] == ["Peter", "Blackburn"]
+    instance = reader.text_to_instance(["Tamsin", "J.", "Quillfeather"], ["I-PER", "I-PER", "I-PER"])
+    assert words(instance) == ["Tamsin", "J."] and tags(instance) == ["B-PER", "L-PER"]
+    raw = reader.text_to_instance("Tamsin Quillfeather")
+    assert "tags" not in raw.fields and raw["metadata"]["words"] == ["Tamsin", "Quillfeather"]
     with pytest.raises(DataFormatError, match="3 tokens but 2 tags"):
         Conll2003DatasetReader().text_to_instance(["a", "b", "c"], ["O", "O"])
 
