@@ -248,6 +248,10 @@ class _FusedFusionRecurrence(torch.autograd.Function):
             attention_dim = vector.size(0)
             recurrent = torch.cat([weight_hh, weight_h], dim=0)  # (4H + A, H)
             vector2 = (2 * vector).unsqueeze(-1)
+            # The messages with the message dimension before the entries, contiguous, so that
+            # d(weights) = dr . m_i is a row vector times a matrix per example: on CPU,
+            # bmm((B, N, M), (B, M, 1)) runs ~7-10x slower than bmm((B, 1, M), (B, M, N)).
+            memory_t = memory.transpose(-1, -2).contiguous()
             compiled = ctx.compiled
             if energies is None:
                 keys2 = keys * 2
@@ -308,8 +312,8 @@ class _FusedFusionRecurrence(torch.autograd.Function):
             if attention:
                 grad_messages[:, t] = grad_r
                 weights = weights_all[:, t]
-                source = memory[:, t] if mode == _SOURCES else memory
-                grad_weights = torch.bmm(source, grad_r.unsqueeze(-1)).squeeze(-1)
+                source_t = memory_t[:, t] if mode == _SOURCES else memory_t
+                grad_weights = torch.bmm(grad_r.unsqueeze(1), source_t).squeeze(1)
                 grad_scores = weights * (grad_weights - (weights * grad_weights).sum(-1, keepdim=True))
                 if compiled:
                     query = torch.addmm(queries[:, t], h_prev, weight_h.t())
