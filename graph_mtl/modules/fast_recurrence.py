@@ -115,6 +115,13 @@ class _FusedFusionRecurrence(torch.autograd.Function):
 
     Returns `(hidden (B, T, H), weights)`; weights (attention, not differentiable) is
     `(B, T, S)` / `(B, T, N)`, or an empty tensor for mean.
+
+    Internally every per-step buffer is time-major, `(T, B, ...)`, so that step t reads and
+    writes contiguous blocks and most results go straight into their buffer (`out=`) instead of
+    being copied there. The backward pass first computes, for all steps at once, the factors of
+    the chain rule that do not depend on the incoming gradient (o (1 - tanh(y)^2), the gate
+    derivatives times their partners, ...); the reverse loop then multiplies them by the running
+    gradients, about a dozen operations per step.
     """
 
     @staticmethod
@@ -124,22 +131,22 @@ class _FusedFusionRecurrence(torch.autograd.Function):
         hidden_dim = four_h // 4
         dtype, device = input_gates.dtype, input_gates.device
         new = lambda *shape: torch.empty(*shape, dtype=dtype, device=device)  # noqa: E731
-        hiddens = new(batch, seq_len, hidden_dim)
-        cells = new(batch, seq_len, hidden_dim)
-        acts = new(batch, seq_len, four_h)  # sigmoid(i, f, o) and tanh(g)
-        gates_fused = new(batch, seq_len, hidden_dim)  # g_t (fusion gate)
-        fused_all = new(batch, seq_len, hidden_dim)  # W_f r_t
-        tanh_y = new(batch, seq_len, hidden_dim)
-        message_dim = message_weight.size(1)
-        messages_out = new(batch, seq_len, message_dim)
+        gates_in = input_gates.transpose(0, 1).contiguous()  # (T, B, 4H)
+        hiddens = new(seq_len, batch, hidden_dim)
+        cells = new(seq_len, batch, hidden_dim)
+        acts = new(seq_len, batch, four_h)  # sigmoid(i, f, o) and tanh(g)
+        gates_fused = new(seq_len, batch, hidden_dim)  # g_t (fusion gate)
+        projected_messages = new(seq_len, batch, 2 * hidden_dim)  # [W_f r_t; W_r r_t + b_r]
+        tanh_y = new(seq_len, batch, hidden_dim)
         message_weight_t = message_weight.t()
         weight_c_t = weight_c.t()
         h = input_gates.new_zeros(batch, hidden_dim)
         c = input_gates.new_zeros(batch, hidden_dim)
-        weights_out = None
         energies = None
+        compiled = False
         if mode == _MEAN:
             (r_all,) = agg
+            messages_tm = r_all.transpose(0, 1)  # (T, B, M), a view
             recurrent_t = weight_hh.t()
         else:
             keys, memory = agg[0], agg[1]
@@ -147,239 +154,227 @@ class _FusedFusionRecurrence(torch.autograd.Function):
             attention_dim = vector.size(0)
             recurrent_t = torch.cat([weight_hh, weight_h], dim=0).t()  # (H, 4H + A)
             vector2 = (2 * vector).unsqueeze(-1)  # (A, 1)
-            keys2 = keys * 2
+            messages_tm = new(seq_len, batch, memory.size(-1))  # r_t
+            queries_tm = new(seq_len, batch, attention_dim)  # W_h h_{t-1} (+ W_x x_t)
             if mode == _SOURCES:
                 entries = keys.size(2)
+                keys2 = new(seq_len, batch, entries, attention_dim)
+                torch.mul(keys.transpose(0, 1), 2, out=keys2)  # time-major, doubled
             else:
                 entries = keys.size(1)
-                queries = agg[2]
+                keys2 = keys * 2
+                queries_x = agg[2].transpose(0, 1)  # (T, B, A), a view
                 fill = torch.finfo(dtype).min
-            weights_out = new(batch, seq_len, entries)
+            weights_tm = new(seq_len, batch, entries)
             compiled = mode == _POSITIONS and _position_kernels() is not None
             if compiled:
                 store_energy = False
-                energy = None
             elif store_energy:
                 energies = new(seq_len, batch, entries, attention_dim)
             else:
                 energy = new(batch, entries, attention_dim)
         for t in range(seq_len):
             projected = torch.mm(h, recurrent_t)
-            gates = projected[:, :four_h].add_(input_gates[:, t])
-            act = acts[:, t]
+            gates = projected[:, :four_h].add_(gates_in[t])
+            act = acts[t]
             torch.sigmoid(gates, out=act)
             cell_gate = act[:, 2 * hidden_dim : 3 * hidden_dim]
             torch.tanh(gates[:, 2 * hidden_dim : 3 * hidden_dim], out=cell_gate)
-            in_gate = act[:, :hidden_dim]
-            forget_gate = act[:, hidden_dim : 2 * hidden_dim]
-            out_gate = act[:, 3 * hidden_dim :]
-            c = torch.addcmul(forget_gate * c, in_gate, cell_gate)
-            cells[:, t] = c
+            c = torch.addcmul(act[:, hidden_dim : 2 * hidden_dim] * c, act[:, :hidden_dim], cell_gate,
+                              out=cells[t])
             if mode == _MEAN:
-                r = r_all[:, t]
+                r = messages_tm[t]
             else:
-                # s = sigmoid(2 (k + q)); tanh(k + q) = 2 s - 1.
-                query = projected[:, four_h:]
+                query = queries_tm[t]
                 if mode == _SOURCES:
-                    key = keys2[:, t]
+                    query.copy_(projected[:, four_h:])
+                    key = keys2[t]
                 else:
-                    query = query + queries[:, t]
+                    torch.add(projected[:, four_h:], queries_x[t], out=query)
                     key = keys2
                 if compiled:
                     scores = _call_compiled(0, _position_scores, key, 2 * query, vector2.squeeze(-1))
                 else:
+                    # s = sigmoid(2 (k + q)); tanh(k + q) = 2 s - 1.
                     e = energies[t] if energies is not None else energy
-                    torch.add(key, query.unsqueeze(1), alpha=2, out=e)
-                    e.sigmoid_()
+                    torch.add(key, query.unsqueeze(1), alpha=2, out=e).sigmoid_()
                     scores = torch.matmul(e, vector2).squeeze(-1)  # (B, entries), up to a constant
                 if mode == _POSITIONS:
                     scores = scores.masked_fill_(padding, fill)
-                weights = torch.softmax(scores, dim=-1)
-                weights_out[:, t] = weights
+                weights = weights_tm[t]
+                weights.copy_(torch.softmax(scores, dim=-1))
                 source = memory[:, t] if mode == _SOURCES else memory
-                r = torch.bmm(weights.unsqueeze(1), source).squeeze(1)
-                messages_out[:, t] = r
-            projected_message = torch.addmm(message_bias, r, message_weight_t)
-            fused = projected_message[:, :hidden_dim]
-            gate = torch.addmm(projected_message[:, hidden_dim:], c, weight_c_t).sigmoid_()
-            ty = torch.addcmul(c, gate, fused).tanh_()
-            h = out_gate * ty
-            hiddens[:, t] = h
-            gates_fused[:, t] = gate
-            fused_all[:, t] = fused
-            tanh_y[:, t] = ty
-        if mode == _MEAN:
-            messages_out = r_all
+                r = messages_tm[t]
+                torch.bmm(weights.unsqueeze(1), source, out=r.unsqueeze(1))
+            projected_message = torch.addmm(message_bias, r, message_weight_t, out=projected_messages[t])
+            gate = torch.addmm(projected_message[:, hidden_dim:], c, weight_c_t, out=gates_fused[t]).sigmoid_()
+            y = torch.addcmul(c, gate, projected_message[:, :hidden_dim], out=tanh_y[t]).tanh_()
+            h = torch.mul(act[:, 3 * hidden_dim :], y, out=hiddens[t])
         ctx.mode = mode
         ctx.store_energy = store_energy
-        ctx.compiled = mode == _POSITIONS and _position_kernels() is not None
+        ctx.compiled = compiled
         ctx.padding = padding
-        ctx.save_for_backward(
-            input_gates, weight_hh, message_weight, weight_c, hiddens, cells, acts, gates_fused,
-            fused_all, tanh_y, messages_out, *(() if mode == _MEAN else (weights_out,)),
-            *(() if energies is None else (energies,)), *agg,
-        )
-        if weights_out is None:
+        saved = [weight_hh, message_weight, weight_c, hiddens, cells, acts, gates_fused,
+                 projected_messages, tanh_y, messages_tm]
+        if mode != _MEAN:
+            saved += [weights_tm, queries_tm, keys2]
+            if energies is not None:
+                saved.append(energies)
+        ctx.save_for_backward(*saved, *agg)
+        if mode == _MEAN:
             weights_out = input_gates.new_zeros(0)
+        else:
+            weights_out = weights_tm.transpose(0, 1).contiguous()
         ctx.mark_non_differentiable(weights_out)
-        return hiddens, weights_out
+        return hiddens.transpose(0, 1).contiguous(), weights_out
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_hiddens, _grad_weights):
         mode = ctx.mode
         saved = list(ctx.saved_tensors)
-        (input_gates, weight_hh, message_weight, weight_c, hiddens, cells, acts, gates_fused,
-         fused_all, tanh_y, messages) = saved[:11]
-        rest = saved[11:]
-        batch, seq_len, four_h = input_gates.shape
-        hidden_dim = four_h // 4
+        (weight_hh, message_weight, weight_c, hiddens, cells, acts, gates_fused,
+         projected_messages, tanh_y, messages_tm) = saved[:10]
+        rest = saved[10:]
+        seq_len, batch, hidden_dim = hiddens.shape
+        four_h = 4 * hidden_dim
         if grad_hiddens is None:
-            grad_hiddens = torch.zeros_like(hiddens)
-        dtype, device = input_gates.dtype, input_gates.device
+            grad_hiddens = hiddens.new_zeros(batch, seq_len, hidden_dim)
+        grad_hiddens = grad_hiddens.transpose(0, 1)  # (T, B, H), a view
+        dtype, device = hiddens.dtype, hiddens.device
         new = lambda *shape: torch.empty(*shape, dtype=dtype, device=device)  # noqa: E731
         attention = mode != _MEAN
+        compiled = ctx.compiled
         if attention:
-            weights_all = rest.pop(0)
-            energies = rest.pop(0) if ctx.store_energy else None
-            agg = rest
+            weights_tm, queries_tm, keys2 = rest[:3]
+            energies = rest[3] if ctx.store_energy else None
+            agg = rest[4:] if ctx.store_energy else rest[3:]
             keys, memory = agg[0], agg[1]
             weight_h, vector = agg[-2], agg[-1]
             attention_dim = vector.size(0)
             recurrent = torch.cat([weight_hh, weight_h], dim=0)  # (4H + A, H)
-            vector2 = (2 * vector).unsqueeze(-1)
+            four_u = 4 * vector
             # The messages with the message dimension before the entries, contiguous, so that
             # d(weights) = dr . m_i is a row vector times a matrix per example: on CPU,
             # bmm((B, N, M), (B, M, 1)) runs ~7-10x slower than bmm((B, 1, M), (B, M, N)).
             memory_t = memory.transpose(-1, -2).contiguous()
-            compiled = ctx.compiled
-            if energies is None:
-                keys2 = keys * 2
-                if not compiled:
-                    energy = torch.empty_like(keys2[:, 0] if mode == _SOURCES else keys2)
+            if energies is None and not compiled:
+                energy = torch.empty_like(keys2[0] if mode == _SOURCES else keys2)
             if not compiled:
-                derivative = torch.empty_like(keys[:, 0] if mode == _SOURCES else keys)
+                derivative = torch.empty_like(keys2[0] if mode == _SOURCES else keys2)
             if mode == _POSITIONS:
-                queries = agg[2]
-                grad_keys_sum = torch.zeros_like(keys)  # sum_t ds_t * s_t (1 - s_t)
+                grad_keys = torch.zeros_like(keys)  # sum_t ds_t * s_t (1 - s_t)
             else:
-                grad_keys = torch.empty_like(keys)
-            grad_vector_sum = vector.new_zeros(attention_dim)
-            grad_scores_total = 0.0
+                grad_keys = torch.empty_like(keys2)  # time-major
+            # sum_{b, n} ds_t s_t, per step (compiled: only row 0 of a step is written)
+            grad_vector_steps = (torch.zeros if compiled else torch.empty)(
+                seq_len, batch, attention_dim, dtype=dtype, device=device
+            )
+            grad_scores_all = new(seq_len, batch, weights_tm.size(-1))
+            grad_messages = new(seq_len, batch, messages_tm.size(-1))
         else:
             recurrent = weight_hh
             attention_dim = 0
+            grad_messages = new(seq_len, batch, messages_tm.size(-1))  # d r_t
+
+        # Factors of the chain rule that do not depend on the incoming gradient, all steps.
+        zeros = hiddens.new_zeros(1, batch, hidden_dim)
+        cells_prev = torch.cat([zeros, cells[:-1]], dim=0)
+        hiddens_prev = torch.cat([zeros, hiddens[:-1]], dim=0)
+        in_gate, forget_gate, cell_gate, out_gate = acts.split(hidden_dim, dim=-1)
+        gate = gates_fused
+        factor_y = out_gate * (1 - tanh_y * tanh_y)  # dh/dy
+        factor_out = tanh_y * out_gate * (1 - out_gate)  # dh/d(pre-activation of o)
+        # d[W_f r; W_r r + W_c c + b_r] = dy * [g; W_f r * g (1 - g)]
+        factor_projected = torch.stack(
+            [gate, projected_messages[..., :hidden_dim] * gate * (1 - gate)], dim=2
+        )  # (T, B, 2, H)
+        # d(pre-activations of i, f, g) = dc * [g i (1 - i); c_{t-1} f (1 - f); i (1 - g^2)]
+        factor_cell = torch.stack(
+            [cell_gate * in_gate * (1 - in_gate), cells_prev * forget_gate * (1 - forget_gate),
+             in_gate * (1 - cell_gate * cell_gate)],
+            dim=2,
+        )  # (T, B, 3, H)
+        del cells_prev
+
         # d(pre-activations of the gates) and d(attention query) of every step: [dG, dq].
-        grad_recurrent = new(batch, seq_len, four_h + attention_dim)
-        grad_projected = new(batch, seq_len, 2 * hidden_dim)  # d[W_f r; W_r r + W_c c + b_r]
-        grad_messages = new(batch, seq_len, messages.size(-1)) if attention else None
-        grad_r_all = new(batch, seq_len, messages.size(-1)) if not attention else None
-        grad_h = torch.zeros_like(hiddens[:, 0])
-        grad_c = torch.zeros_like(hiddens[:, 0])
-        zeros = torch.zeros_like(grad_h)
-        fill = torch.finfo(dtype).min
+        grad_recurrent = new(seq_len, batch, four_h + attention_dim)
+        grad_projected = new(seq_len, batch, 2 * hidden_dim)
+        grad_h = hiddens.new_zeros(batch, hidden_dim)
+        grad_c = hiddens.new_zeros(batch, hidden_dim)
         for t in range(seq_len - 1, -1, -1):
-            grad_h = grad_h + grad_hiddens[:, t]
-            act = acts[:, t]
-            in_gate = act[:, :hidden_dim]
-            forget_gate = act[:, hidden_dim : 2 * hidden_dim]
-            cell_gate = act[:, 2 * hidden_dim : 3 * hidden_dim]
-            out_gate = act[:, 3 * hidden_dim :]
-            ty = tanh_y[:, t]
-            gate = gates_fused[:, t]
-            c = cells[:, t]
-            c_prev = cells[:, t - 1] if t > 0 else zeros
-            h_prev = hiddens[:, t - 1] if t > 0 else zeros
-            grad_out_gate = grad_h * ty
-            grad_y = grad_h * out_gate * (1 - ty * ty)
-            grad_proj = grad_projected[:, t]
-            torch.mul(grad_y, gate, out=grad_proj[:, :hidden_dim])  # d(W_f r)
-            grad_pre_gate = grad_proj[:, hidden_dim:]
-            torch.mul(grad_y * fused_all[:, t], gate * (1 - gate), out=grad_pre_gate)
-            grad_c = grad_c + grad_y
-            grad_c = torch.addmm(grad_c, grad_pre_gate, weight_c)
-            grad_r = torch.mm(grad_proj, message_weight)  # (B, M)
-            grad_rec = grad_recurrent[:, t]
-            grad_gates = grad_rec[:, :four_h]
-            # d pre-activations of i, f, g, o
-            torch.mul(grad_c * cell_gate, in_gate * (1 - in_gate), out=grad_gates[:, :hidden_dim])
-            torch.mul(grad_c * c_prev, forget_gate * (1 - forget_gate),
-                      out=grad_gates[:, hidden_dim : 2 * hidden_dim])
-            torch.mul(grad_c * in_gate, 1 - cell_gate * cell_gate,
-                      out=grad_gates[:, 2 * hidden_dim : 3 * hidden_dim])
-            torch.mul(grad_out_gate, out_gate * (1 - out_gate), out=grad_gates[:, 3 * hidden_dim :])
-            grad_c = grad_c * forget_gate
+            grad_h.add_(grad_hiddens[t])
+            grad_y = grad_h * factor_y[t]
+            grad_proj = grad_projected[t]
+            torch.mul(grad_y.unsqueeze(1), factor_projected[t], out=grad_proj.view(batch, 2, hidden_dim))
+            grad_c = torch.addmm(grad_c.add_(grad_y), grad_proj[:, hidden_dim:], weight_c)
+            grad_r = torch.mm(grad_proj, message_weight, out=grad_messages[t])  # (B, M)
+            grad_rec = grad_recurrent[t]
+            torch.mul(grad_c.unsqueeze(1), factor_cell[t],
+                      out=grad_rec[:, : 3 * hidden_dim].view(batch, 3, hidden_dim))
+            torch.mul(grad_h, factor_out[t], out=grad_rec[:, 3 * hidden_dim : four_h])
+            grad_c.mul_(forget_gate[t])
             if attention:
-                grad_messages[:, t] = grad_r
-                weights = weights_all[:, t]
+                weights = weights_tm[t]
                 source_t = memory_t[:, t] if mode == _SOURCES else memory_t
                 grad_weights = torch.bmm(grad_r.unsqueeze(1), source_t).squeeze(1)
-                grad_scores = weights * (grad_weights - (weights * grad_weights).sum(-1, keepdim=True))
+                # softmax: ds = w * (dw - sum(w dw))
+                product = weights * grad_weights
+                grad_scores = torch.addcmul(product, weights, product.sum(-1, keepdim=True), value=-1,
+                                            out=grad_scores_all[t])
+                key = keys2[t] if mode == _SOURCES else keys2
                 if compiled:
-                    query = torch.addmm(queries[:, t], h_prev, weight_h.t())
                     grad_query, grad_vector_part = _call_compiled(
-                        1, _position_scores_backward, keys2, 2 * query, grad_scores, grad_keys_sum
+                        1, _position_scores_backward, key, 2 * queries_tm[t], grad_scores, grad_keys
                     )
-                    grad_vector_sum += grad_vector_part
-                    grad_scores_total = grad_scores_total + grad_scores.sum()
-                    grad_rec[:, four_h:] = grad_query * (vector2.squeeze(-1) * 2)
+                    grad_vector_steps[t, 0] = grad_vector_part
+                    torch.mul(grad_query, four_u, out=grad_rec[:, four_h:])
                     grad_h = torch.mm(grad_rec, recurrent)
                     continue
                 if energies is not None:
                     e = energies[t]
                 else:
-                    if mode == _SOURCES:
-                        query = (h_prev @ weight_h.t())
-                        key = keys2[:, t]
-                    else:
-                        query = torch.addmm(queries[:, t], h_prev, weight_h.t())
-                        key = keys2
-                    e = energy
-                    torch.add(key, query.unsqueeze(1), alpha=2, out=e)
-                    e.sigmoid_()
-                # d tanh(a) / da = 4 s (1 - s); keep s (1 - s) and fold the 4 in later.
+                    e = torch.add(key, queries_tm[t].unsqueeze(1), alpha=2, out=energy).sigmoid_()
+                # d tanh(a) / da = 4 s (1 - s); keep s (1 - s) and fold the 4 u in later.
                 torch.addcmul(e, e, e, value=-1, out=derivative)
                 grad_scores_3d = grad_scores.unsqueeze(1)
                 # u . tanh(a) = 2 u . s - sum(u)
-                grad_vector_sum += torch.bmm(grad_scores_3d, e).sum(dim=(0, 1))
-                grad_scores_total = grad_scores_total + grad_scores.sum()
-                grad_query = torch.bmm(grad_scores_3d, derivative).squeeze(1)  # times 4u later
-                grad_query.mul_(vector2.squeeze(-1) * 2)
-                grad_rec[:, four_h:] = grad_query
+                torch.bmm(grad_scores_3d, e, out=grad_vector_steps[t].unsqueeze(1))
+                grad_query = torch.bmm(grad_scores_3d, derivative).squeeze(1)
+                torch.mul(grad_query, four_u, out=grad_rec[:, four_h:])
                 if mode == _SOURCES:
-                    torch.mul(derivative, grad_scores.unsqueeze(-1), out=grad_keys[:, t])
+                    torch.mul(derivative, grad_scores.unsqueeze(-1), out=grad_keys[t])
                 else:
-                    grad_keys_sum.addcmul_(derivative, grad_scores.unsqueeze(-1))
-            else:
-                grad_r_all[:, t] = grad_r
+                    grad_keys.addcmul_(derivative, grad_scores.unsqueeze(-1))
             grad_h = torch.mm(grad_rec, recurrent)
 
         # Weight gradients: one matmul each over all steps.
         flat = lambda tensor: tensor.reshape(-1, tensor.size(-1))  # noqa: E731
-        hidden_prev = torch.cat([zeros.unsqueeze(1), hiddens[:, :-1]], dim=1)
+        hidden_prev = flat(hiddens_prev)
         grad_rec_flat = flat(grad_recurrent)
-        grad_weight_hh = grad_rec_flat[:, :four_h].t().mm(flat(hidden_prev))
+        grad_weight_hh = grad_rec_flat[:, :four_h].t().mm(hidden_prev)
         grad_projected_flat = flat(grad_projected)
-        grad_message_weight = grad_projected_flat.t().mm(flat(messages))
+        grad_message_weight = grad_projected_flat.t().mm(flat(messages_tm))
         grad_message_bias = grad_projected_flat.sum(0)
         grad_weight_c = grad_projected_flat[:, hidden_dim:].t().mm(flat(cells))
-        grad_input_gates = grad_recurrent[:, :, :four_h]
+        grad_input_gates = grad_recurrent[..., :four_h].transpose(0, 1)
         common = (None, None, None, grad_input_gates, grad_weight_hh, grad_message_weight,
                   grad_message_bias, grad_weight_c)
         if not attention:
-            return common + (grad_r_all,)
-        grad_query_all = grad_recurrent[:, :, four_h:]
-        grad_weight_h = flat(grad_query_all).t().mm(flat(hidden_prev))
-        grad_vector = 2 * grad_vector_sum - grad_scores_total
-        four_u = 4 * vector
+            return common + (grad_messages.transpose(0, 1),)
+        grad_query_all = grad_recurrent[..., four_h:]
+        grad_weight_h = flat(grad_query_all).t().mm(hidden_prev)
+        grad_vector = 2 * grad_vector_steps.sum(dim=(0, 1)) - grad_scores_all.sum()
+        grad_keys.mul_(four_u)
+        weights_bt = weights_tm.transpose(0, 1)  # (B, T, entries)
+        grad_messages_bt = grad_messages.transpose(0, 1)  # (B, T, M)
         if mode == _SOURCES:
-            grad_keys.mul_(four_u)
             # r_t = sum_i alpha_i m_i: dm_i = alpha_i dr
-            grad_memory = weights_all.unsqueeze(-1) * grad_messages.unsqueeze(2)
-            return common + (grad_keys, grad_memory, grad_weight_h, grad_vector)
-        grad_keys = grad_keys_sum.mul_(four_u)
-        grad_memory = torch.bmm(weights_all.transpose(1, 2), grad_messages)
-        return common + (grad_keys, grad_memory, grad_query_all, grad_weight_h, grad_vector)
+            grad_memory = weights_bt.unsqueeze(-1) * grad_messages_bt.unsqueeze(2)
+            return common + (grad_keys.transpose(0, 1), grad_memory, grad_weight_h, grad_vector)
+        grad_memory = torch.bmm(weights_bt.transpose(1, 2), grad_messages_bt)
+        return common + (grad_keys, grad_memory, grad_query_all.transpose(0, 1), grad_weight_h,
+                         grad_vector)
 
 
 def supports(aggregator: torch.nn.Module) -> bool:
