@@ -20,6 +20,9 @@ is: zero grads, forward, loss = sum(output * fixed random weights) (+ SP-MTL's a
 backward; CUDA is synchronised around it. The time of a model is the minimum over `--repeats`
 steps after one warm-up step (the median is recorded too). On CPU with one thread the clock is
 the process's CPU time (`--clock auto`): on a shared machine other jobs inflate wall time.
+`--floor` adds `dc_mtl/no_attention` and `ic_mtl/no_attention`: the same encoders with the
+attention replaced by the mean of the source states (`MeanAggregator`), i.e. everything but the
+attention (source / shared LSTMs, keys aside, fusion LSTM): the floor of each model's time.
 `--compile` adds `dc_mtl/compiled` and `ic_mtl/compiled` (attention kernels through
 torch.compile, see graph_mtl/modules/fast_recurrence.py; compilation is in the warm-up).
 
@@ -68,6 +71,9 @@ def parse_args(argv=None):
     parser.add_argument("--t", type=int, nargs="+", help=f"sentence lengths (default {FULL['t']})")
     parser.add_argument("--batch", type=int, nargs="+", help=f"batch sizes (default {FULL['batch']})")
     parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    parser.add_argument("--floor", action="store_true",
+                        help="also time dc/ic_mtl/no_attention (attention replaced by the mean of "
+                             "the sources: the cost of everything but the attention)")
     parser.add_argument("--generic", action="store_true",
                         help="also time DC-/IC-MTL with the fused recurrence switched off")
     parser.add_argument("--hidden", type=int, default=200)
@@ -164,6 +170,9 @@ def build(name: str, encoders: Encoders, tasks: List[str], hidden: int) -> torch
         return FsMtl(hidden, hidden)
     if base == "sp_mtl":
         return encoders.shared_private(tasks, hidden, hidden)
+    if name.endswith("/no_attention"):
+        topology = {"dc_mtl": "direct", "ic_mtl": "indirect"}[base]
+        return encoders.message_passing_without_attention(topology, tasks, hidden, hidden)
     if base == "dc_mtl":
         return encoders.message_passing("direct", tasks, hidden, hidden)
     if base == "ic_mtl":
@@ -227,6 +236,8 @@ def run(args) -> Optional[dict]:
     names = list(args.models)
     if args.generic:
         names += [f"{m}/generic" for m in ("dc_mtl", "ic_mtl") if m in args.models]
+    if args.floor:
+        names += [f"{m}/no_attention" for m in ("dc_mtl", "ic_mtl") if m in args.models]
     if args.compile:
         names += [f"{m}/compiled" for m in ("dc_mtl", "ic_mtl") if m in args.models]
     clock = args.clock
@@ -262,6 +273,8 @@ def run(args) -> Optional[dict]:
             variant = None
             if name.split("/")[0] in ("dc_mtl", "ic_mtl"):
                 variant = name.split("/")[1] if "/" in name else "fused"
+                if variant == "no_attention":
+                    variant = "fused"
             try:
                 measured = time_model(model, inputs, mask, task, weights, repeats, device, variant,
                                       encoders, clock)

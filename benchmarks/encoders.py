@@ -177,5 +177,22 @@ class Encoders:
     def message_passing(self, topology: str, tasks: List[str], dim: int, hidden: int):
         return self.MessagePassingEncoder(tasks, dim, hidden, topology=topology)
 
+    def message_passing_without_attention(self, topology: str, tasks: List[str], dim: int, hidden: int):
+        """
+        The `message_passing` encoder of `topology` with every attention aggregator replaced by
+        `MeanAggregator` (r_t = the mean of the source states at step t): the same source LSTMs and
+        fusion LSTM, no attention. Not a model anyone should train; its time is what the encoder
+        costs apart from the attention, the floor that no attention kernel can go below.
+        """
+        topologies = importlib.import_module("graph_mtl.modules.topologies")
+        aggregators = importlib.import_module("graph_mtl.modules.aggregators.attention")
+        base = topologies.Topology.by_name(topology)
+
+        class WithoutAttention(base):  # type: ignore[misc, valid-type]
+            def build_aggregator(self, target, sources, input_dim, hidden_dim, message_dim):
+                return aggregators.MeanAggregator()
+
+        return self.MessagePassingEncoder(tasks, dim, hidden, topology=WithoutAttention())
+
     def shared_private(self, tasks: List[str], dim: int, hidden: int):
         return self.shared_private_class(tasks, dim, hidden)

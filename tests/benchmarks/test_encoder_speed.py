@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TINY = ["--k", "2", "3", "--t", "4", "--batch", "2", "--hidden", "8", "--repeats", "1", "--generic"]
+TINY = ["--k", "2", "3", "--t", "4", "--batch", "2", "--hidden", "8", "--repeats", "1", "--generic",
+        "--floor"]
 
 BLOCK_ALLENNLP = """
 import sys, runpy
@@ -39,7 +40,8 @@ def test_tiny_grid_writes_results(tmp_path):
         assert [(c["k"], c["t"], c["batch"]) for c in report["cells"]] == [(2, 4, 2), (3, 4, 2)]
         for cell in report["cells"]:
             assert set(cell["models"]) == {"lstm", "fs_mtl", "sp_mtl", "dc_mtl", "ic_mtl",
-                                           "dc_mtl/generic", "ic_mtl/generic"}
+                                           "dc_mtl/generic", "ic_mtl/generic",
+                                           "dc_mtl/no_attention", "ic_mtl/no_attention"}
             assert "ratio_to_k_lstm" in cell["models"]["dc_mtl"]
         assert report["machine"]["torch_threads"] == 1
         assert "DC-MTL / (K x nn.LSTM)" in out
@@ -63,3 +65,33 @@ def test_cuda_unavailable_is_a_clean_skip(tmp_path):
         return
     out = _run(["--device", "cuda", "--k", "2", "--t", "4", "--batch", "2"], tmp_path)
     assert "CUDA is not available" in out
+
+
+def test_floor_encoders_are_the_models_without_attention():
+    """`--floor`'s encoders: same parameters as DC-/IC-MTL minus the attention's, mean aggregators,
+    and for IC-MTL the fusion LSTM reads r_t = h_t^(s) (the mean over the one shared source):
+    checked against the encoder with that aggregator computed by the step-by-step reference."""
+    import torch
+
+    sys.path.insert(0, ROOT)
+    from benchmarks.encoders import Encoders
+    from graph_mtl.modules.aggregators import MeanAggregator
+    from graph_mtl.modules.seq2seq_encoders.reference import reference_forward
+
+    encoders = Encoders()
+    tasks = ["a", "b", "c"]
+    for topology in ("direct", "indirect"):
+        torch.manual_seed(0)
+        floor = encoders.message_passing_without_attention(topology, tasks, 4, 3).double()
+        full = encoders.message_passing(topology, tasks, 4, 3).double()
+        layer = floor.forward_layers[0]
+        assert all(type(aggregator) is MeanAggregator for aggregator in layer.aggregators.values())
+        names = lambda m: {n for n, _ in m.named_parameters() if "aggregators" not in n}  # noqa: E731
+        assert names(floor) == names(full)
+        assert any("aggregators" in n for n, _ in full.named_parameters())
+        assert not any("aggregators" in n for n, _ in floor.named_parameters())
+        inputs = torch.randn(2, 5, 4, dtype=torch.float64)
+        mask = torch.ones(2, 5, dtype=torch.bool)
+        fast = floor(inputs, mask, ["a", "b"])
+        slow, _ = reference_forward(floor, inputs, mask, ["a", "b"])
+        assert torch.allclose(fast, slow, atol=1e-10)
