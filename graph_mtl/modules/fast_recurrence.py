@@ -113,6 +113,11 @@ class _FusedFusionRecurrence(torch.autograd.Function):
     * positions: keys `(B, N, A)`, memory `(B, N, M)`, queries `(B, T, A)`, weight_h, vector,
       with `padding` `(B, N)` True on masked positions.
 
+    The keys (and the positions' queries W_x x_t) come in **doubled**: 2 (W_x x_t + W_m h_t^(i)),
+    2 W_m h_i^(s), 2 W_x x_t, so that s = sigmoid(2 (k + q)) needs no extra pass (the caller
+    doubles the 200 x 200 weights instead of a `(B, T, S, A)` tensor); their gradients are
+    returned for the doubled tensors.
+
     Returns `(hidden (B, T, H), weights)`; weights (attention, not differentiable) is
     `(B, T, S)` / `(B, T, N)`, or an empty tensor for mean.
 
@@ -155,15 +160,13 @@ class _FusedFusionRecurrence(torch.autograd.Function):
             recurrent_t = torch.cat([weight_hh, weight_h], dim=0).t()  # (H, 4H + A)
             vector2 = (2 * vector).unsqueeze(-1)  # (A, 1)
             messages_tm = new(seq_len, batch, memory.size(-1))  # r_t
-            queries_tm = new(seq_len, batch, attention_dim)  # W_h h_{t-1} (+ W_x x_t)
+            queries_tm = new(seq_len, batch, attention_dim)  # 2 (W_h h_{t-1} (+ W_x x_t))
+            keys2 = keys  # doubled by the caller
             if mode == _SOURCES:
                 entries = keys.size(2)
-                keys2 = new(seq_len, batch, entries, attention_dim)
-                torch.mul(keys.transpose(0, 1), 2, out=keys2)  # time-major, doubled
             else:
                 entries = keys.size(1)
-                keys2 = keys * 2
-                queries_x = agg[2].transpose(0, 1)  # (T, B, A), a view
+                queries_x2 = agg[2].transpose(0, 1)  # (T, B, A), a view; doubled by the caller
                 fill = torch.finfo(dtype).min
             weights_tm = new(seq_len, batch, entries)
             compiled = mode == _POSITIONS and _position_kernels() is not None
@@ -185,19 +188,19 @@ class _FusedFusionRecurrence(torch.autograd.Function):
             if mode == _MEAN:
                 r = messages_tm[t]
             else:
-                query = queries_tm[t]
+                query2 = queries_tm[t]
                 if mode == _SOURCES:
-                    query.copy_(projected[:, four_h:])
-                    key = keys2[t]
+                    torch.mul(projected[:, four_h:], 2, out=query2)
+                    key2 = keys2[:, t]
                 else:
-                    torch.add(projected[:, four_h:], queries_x[t], out=query)
-                    key = keys2
+                    torch.add(queries_x2[t], projected[:, four_h:], alpha=2, out=query2)
+                    key2 = keys2
                 if compiled:
-                    scores = _call_compiled(0, _position_scores, key, 2 * query, vector2.squeeze(-1))
+                    scores = _call_compiled(0, _position_scores, key2, query2, vector2.squeeze(-1))
                 else:
                     # s = sigmoid(2 (k + q)); tanh(k + q) = 2 s - 1.
                     e = energies[t] if energies is not None else energy
-                    torch.add(key, query.unsqueeze(1), alpha=2, out=e).sigmoid_()
+                    torch.add(key2, query2.unsqueeze(1), out=e).sigmoid_()
                     scores = torch.matmul(e, vector2).squeeze(-1)  # (B, entries), up to a constant
                 if mode == _POSITIONS:
                     scores = scores.masked_fill_(padding, fill)
@@ -254,18 +257,21 @@ class _FusedFusionRecurrence(torch.autograd.Function):
             attention_dim = vector.size(0)
             recurrent = torch.cat([weight_hh, weight_h], dim=0)  # (4H + A, H)
             four_u = 4 * vector
-            # The messages with the message dimension before the entries, contiguous, so that
-            # d(weights) = dr . m_i is a row vector times a matrix per example: on CPU,
-            # bmm((B, N, M), (B, M, 1)) runs ~7-10x slower than bmm((B, 1, M), (B, M, N)).
-            memory_t = memory.transpose(-1, -2).contiguous()
+            if mode == _POSITIONS:
+                # The memory with the message dimension before the positions, contiguous, so that
+                # d(weights) = dr . m_i is a row vector times a matrix per example: on CPU,
+                # bmm((B, N, M), (B, M, 1)) runs ~7-10x slower than bmm((B, 1, M), (B, M, N)).
+                # (Sources: S is small and a copy of (B, T, S, M) would cost more than it saves;
+                # there it is a product and a sum.)
+                memory_t = memory.transpose(-1, -2).contiguous()
             if energies is None and not compiled:
-                energy = torch.empty_like(keys2[0] if mode == _SOURCES else keys2)
+                energy = torch.empty_like(keys2[:, 0] if mode == _SOURCES else keys2)
             if not compiled:
-                derivative = torch.empty_like(keys2[0] if mode == _SOURCES else keys2)
+                derivative = torch.empty_like(keys2[:, 0] if mode == _SOURCES else keys2)
             if mode == _POSITIONS:
                 grad_keys = torch.zeros_like(keys)  # sum_t ds_t * s_t (1 - s_t)
             else:
-                grad_keys = torch.empty_like(keys2)  # time-major
+                grad_keys = torch.empty_like(keys)
             # sum_{b, n} ds_t s_t, per step (compiled: only row 0 of a step is written)
             grad_vector_steps = (torch.zeros if compiled else torch.empty)(
                 seq_len, batch, attention_dim, dtype=dtype, device=device
@@ -316,16 +322,18 @@ class _FusedFusionRecurrence(torch.autograd.Function):
             grad_c.mul_(forget_gate[t])
             if attention:
                 weights = weights_tm[t]
-                source_t = memory_t[:, t] if mode == _SOURCES else memory_t
-                grad_weights = torch.bmm(grad_r.unsqueeze(1), source_t).squeeze(1)
+                if mode == _SOURCES:
+                    grad_weights = (memory[:, t] * grad_r.unsqueeze(1)).sum(-1)
+                else:
+                    grad_weights = torch.bmm(grad_r.unsqueeze(1), memory_t).squeeze(1)
                 # softmax: ds = w * (dw - sum(w dw))
                 product = weights * grad_weights
                 grad_scores = torch.addcmul(product, weights, product.sum(-1, keepdim=True), value=-1,
                                             out=grad_scores_all[t])
-                key = keys2[t] if mode == _SOURCES else keys2
+                key2 = keys2[:, t] if mode == _SOURCES else keys2
                 if compiled:
                     grad_query, grad_vector_part = _call_compiled(
-                        1, _position_scores_backward, key, 2 * queries_tm[t], grad_scores, grad_keys
+                        1, _position_scores_backward, key2, queries_tm[t], grad_scores, grad_keys
                     )
                     grad_vector_steps[t, 0] = grad_vector_part
                     torch.mul(grad_query, four_u, out=grad_rec[:, four_h:])
@@ -334,7 +342,7 @@ class _FusedFusionRecurrence(torch.autograd.Function):
                 if energies is not None:
                     e = energies[t]
                 else:
-                    e = torch.add(key, queries_tm[t].unsqueeze(1), alpha=2, out=energy).sigmoid_()
+                    e = torch.add(key2, queries_tm[t].unsqueeze(1), out=energy).sigmoid_()
                 # d tanh(a) / da = 4 s (1 - s); keep s (1 - s) and fold the 4 u in later.
                 torch.addcmul(e, e, e, value=-1, out=derivative)
                 grad_scores_3d = grad_scores.unsqueeze(1)
@@ -343,7 +351,7 @@ class _FusedFusionRecurrence(torch.autograd.Function):
                 grad_query = torch.bmm(grad_scores_3d, derivative).squeeze(1)
                 torch.mul(grad_query, four_u, out=grad_rec[:, four_h:])
                 if mode == _SOURCES:
-                    torch.mul(derivative, grad_scores.unsqueeze(-1), out=grad_keys[t])
+                    torch.mul(derivative, grad_scores.unsqueeze(-1), out=grad_keys[:, t])
                 else:
                     grad_keys.addcmul_(derivative, grad_scores.unsqueeze(-1))
             grad_h = torch.mm(grad_rec, recurrent)
@@ -365,16 +373,19 @@ class _FusedFusionRecurrence(torch.autograd.Function):
         grad_query_all = grad_recurrent[..., four_h:]
         grad_weight_h = flat(grad_query_all).t().mm(hidden_prev)
         grad_vector = 2 * grad_vector_steps.sum(dim=(0, 1)) - grad_scores_all.sum()
-        grad_keys.mul_(four_u)
+        # d score / d(2k) = u tanh'(k + q) / 2 = 2 u s (1 - s)
+        grad_keys.mul_(2 * vector)
         weights_bt = weights_tm.transpose(0, 1)  # (B, T, entries)
         grad_messages_bt = grad_messages.transpose(0, 1)  # (B, T, M)
         if mode == _SOURCES:
-            # r_t = sum_i alpha_i m_i: dm_i = alpha_i dr
-            grad_memory = weights_bt.unsqueeze(-1) * grad_messages_bt.unsqueeze(2)
-            return common + (grad_keys.transpose(0, 1), grad_memory, grad_weight_h, grad_vector)
+            # r_t = sum_i alpha_i m_i: dm_i = alpha_i dr (written batch-major, like memory)
+            grad_memory = torch.empty_like(memory)
+            torch.mul(weights_bt.unsqueeze(-1), grad_messages_bt.unsqueeze(2), out=grad_memory)
+            return common + (grad_keys, grad_memory, grad_weight_h, grad_vector)
         grad_memory = torch.bmm(weights_bt.transpose(1, 2), grad_messages_bt)
-        return common + (grad_keys, grad_memory, grad_query_all.transpose(0, 1), grad_weight_h,
-                         grad_vector)
+        # d / d(2 W_x x_t) is half of d / d(W_h h_{t-1}) (the query's gradient)
+        return common + (grad_keys, grad_memory, grad_query_all.transpose(0, 1) * 0.5,
+                         grad_weight_h, grad_vector)
 
 
 def supports(aggregator: torch.nn.Module) -> bool:
@@ -414,8 +425,8 @@ def fused_fusion_recurrence(
     vector = aggregator.scorer.vector.weight.squeeze(0)
     element = inputs.element_size()
     if type(aggregator) is SourceAttentionAggregator:
-        # (B, T, S, A): W_x x_t + W_m h_t^(i), once per sentence.
-        keys = F.linear(messages, weight_m) + F.linear(inputs, weight_x).unsqueeze(2)
+        # (B, T, S, A): 2 (W_x x_t + W_m h_t^(i)), once per sentence (doubled: see the Function).
+        keys = F.linear(messages, 2 * weight_m) + F.linear(inputs, 2 * weight_x).unsqueeze(2)
         store = keys.numel() * element <= ENERGY_BUDGET_BYTES
         hidden, weights = _FusedFusionRecurrence.apply(
             _SOURCES, store, None, input_gates, weight_hh, message_weight, message_bias, weight_c,
@@ -425,8 +436,8 @@ def fused_fusion_recurrence(
     num_sources, message_dim = messages.shape[2], messages.shape[3]
     memory = messages.reshape(batch, seq_len * num_sources, message_dim)
     padding = ~mask.unsqueeze(2).expand(batch, seq_len, num_sources).reshape(batch, -1)
-    keys = F.linear(memory, weight_m)  # W_m h_i^(s), once per sentence
-    queries = F.linear(inputs, weight_x)  # W_x x_t, all steps
+    keys = F.linear(memory, 2 * weight_m)  # 2 W_m h_i^(s), once per sentence (doubled)
+    queries = F.linear(inputs, 2 * weight_x)  # 2 W_x x_t, all steps
     store = keys.numel() * seq_len * element <= ENERGY_BUDGET_BYTES
     hidden, weights = _FusedFusionRecurrence.apply(
         _POSITIONS, store, padding, input_gates, weight_hh, message_weight, message_bias, weight_c,
