@@ -7,23 +7,32 @@ step records ~20 autograd nodes, the backward replays them one by one, and IC-MT
 allocates and accumulates a `(batch, positions, attention_dim)` gradient per step. Here the whole
 recurrence of one task group is one `torch.autograd.Function`:
 
-* forward: the same loop, writing into preallocated `(batch, seq_len, ...)` buffers, with the two
-  products with h_{t-1} (U h_{t-1} of the LSTM gates and W_h h_{t-1} of the attention query) as
-  one matmul against `[U; W_h]`;
-* backward: one reverse loop with the derivatives written out; the weight gradients (U, W_h, W_c,
-  [W_f; W_r], b_r) are one matmul each over all steps after the loop, the gradient of the
-  attention keys is accumulated in place, and `dh_{t-1}` is one matmul against `[U; W_h]`;
+* forward: the same loop, writing into preallocated time-major `(seq_len, batch, ...)` buffers
+  (step t is a contiguous block; most results are written there directly with `out=`), with the
+  two products with h_{t-1} (U h_{t-1} of the LSTM gates and W_h h_{t-1} of the attention query)
+  as one matmul against `[U; W_h]`;
+* backward: the factors of the chain rule that do not depend on the incoming gradient
+  (o (1 - tanh(y)^2), g i (1 - i), ...) are computed for all steps at once, then one reverse loop
+  multiplies them by the running gradients (about a dozen operations per step, plus the
+  attention's); the weight gradients (U, W_h, W_c, [W_f; W_r], b_r) are one matmul each over all
+  steps after the loop, the gradient of the attention keys is accumulated in place, and
+  `dh_{t-1}` is one matmul against `[U; W_h]`;
 * additive attention: u^T tanh(a) is computed as (2u)^T sigmoid(2a) - sum(u) and the constant is
   dropped inside the softmax (softmax is shift-invariant). On CPU `sigmoid` is several times
   faster than `tanh` (vectorised exp), and tanh'(a) = 4 s (1 - s) with s = sigmoid(2a). The
-  attention energies of a step are stored when all steps fit in `ENERGY_BUDGET_BYTES` (32 MiB by
-  default), else recomputed in the backward pass: IC-MTL's are `O(batch * seq_len^2 *
-  attention_dim)`, and on CPU recomputing a step's energies (cache-resident keys) was faster
-  than writing them all out and reading them back (B=8, T=128: 196 vs 241 ms per step).
+  caller doubles the key and query weights (2 W_m, 2 W_x: a 200 x 200 product) so that 2a needs
+  no pass over the keys. The attention energies of a step are stored when all steps fit in
+  `ENERGY_BUDGET_BYTES` (32 MiB by default), else recomputed in the backward pass: IC-MTL's are
+  `O(batch * seq_len^2 * attention_dim)`, and on CPU recomputing a step's energies
+  (cache-resident keys) was faster than writing them all out and reading them back (IC-MTL
+  B=64, T=32: 154 vs 173 ms per training step);
+* IC-MTL's d(beta) = dr . h_i^(s) is a row vector times the memory transposed once per sentence
+  to `(B, M, N)`: on CPU, `bmm` of `(B, N, M)` by `(B, M, 1)` runs 7-10x slower than `bmm` of
+  `(B, 1, M)` by `(B, M, N)`.
 
 What is differentiated by autograd outside the Function, once per sentence: the input-to-hidden
-products of all steps (one matmul), the attention keys W_x x_t + W_m h^(i) (DC-MTL) or W_m h_i^(s)
-and W_x x_t (IC-MTL), and the mean message (`MeanAggregator`).
+products of all steps (one matmul), the (doubled) attention keys 2 (W_x x_t + W_m h^(i)) (DC-MTL)
+or 2 W_m h_i^(s) and 2 W_x x_t (IC-MTL), and the mean message (`MeanAggregator`).
 
 Results equal `MessagePassingLayer._fusion_recurrence` up to floating-point rounding (the tests
 compare both and the step-by-step reference in float64, forward and gradients). Aggregators of
