@@ -19,6 +19,8 @@ domains (each domain's .task.train minus its last 200 lines) in ceil(n_task / 8)
 task; the extrapolation is (mean time per measured batch) x (batches in a full epoch). Sentence
 lengths are heavy-tailed (median 120, max ~6000 tokens), so the sample mean has a large variance,
 IC-MTL's most of all (its attention is quadratic in length); `--max-tokens` truncates instead.
+`--full-epoch` measures a whole epoch instead, with the config's own data loader (every training
+instance once, no sampler override): nothing is extrapolated, the measured epoch is the answer.
 
 Results: benchmarks/results/<name>.md and .json.
 """
@@ -90,6 +92,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=["fs_mtl", "dc_mtl", "ic_mtl"])
     parser.add_argument("--instances", type=int, default=240, help="instances in the measured epoch")
+    parser.add_argument("--full-epoch", action="store_true",
+                        help="train one whole epoch with the config's own data loader (ignores --instances)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--data", default=os.environ.get("FDU_MTL_DIR", "/work/shared/data/fdu-mtl"))
     parser.add_argument("--max-tokens", type=int, default=None)
@@ -103,13 +107,15 @@ def main(argv=None) -> int:
 
     per_task, total_batches = full_epoch_batches(args.data)
     moments = full_epoch_length_moments(args.data)
-    overrides = {
+    overrides = {} if args.full_epoch else {
         "data_loader.sampler": {"type": "proportional"},
         "data_loader.instances_per_epoch": args.instances,
+    }
+    overrides.update({
         "trainer.num_epochs": 1,
         "validation_data_path": None,
         "trainer.callbacks": [{"type": "epoch_timer"}],
-    }
+    })
     if args.max_tokens:
         for task in per_task:
             overrides[f"dataset_reader.readers.{task}.max_tokens"] = args.max_tokens
@@ -187,9 +193,12 @@ def main(argv=None) -> int:
         f"# Seconds per FDU-MTL epoch (allennlp train), {report['date_utc']} UTC", "",
         "Command: `" + "".join(f"{k}={v} " for k, v in report["graph_mtl_env"].items())
         + f"{report['command']}`", "",
-        f"Each model: one epoch of {args.instances} instances ({args.instances // 8} batches of 8, "
-        f"tasks drawn proportionally, same seed for every model), no validation, "
-        f"{args.threads} torch thread(s)" + (f", sentences truncated to {args.max_tokens} tokens" if args.max_tokens else ", full-length sentences")
+        (f"Each model: one whole epoch with the config's own data loader (every training instance "
+         f"once, homogeneous batches of 8, same seed for every model), no validation, "
+         if args.full_epoch else
+         f"Each model: one epoch of {args.instances} instances ({args.instances // 8} batches of 8, "
+         f"tasks drawn proportionally, same seed for every model), no validation, ")
+        + f"{args.threads} torch thread(s)" + (f", sentences truncated to {args.max_tokens} tokens" if args.max_tokens else ", full-length sentences")
         + f". Full epoch: {report['full_epoch_instances']} instances = {total_batches} batches. "
         f"Extrapolated = mean time per measured batch x full-epoch batches; length-corrected = "
         f"least-squares fit cpu = a + b T + c T^2 on the measured batches (T = padded length), "
