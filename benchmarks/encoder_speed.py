@@ -56,6 +56,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import torch  # noqa: E402
 
 from benchmarks.encoders import Encoders  # noqa: E402
+from benchmarks.timing import time_step  # noqa: E402
 
 MODELS = ["lstm", "fs_mtl", "sp_mtl", "dc_mtl", "ic_mtl"]
 FULL = {"k": [2, 4, 8, 16], "t": [32, 128, 512], "batch": [8, 64]}
@@ -201,13 +202,7 @@ def time_model(model, inputs, mask, task, weights, repeats: int, device: torch.d
         loss.backward()
 
     def timed():
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        start = now()
-        step()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        return now() - start
+        return time_step(step, device, now)
 
     try:
         warm = timed()  # warm-up (allocator, kernels, oneDNN primitives, compilation)

@@ -14,12 +14,17 @@ kernels are the cost, the answer may differ: run it there with `--device cuda`.
     python benchmarks/grouped_lstm.py --k 15 --t 128 --batch 64 --device cuda
 """
 import argparse
+import os
 import statistics
 import sys
 import time
 from typing import Callable, List
 
-import torch
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import torch  # noqa: E402
+
+from benchmarks.timing import time_step  # noqa: E402
 
 
 def build(k: int, hidden: int, device: torch.device, dtype: torch.dtype = torch.float32):
@@ -56,16 +61,7 @@ def grouped(weights, inputs: torch.Tensor) -> torch.Tensor:
 
 def timed(step: Callable[[], None], repeats: int, device: torch.device, clock) -> List[float]:
     step()  # warm-up
-    times = []
-    for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        start = clock()
-        step()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        times.append(clock() - start)
-    return times
+    return [time_step(step, device, clock) for _ in range(repeats)]
 
 
 def main(argv=None) -> int:
