@@ -95,6 +95,8 @@ def parse_args(argv=None):
     parser.add_argument("--standalone", action="store_true",
                         help="do not import AllenNLP even if installed (what a torch-only machine does)")
     parser.add_argument("--name", default=None, help="results file name (default <device>-<date>)")
+    parser.add_argument("--results-dir", default=RESULTS_DIR,
+                        help="where <name>.md and .json go (default benchmarks/results)")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
@@ -305,13 +307,13 @@ def run(args) -> Optional[dict]:
     print()
     print(text)
     if not args.no_write:
-        os.makedirs(RESULTS_DIR, exist_ok=True)
+        os.makedirs(args.results_dir, exist_ok=True)
         name = args.name or f"{device.type}-{datetime.datetime.utcnow().strftime('%Y%m%d-%H%M')}"
-        with open(os.path.join(RESULTS_DIR, name + ".json"), "w") as handle:
+        with open(os.path.join(args.results_dir, name + ".json"), "w") as handle:
             json.dump(report, handle, indent=1)
-        with open(os.path.join(RESULTS_DIR, name + ".md"), "w") as handle:
+        with open(os.path.join(args.results_dir, name + ".md"), "w") as handle:
             handle.write(text)
-        print(f"written: benchmarks/results/{name}.md and .json")
+        print(f"written: {os.path.join(args.results_dir, name)}.md and .json")
     return report
 
 

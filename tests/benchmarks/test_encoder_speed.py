@@ -33,23 +33,19 @@ def _run(args, tmp_path, block=False):
 
 def test_tiny_grid_writes_results(tmp_path):
     name = "pytest-tiny"
-    out = _run(TINY + ["--name", name], tmp_path)
-    try:
-        with open(os.path.join(ROOT, "benchmarks", "results", name + ".json")) as handle:
-            report = json.load(handle)
-        assert [(c["k"], c["t"], c["batch"]) for c in report["cells"]] == [(2, 4, 2), (3, 4, 2)]
-        for cell in report["cells"]:
-            assert set(cell["models"]) == {"lstm", "fs_mtl", "sp_mtl", "dc_mtl", "ic_mtl",
-                                           "dc_mtl/generic", "ic_mtl/generic",
-                                           "dc_mtl/no_attention", "ic_mtl/no_attention"}
-            assert "ratio_to_k_lstm" in cell["models"]["dc_mtl"]
-        assert report["machine"]["torch_threads"] == 1
-        assert "DC-MTL / (K x nn.LSTM)" in out
-    finally:
-        for ext in (".json", ".md"):
-            path = os.path.join(ROOT, "benchmarks", "results", name + ext)
-            if os.path.exists(path):
-                os.remove(path)
+    out = _run(TINY + ["--name", name, "--results-dir", str(tmp_path)], tmp_path)
+    with open(os.path.join(tmp_path, name + ".json")) as handle:
+        report = json.load(handle)
+    assert os.path.exists(os.path.join(tmp_path, name + ".md"))
+    assert not os.path.exists(os.path.join(ROOT, "benchmarks", "results", name + ".json"))
+    assert [(c["k"], c["t"], c["batch"]) for c in report["cells"]] == [(2, 4, 2), (3, 4, 2)]
+    for cell in report["cells"]:
+        assert set(cell["models"]) == {"lstm", "fs_mtl", "sp_mtl", "dc_mtl", "ic_mtl",
+                                       "dc_mtl/generic", "ic_mtl/generic",
+                                       "dc_mtl/no_attention", "ic_mtl/no_attention"}
+        assert "ratio_to_k_lstm" in cell["models"]["dc_mtl"]
+    assert report["machine"]["torch_threads"] == 1
+    assert "DC-MTL / (K x nn.LSTM)" in out
 
 
 def test_runs_without_allennlp(tmp_path):
