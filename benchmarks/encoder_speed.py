@@ -328,6 +328,27 @@ def format_cell(cell) -> str:
     return " | ".join(parts)
 
 
+def _growth_rows(by_key, names, fixed, values, cell_key, cost) -> List[str]:
+    """
+    Table rows `| a | b | model | ... |`: for each pair `(a, b)` of `fixed` and each model, its
+    `cost(measurement, value)` at every one of `values` divided by the cost at the first value
+    measured (`cell_key(a, b, value)` finds the cell).
+    """
+    rows = []
+    for a, b in fixed:
+        for name in names:
+            base = None
+            row = []
+            for value in values:
+                m = by_key.get(cell_key(a, b, value), {}).get("models", {}).get(name, {})
+                if "seconds" in m and base is None:
+                    base = cost(m, value)
+                row.append(f"{cost(m, value) / base:.2f}" if "seconds" in m and base else "-")
+            if any(entry != "-" for entry in row):
+                rows.append(f"| {a} | {b} | {name} | " + " | ".join(row) + " |")
+    return rows
+
+
 def format_report(report) -> str:
     cells = report["cells"]
     names = report["settings"]["models"]
@@ -360,41 +381,21 @@ def format_report(report) -> str:
         row.append(f"{dc['ratio_to_k_lstm']:.2f}" if "ratio_to_k_lstm" in dc else "-")
         lines.append("| " + " | ".join(row) + " |")
     lines.append("")
-    # Growth with K: time relative to the smallest K at the same (T, B).
+    # Growth with K: time relative to the smallest K at the same (T, B); with T: time per token.
+    by_key = {(c["k"], c["t"], c["batch"]): c for c in cells}
     lines.append("## Growth with K (step time / step time at the smallest K, same T and B)")
     lines.append("")
     lines.append("| T | B | model | " + " | ".join(f"K={k}" for k in settings["k"]) + " |")
     lines.append("|" + "---|" * (3 + len(settings["k"])))
-    by_key = {(c["k"], c["t"], c["batch"]): c for c in cells}
-    for t in settings["t"]:
-        for b in settings["batch"]:
-            for name in names:
-                base = None
-                row = []
-                for k in settings["k"]:
-                    m = by_key.get((k, t, b), {}).get("models", {}).get(name, {})
-                    if "seconds" in m and base is None:
-                        base = m["seconds"]
-                    row.append(f"{m['seconds'] / base:.2f}" if "seconds" in m and base else "-")
-                if any(value != "-" for value in row):
-                    lines.append(f"| {t} | {b} | {name} | " + " | ".join(row) + " |")
+    lines += _growth_rows(by_key, names, [(t, b) for t in settings["t"] for b in settings["batch"]],
+                          settings["k"], lambda t, b, k: (k, t, b), lambda m, k: m["seconds"])
     lines.append("")
     lines.append("## Growth with T (time per token / time per token at the smallest T, same K and B)")
     lines.append("")
     lines.append("| K | B | model | " + " | ".join(f"T={t}" for t in settings["t"]) + " |")
     lines.append("|" + "---|" * (3 + len(settings["t"])))
-    for k in settings["k"]:
-        for b in settings["batch"]:
-            for name in names:
-                base = None
-                row = []
-                for t in settings["t"]:
-                    m = by_key.get((k, t, b), {}).get("models", {}).get(name, {})
-                    if "seconds" in m and base is None:
-                        base = m["seconds"] / t
-                    row.append(f"{m['seconds'] / t / base:.2f}" if "seconds" in m and base else "-")
-                if any(value != "-" for value in row):
-                    lines.append(f"| {k} | {b} | {name} | " + " | ".join(row) + " |")
+    lines += _growth_rows(by_key, names, [(k, b) for k in settings["k"] for b in settings["batch"]],
+                          settings["t"], lambda k, b, t: (k, t, b), lambda m, t: m["seconds"] / t)
     if report["skipped_cells"]:
         lines.append("")
         lines.append("Skipped (time budget): " + ", ".join(

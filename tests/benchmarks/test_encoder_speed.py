@@ -46,6 +46,12 @@ def test_tiny_grid_writes_results(tmp_path):
         assert "ratio_to_k_lstm" in cell["models"]["dc_mtl"]
     assert report["machine"]["torch_threads"] == 1
     assert "DC-MTL / (K x nn.LSTM)" in out
+    # growth tables: relative to the first K / T, from the cells' times
+    with open(os.path.join(tmp_path, name + ".md")) as handle:
+        text = handle.read()
+    seconds = [c["models"]["dc_mtl"]["seconds"] for c in report["cells"]]
+    assert f"| 4 | 2 | dc_mtl | 1.00 | {seconds[1] / seconds[0]:.2f} |" in text
+    assert "| 2 | 2 | dc_mtl | 1.00 |" in text and "| 3 | 2 | dc_mtl | 1.00 |" in text
 
 
 def test_runs_without_allennlp(tmp_path):
