@@ -21,6 +21,11 @@ lengths are heavy-tailed (median 120, max ~6000 tokens), so the sample mean has 
 IC-MTL's most of all (its attention is quadratic in length); `--max-tokens` truncates instead.
 `--full-epoch` measures a whole epoch instead, with the config's own data loader (every training
 instance once, no sampler override): nothing is extrapolated, the measured epoch is the answer.
+`--override JSON` adds allennlp overrides (e.g. `{"data_loader.bucketing": false}` for the
+unbucketed loader, or the paper's AdaDelta with dense embeddings). `--plain-reference` also
+trains one epoch of `benchmarks/plain_fs_mtl.py` (plain PyTorch, no AllenNLP) on the exact
+batches of the FS-MTL config's epoch, in the same run and with the same threads, and reports
+allennlp's FS-MTL epoch as a ratio to it.
 
 Results: benchmarks/results/<name>.md and .json.
 """
@@ -88,6 +93,22 @@ def length_corrected(batches, moments):
     return float(coef[0] + coef[1] * moments[0] + coef[2] * moments[1]), [float(c) for c in coef]
 
 
+def run_plain_reference(args: argparse.Namespace, overrides: dict, env: dict) -> dict:
+    """`benchmarks/plain_fs_mtl.py` on the fs_mtl config's epoch-0 batches (same overrides)."""
+    out = os.path.join(args.out, "plain_fs_mtl")
+    os.makedirs(out, exist_ok=True)
+    plan, result = os.path.join(out, "plan.json"), os.path.join(out, "result.json")
+    script = os.path.join(ROOT, "benchmarks", "plain_fs_mtl.py")
+    python = os.path.join(os.path.dirname(args.allennlp), "python")
+    config = os.path.join("training_configs", "fdu_mtl", "fs_mtl.jsonnet")
+    export_overrides = {k: v for k, v in overrides.items() if not k.startswith("trainer.")}
+    subprocess.run([python, script, "export-plan", config, plan, "--overrides", json.dumps(export_overrides)],
+                   cwd=ROOT, env=env, check=True)
+    subprocess.run([python, script, "train", plan, result], cwd=ROOT, env=env, check=True)
+    with open(result) as handle:
+        return json.load(handle)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=["fs_mtl", "dc_mtl", "ic_mtl"])
@@ -98,6 +119,10 @@ def main(argv=None) -> int:
     parser.add_argument("--data", default=os.environ.get("FDU_MTL_DIR", "/work/shared/data/fdu-mtl"))
     parser.add_argument("--max-tokens", type=int, default=None)
     parser.add_argument("--compile", action="store_true", help="GRAPH_MTL_COMPILE=1")
+    parser.add_argument("--override", default=None,
+                        help="JSON object of extra allennlp overrides for every model")
+    parser.add_argument("--plain-reference", action="store_true",
+                        help="also time a plain PyTorch FS-MTL epoch on the fs_mtl config's batches")
     parser.add_argument("--out", default="/tmp/graph_mtl_epoch_time")
     parser.add_argument("--name", default=None)
     parser.add_argument("--summarize", action="store_true",
@@ -119,6 +144,9 @@ def main(argv=None) -> int:
     if args.max_tokens:
         for task in per_task:
             overrides[f"dataset_reader.readers.{task}.max_tokens"] = args.max_tokens
+    if args.override:
+        overrides.update(json.loads(args.override))
+    load_average_start = os.getloadavg()
     env = dict(os.environ, FDU_MTL_DIR=args.data, OMP_NUM_THREADS=str(args.threads),
                MKL_NUM_THREADS=str(args.threads), PYTHONPATH=ROOT)
     if args.compile:
@@ -161,6 +189,8 @@ def main(argv=None) -> int:
             "max_batch_cpu_s": max(cpu),
             "padded_length_mean": statistics.mean(lengths) if lengths else None,
             "padded_length_max": max(lengths) if lengths else None,
+            "padded_positions": sum(b["batch_size"] * b["padded_length"] for b in batches if b["padded_length"]),
+            "tokens": sum(b["tokens"] for b in batches if b["tokens"] is not None),
             "full_epoch_batches": total_batches,
             "extrapolated_epoch_cpu_s": statistics.mean(cpu) * total_batches,
             "extrapolated_epoch_wall_s": statistics.mean(wall) * total_batches,
@@ -176,6 +206,11 @@ def main(argv=None) -> int:
         results[model] = result
         print(model, json.dumps(result), flush=True)
 
+    plain = None
+    if args.plain_reference and not args.summarize:
+        plain = run_plain_reference(args, overrides, env)
+        print("plain PyTorch FS-MTL", json.dumps(plain), flush=True)
+
     report = {
         "command": ("python benchmarks/epoch_time.py "
                     + " ".join(a for a in (sys.argv[1:] if argv is None else argv) if a != "--summarize")),
@@ -186,8 +221,10 @@ def main(argv=None) -> int:
         "threads": args.threads,
         "full_epoch_instances": sum(per_task.values()),
         "full_epoch_batches": total_batches,
+        "load_average_start": load_average_start,
         "load_average_end": os.getloadavg(),
         "results": results,
+        "plain_reference": plain,
     }
     lines = [
         f"# Seconds per FDU-MTL epoch (allennlp train), {report['date_utc']} UTC", "",
@@ -206,15 +243,17 @@ def main(argv=None) -> int:
         "data files, 5 seeded shuffles) x full-epoch batches. CPU = process time "
         "(this machine is shared: wall time includes waiting for other jobs).", "",
         f"Overrides: `{json.dumps(overrides)}`", "",
-        "| model | batches measured | mean padded len (max) | mean CPU s/batch (median, max) | measured epoch CPU s / wall s | extrapolated full epoch CPU s (min) | length-corrected CPU s (min) | extrapolated wall s |",
-        "|---|---|---|---|---|---|---|---|",
+        f"Load average (1 min) {load_average_start[0]:.2f} at the start, {report['load_average_end'][0]:.2f} at the end.", "",
+        "| model | batches measured | padded positions / tokens | mean padded len (max) | mean CPU s/batch (median, max) | measured epoch CPU s / wall s | extrapolated full epoch CPU s (min) | length-corrected CPU s (min) | extrapolated wall s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for model, r in results.items():
         if "error" in r:
-            lines.append(f"| {model} | error (see json) | | | | | | |")
+            lines.append(f"| {model} | error (see json) | | | | | | | |")
             continue
+        ratio = r["padded_positions"] / r["tokens"] if r.get("tokens") else float("nan")
         lines.append(
-            f"| {model} | {r['measured_batches']} | {r['padded_length_mean']:.0f} ({r['padded_length_max']}) | "
+            f"| {model} | {r['measured_batches']} | {ratio:.3f} | {r['padded_length_mean']:.0f} ({r['padded_length_max']}) | "
             f"{r['mean_batch_cpu_s']:.3f} ({r['median_batch_cpu_s']:.3f}, {r['max_batch_cpu_s']:.2f}) | "
             f"{r['epoch_cpu_s']:.1f} / {r['epoch_wall_s']:.1f} | "
             f"{r['extrapolated_epoch_cpu_s']:.0f} ({r['extrapolated_epoch_cpu_s'] / 60:.1f} min) | "
@@ -222,6 +261,24 @@ def main(argv=None) -> int:
                if "length_corrected_epoch_cpu_s" in r else "- | ")
             + f"{r['extrapolated_epoch_wall_s']:.0f} |"
         )
+    if plain is not None:
+        fs = results.get("fs_mtl", {})
+        lines += [
+            "",
+            "Plain PyTorch reference (`benchmarks/plain_fs_mtl.py`: the same batches as the fs_mtl "
+            "epoch above, same sizes, nn.LSTM on packed sequences, no AllenNLP; "
+            f"{plain['batches']} batches, training accuracy {plain['training_accuracy']:.3f}):",
+            "",
+            "| | epoch CPU s | epoch wall s |",
+            "|---|---|---|",
+            f"| plain PyTorch | {plain['epoch_cpu_s']:.1f} | {plain['epoch_wall_s']:.1f} |",
+        ]
+        if "epoch_cpu_s" in fs:
+            lines += [
+                f"| allennlp train (fs_mtl) | {fs['epoch_cpu_s']:.1f} | {fs['epoch_wall_s']:.1f} |",
+                f"| ratio allennlp / plain | {fs['epoch_cpu_s'] / plain['epoch_cpu_s']:.3f} | "
+                f"{fs['epoch_wall_s'] / plain['epoch_wall_s']:.3f} |",
+            ]
     text = "\n".join(lines) + "\n"
     print(text)
     os.makedirs(RESULTS_DIR, exist_ok=True)

@@ -103,7 +103,10 @@ def test_paper_defaults(monkeypatch):
     assert len(params["model"]["heads"]) == 16
     assert params["model"]["backbone"]["encoder"]["hidden_dim"] == 200
     assert params["data_loader"]["batch_size"] == 8
-    assert params["trainer"]["optimizer"]["type"] == "adadelta"
+    assert params["trainer"]["optimizer"] == {"type": "dense_sparse_adam", "lr": 0.001}
+    assert params["model"]["backbone"]["text_field_embedder"]["token_embedders"]["tokens"]["sparse"] is True
+    for loader in ("data_loader", "validation_data_loader"):
+        assert params[loader]["bucketing"] is True and params[loader]["sorting_keys"] == ["tokens"]
     assert params["model"]["initializer"]["regexes"][0][1] == {"type": "uniform", "a": -0.1, "b": 0.1}
     assert params["trainer"]["validation_metric"] == "+average_accuracy"
     tagging = Params.from_file(str(CONFIG_DIR / "tagging" / "ic_mtl.jsonnet"), ext_vars=ENV).as_dict()
@@ -172,3 +175,31 @@ def test_settings_reach_every_place(monkeypatch):
         assert all(reader["max_tokens"] == 100 for reader in params["dataset_reader"]["readers"].values())
         assert params["model"]["backbone"]["text_field_embedder"]["token_embedders"]["tokens"]["embedding_dim"] == 64
         assert params["trainer"]["optimizer"]["type"] == "adam"
+
+
+def _lib_config(tmp_path, settings: str) -> Dict[str, Any]:
+    config = tmp_path / "config.jsonnet"
+    lib = CONFIG_DIR / "lib"
+    config.write_text(
+        f"local common = import '{lib}/common.libsonnet';\n"
+        f"(import '{lib}/fdu_mtl.libsonnet').config('fs_mtl', ['books'], {settings})\n"
+    )
+    return Params.from_file(str(config), ext_vars=ENV).as_dict()
+
+
+def test_paper_recipe_and_embedding_update_settings(tmp_path):
+    def embedder(params):
+        return params["model"]["backbone"]["text_field_embedder"]["token_embedders"]["tokens"]
+
+    paper = _lib_config(tmp_path, "common.paper_recipe")
+    assert paper["trainer"]["optimizer"] == {"type": "adadelta", "lr": 1.0, "rho": 0.95, "eps": 1e-6}
+    assert embedder(paper)["sparse"] is False
+    # 'auto' follows the optimizer
+    assert embedder(_lib_config(tmp_path, "{optimizer: {type: 'adam', lr: 0.01}}"))["sparse"] is False
+    assert embedder(_lib_config(tmp_path, "{optimizer: {type: 'sgd', lr: 0.1}}"))["sparse"] is True
+    unbucketed = _lib_config(tmp_path, "{bucketing: false}")
+    assert "bucketing" not in unbucketed["data_loader"] and "bucketing" not in unbucketed["validation_data_loader"]
+    with pytest.raises(Exception, match="sparse_embeddings: true needs an optimizer that applies sparse gradients"):
+        _lib_config(tmp_path, "common.paper_recipe + {sparse_embeddings: true}")
+    with pytest.raises(Exception, match="sparse_embeddings must be 'auto', true or false"):
+        _lib_config(tmp_path, "{sparse_embeddings: 'yes'}")

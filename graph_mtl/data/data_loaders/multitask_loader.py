@@ -1,12 +1,13 @@
 """
 `graph_mtl_multitask`: a multi-task data loader with task sampling, homogeneous (one task per
-batch, the paper's Algorithm 1) or mixed batches, an exact `len()`, epoch tracking and
-seeded determinism, including with `num_workers` > 0.
+batch, the paper's Algorithm 1) or mixed batches, length bucketing, an exact `len()`, epoch
+tracking and seeded determinism, including with `num_workers` > 0.
 """
+import contextlib
 import json
 import logging
 import random
-from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -15,7 +16,9 @@ from allennlp.data.data_loaders.data_loader import DataLoader, TensorDict
 from allennlp.data.data_loaders.multiprocess_data_loader import MultiProcessDataLoader
 from allennlp.data.data_loaders.multitask_epoch_sampler import MultiTaskEpochSampler
 from allennlp.data.dataset_readers.multitask import MultiTaskDatasetReader
+from allennlp.data.fields import TextField
 from allennlp.data.instance import Instance
+from allennlp.data.samplers.bucket_batch_sampler import BucketBatchSampler
 from allennlp.data.vocabulary import Vocabulary
 import allennlp.nn.util as nn_util
 
@@ -28,6 +31,61 @@ PlannedBatch = List[Tuple[str, int]]
 
 def _instance_sort_key(instance: Instance) -> str:
     return json.dumps(instance.human_readable_dict(), sort_keys=True, default=str)
+
+
+@contextlib.contextmanager
+def _seeded_global_random(seed: str) -> Iterator[None]:
+    """Runs a block with Python's global `random` seeded by `seed`, then restores its state.
+
+    allennlp's `BucketBatchSampler` draws its padding noise and its batch shuffle from the global
+    `random`; seeding it here makes its batches a function of the loader's seed alone.
+    """
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+def guess_sorting_keys(instances: Sequence[Instance], num_instances: int = 10) -> List[str]:
+    """The `TextField` that is longest over the first `num_instances` instances.
+
+    allennlp's `BucketBatchSampler._guess_sorting_keys` considers every field with a length,
+    so a short sentence loses to the multi-task reader's `task` metadata string ("books" has
+    length 5); bucketing a text loader by the length of its task name is never what is meant.
+    """
+    longest: Dict[str, int] = {}
+    for instance in instances[: num_instances + 1]:
+        for name, field in instance.fields.items():
+            if isinstance(field, TextField):
+                longest[name] = max(longest.get(name, 0), len(field))
+    if not longest:
+        raise ConfigurationError(
+            "length bucketing found no TextField to sort by in fields "
+            f"{sorted(instances[0].fields) if instances else []}; give sorting_keys"
+        )
+    return [max(sorted(longest), key=lambda name: longest[name])]
+
+
+class _TaskBatchStream:
+    """An endless, seeded stream of one task's bucketed batches: pass after pass, each pass
+    cut into batches of similar length by `make_pass(pass_number)`."""
+
+    def __init__(self, make_pass: Any) -> None:
+        self._make_pass = make_pass
+        self._batches: List[List[int]] = []
+        self._position = 0
+        self._passes = 0
+
+    def take(self) -> List[int]:
+        if self._position >= len(self._batches):
+            self._batches = self._make_pass(self._passes)
+            self._passes += 1
+            self._position = 0
+        batch = self._batches[self._position]
+        self._position += 1
+        return batch
 
 
 class _TaskStream:
@@ -78,6 +136,17 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
       Before each epoch the loader calls the sampler's `set_epoch(epoch)` if it has one (the
       `annealed` sampler needs it; allennlp never tells samplers the epoch).
 
+    Length bucketing (`bucketing: true`): instances are cut into batches of similar length by
+    allennlp's `BucketBatchSampler` (sorted by the length of `sorting_keys` plus
+    `padding_noise`, batches shuffled), so a batch is padded to little more than its real
+    tokens. Homogeneous batches are bucketed within each task (then the batches of all tasks
+    are shuffled together, or interleaved with `shuffle: false`); mixed batches across the
+    pool of all tasks. With a `sampler`, each task's stream yields bucketed batches, a pass
+    over the task at a time (the last batch of a pass may be short unless `drop_last`), and
+    mixed epochs bucket the instances they drew. The noise and the shuffles are seeded from
+    `seed` (with `shuffle: false`: no noise, batches in length order). Which instances make an
+    epoch, the batch count and `len()` do not change with bucketing.
+
     Determinism: all randomness comes from `seed` (task streams, task draws, shuffles), never
     from global state, and instances read by `num_workers` > 0 processes (which arrive in a
     timing-dependent order) are put into a canonical order first (sorted by content), so a
@@ -122,6 +191,16 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
         Worker processes for reading each task's file (an `int` for all tasks, or per task).
     start_method : `str`, optional (default = `"fork"`)
         Multiprocessing start method of the reading workers.
+    bucketing : `bool`, optional (default = `False`)
+        Batches of instances of similar length (see above). Every training config of
+        graph-mtl turns it on.
+    sorting_keys : `List[str]`, optional (default = `None`)
+        Fields whose length orders the instances when bucketing, as in allennlp's `bucket`
+        batch sampler (only the first is used for sorting). `None`: the longest `TextField`
+        of the first instances (allennlp's guess would also consider metadata fields).
+    padding_noise : `float`, optional (default = `0.1`)
+        Relative noise added to the lengths before sorting (allennlp's `padding_noise`), so
+        that batches differ from epoch to epoch. Ignored with `shuffle: false`.
     quiet : `bool`, optional (default = `False`)
         No progress bars while reading.
     cuda_device : `Union[int, str, torch.device]`, optional (default = `None`)
@@ -142,6 +221,9 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
         seed: Optional[int] = None,
         num_workers: Union[int, Dict[str, int]] = 0,
         start_method: str = "fork",
+        bucketing: bool = False,
+        sorting_keys: Optional[List[str]] = None,
+        padding_noise: float = 0.1,
         quiet: bool = False,
         cuda_device: Optional[Union[int, str, torch.device]] = None,
     ) -> None:
@@ -187,6 +269,11 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
                 )
             if instances_per_epoch < 1:
                 raise ConfigurationError("instances_per_epoch must be at least 1")
+        if padding_noise < 0:
+            raise ConfigurationError(f"padding_noise must be >= 0, got {padding_noise}")
+        self.bucketing = bucketing
+        self.sorting_keys: Optional[List[str]] = list(sorting_keys) if sorting_keys else None
+        self.padding_noise = padding_noise
         self.sampler = sampler
         self.instances_per_epoch = instances_per_epoch
         self.drop_last = drop_last
@@ -226,6 +313,8 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
             self._instances[task] = instances
         if batching == "mixed":
             self._check_mixable()
+        if bucketing:
+            self._check_sorting_keys()
 
         self._vocab: Optional[Vocabulary] = None
         self._epoch = 0
@@ -329,21 +418,77 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
             task: _TaskStream(len(self._instances[task]), f"{self.seed}:stream:{task}", self.shuffle)
             for task in self.tasks
         }
+        self._batch_streams = {
+            task: _TaskBatchStream(self._task_pass_maker(task)) for task in self.tasks
+        }
         self._streams_epoch = 0
+
+    def _task_pass_maker(self, task: str) -> Any:
+        def make_pass(pass_number: int) -> List[List[int]]:
+            items = [(task, index) for index in range(len(self._instances[task]))]
+            batches = self._bucketed(items, self.batch_sizes[task], "stream", task, pass_number)
+            return [[index for _, index in batch] for batch in batches]
+
+        return make_pass
+
+    # ------------------------------------------------------------------------------ bucketing
+    def _check_sorting_keys(self) -> None:
+        if self.sorting_keys is None:
+            keys = {task: guess_sorting_keys(self._instances[task]) for task in self.tasks}
+            first = keys[self.tasks[0]]
+            if self.batching == "mixed" and any(key != first for key in keys.values()):
+                raise ConfigurationError(
+                    f"length bucketing guessed different sorting keys per task ({keys}); "
+                    "give sorting_keys"
+                )
+            self._task_sorting_keys = keys
+            logger.info("length bucketing sorts by %s", first)
+        else:
+            self._task_sorting_keys = {task: self.sorting_keys for task in self.tasks}
+        for task in self.tasks:
+            key = self._task_sorting_keys[task][0]
+            for line, instance in enumerate(self._instances[task], start=1):
+                if key not in instance.fields:
+                    raise ConfigurationError(
+                        f"sorting key {key!r} is not a field of instance {line} of task "
+                        f"{task!r} ({self.data_paths[task]}); its fields are "
+                        f"{sorted(instance.fields)}"
+                    )
+
+    def _bucketed(self, items: List[Tuple[str, int]], size: int, *seed_parts: Any) -> List[PlannedBatch]:
+        """`items` cut into batches of similar length by allennlp's `BucketBatchSampler`,
+        its noise and batch shuffle seeded from the loader's seed and `seed_parts`."""
+        keys = self._task_sorting_keys[items[0][0]] if items else []
+        sampler = BucketBatchSampler(
+            size,
+            sorting_keys=keys,
+            padding_noise=self.padding_noise,
+            drop_last=self.drop_last,
+            shuffle=self.shuffle,
+        )
+        instances = [self._instances[task][index] for task, index in items]
+        with _seeded_global_random(":".join(str(part) for part in (self.seed, "bucket") + seed_parts)):
+            batches = list(sampler.get_batch_indices(instances))
+        return [[items[position] for position in batch] for batch in batches]
 
     def _full_epoch_plan(self, epoch: int) -> List[PlannedBatch]:
         rng = self._rng("epoch", epoch)
         if self.batching == "mixed":
             pool = [(task, index) for task in self.tasks for index in range(len(self._instances[task]))]
+            if self.bucketing:
+                return self._bucketed(pool, self.batch_sizes[self.tasks[0]], "epoch", epoch)
             if self.shuffle:
                 rng.shuffle(pool)
             return self._chunk(pool, self.batch_sizes[self.tasks[0]])
         per_task: List[List[PlannedBatch]] = []
         for task in self.tasks:
-            order = list(range(len(self._instances[task])))
+            items = [(task, index) for index in range(len(self._instances[task]))]
+            if self.bucketing:
+                per_task.append(self._bucketed(items, self.batch_sizes[task], "epoch", epoch, task))
+                continue
             if self.shuffle:
-                self._rng("epoch", epoch, "task", task).shuffle(order)
-            per_task.append(self._chunk([(task, index) for index in order], self.batch_sizes[task]))
+                self._rng("epoch", epoch, "task", task).shuffle(items)
+            per_task.append(self._chunk(items, self.batch_sizes[task]))
         if self.shuffle:
             batches = [batch for task_batches in per_task for batch in task_batches]
             rng.shuffle(batches)
@@ -372,13 +517,18 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
             drawn = 0
             while drawn < budget:
                 task = rng.choices(tasks, weights)[0]
-                size = self.batch_sizes[task]
-                batches.append([(task, index) for index in self._streams[task].take(size)])
-                drawn += size
+                if self.bucketing:
+                    indices = self._batch_streams[task].take()
+                else:
+                    indices = self._streams[task].take(self.batch_sizes[task])
+                batches.append([(task, index) for index in indices])
+                drawn += len(indices)
             return batches
         drawn_tasks = rng.choices(tasks, weights, k=budget)
         items = [(task, self._streams[task].take(1)[0]) for task in drawn_tasks]
         size = self.batch_sizes[self.tasks[0]]
+        if self.bucketing:
+            return self._bucketed(items, size, "draws", epoch)
         batches = [items[start : start + size] for start in range(0, len(items), size)]
         if batches and len(batches[-1]) < size and self.drop_last:
             batches.pop()

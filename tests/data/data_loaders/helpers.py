@@ -7,12 +7,14 @@ from graph_mtl.data.data_loaders import GraphMtlMultiTaskDataLoader
 from graph_mtl.data.dataset_readers import JsonLinesDatasetReader
 from tests.data.helpers import fixture
 
-#: Task sizes of the fixtures: a 40, b 10 (classification), c 5 (tagging).
+#: Task sizes of the fixtures: a 40, b 10 (classification), c 5 (tagging); d has 64
+#: classification instances of 2 to 111 tokens (for length bucketing; not in the default tasks).
 SIZES = {"a": 40, "b": 10, "c": 5}
 PATHS = {
     "a": fixture("jsonl", "cls_a.jsonl"),
     "b": fixture("jsonl", "cls_b.jsonl"),
     "c": fixture("jsonl", "tag_c.jsonl"),
+    "d": fixture("jsonl", "cls_lengths.jsonl"),
 }
 
 

@@ -127,7 +127,7 @@ def test_from_params_jsonnet_style():
             "quiet": True,
         }
     )
-    loader = DataLoader.from_params(params, reader=multitask_reader(), data_path=dict(PATHS))
+    loader = DataLoader.from_params(params, reader=multitask_reader(), data_path={t: PATHS[t] for t in "abc"})
     assert isinstance(loader, GraphMtlMultiTaskDataLoader)
     assert isinstance(loader.sampler, AnnealedSampler)
     indexed(loader)
