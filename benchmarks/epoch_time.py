@@ -211,7 +211,13 @@ def main(argv=None) -> int:
         plain = run_plain_reference(args, overrides, env)
         print("plain PyTorch FS-MTL", json.dumps(plain), flush=True)
 
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain", "graph_mtl", "training_configs", "benchmarks"],
+                                cwd=ROOT, capture_output=True, text=True).stdout.strip())
     report = {
+        "commit": commit,
+        "uncommitted_changes": dirty,
         "command": ("python benchmarks/epoch_time.py "
                     + " ".join(a for a in (sys.argv[1:] if argv is None else argv) if a != "--summarize")),
         "summarized_existing_runs": args.summarize,
@@ -227,7 +233,8 @@ def main(argv=None) -> int:
         "plain_reference": plain,
     }
     lines = [
-        f"# Seconds per FDU-MTL epoch (allennlp train), {report['date_utc']} UTC", "",
+        f"# Seconds per FDU-MTL epoch (allennlp train), {report['date_utc']} UTC, commit {commit}"
+        + (" (with uncommitted changes)" if dirty else ""), "",
         "Command: `" + "".join(f"{k}={v} " for k, v in report["graph_mtl_env"].items())
         + f"{report['command']}`", "",
         (f"Each model: one whole epoch with the config's own data loader (every training instance "

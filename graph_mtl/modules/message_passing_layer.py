@@ -56,6 +56,12 @@ class MessagePassingLayer(torch.nn.Module):
     input_dim : `int`
     hidden_dim : `int`
         Hidden size of every node LSTM (task and virtual nodes); messages have this size too.
+    task_message_gradients : `bool`, optional (default = `True`)
+        Whether task k's loss reaches the LSTMs of the *task* nodes that send it messages (the
+        paper's joint training: yes). `False` runs those source LSTMs without autograd (a
+        stop-gradient on the messages h^(i)): task i's LSTM then learns only from task i's own
+        batches, and a DC-MTL step skips the backward pass of its K - 1 source LSTMs. Virtual
+        nodes (IC-MTL's shared LSTM) always get gradients: messages are all they produce.
 
     # Attributes
 
@@ -64,9 +70,17 @@ class MessagePassingLayer(torch.nn.Module):
     per target task with a non-empty source list).
     """
 
-    def __init__(self, tasks: List[str], topology: Topology, input_dim: int, hidden_dim: int) -> None:
+    def __init__(
+        self,
+        tasks: List[str],
+        topology: Topology,
+        input_dim: int,
+        hidden_dim: int,
+        task_message_gradients: bool = True,
+    ) -> None:
         super().__init__()
         self.tasks = list(tasks)
+        self.task_message_gradients = task_message_gradients
         self.virtual_nodes = list(topology.virtual_nodes())
         self.input_dim = input_dim
         self.hidden_dim = hidden_dim
@@ -123,7 +137,7 @@ class MessagePassingLayer(torch.nn.Module):
         seq_len = inputs.size(1)
         needed = [name for name in self.nodes if any(name in self.graph[g.task] for g in groups)]
         # Each needed node once over the whole batch, with its own nn.LSTM (fused kernel).
-        states = {name: self.nodes[name](inputs)[0] for name in needed}
+        states = {name: self._node_states(name, inputs) for name in needed}
         outputs = []
         attention = []
         for group in groups:
@@ -146,6 +160,13 @@ class MessagePassingLayer(torch.nn.Module):
             outputs.append(hidden)
         output = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=0)
         return output, attention
+
+    def _node_states(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
+        """The hidden states of node `name` over the batch, as messages."""
+        if self.task_message_gradients or name not in self.tasks or not torch.is_grad_enabled():
+            return self.nodes[name](inputs)[0]
+        with torch.no_grad():
+            return self.nodes[name](inputs)[0]
 
     def _fusion_recurrence(
         self, task: str, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor

@@ -222,3 +222,46 @@ def test_fully_padded_instance_gives_zeros():
     assert torch.isfinite(output).all()
     for value in encoder.get_attention().values():
         assert torch.all(value[1] == 0)
+
+
+@pytest.mark.parametrize("topology", ["direct", "indirect"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_task_message_gradients_off_stops_only_the_source_task_lstms(topology, bidirectional, recurrence):
+    joint = make_encoder(topology, bidirectional)
+    stopped = make_encoder(topology, bidirectional, task_message_gradients=False)
+    stopped.load_state_dict(joint.state_dict())
+    inputs, mask = random_inputs([5, 3, 4], seq_len=5)
+    target = "dvd"
+    outputs = {}
+    for name, encoder in (("joint", joint), ("stopped", stopped)):
+        output = encoder(inputs, mask, [target] * 3)
+        output.pow(2).sum().backward()
+        outputs[name] = (output.detach(), encoder.get_attention())
+    assert torch.equal(outputs["joint"][0], outputs["stopped"][0])  # same forward
+    for key, value in outputs["joint"][1].items():
+        assert torch.equal(value, outputs["stopped"][1][key])
+    stopped_parameters = dict(stopped.named_parameters())
+    source_tasks = [task for task in TASKS if task != target] if topology == "direct" else []
+    checked = 0
+    for name, parameter in joint.named_parameters():
+        other = stopped_parameters[name]
+        is_source_task_lstm = any(f".nodes.{task}." in name for task in source_tasks)
+        if is_source_task_lstm:
+            assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name
+            assert other.grad is None, name  # task dvd's loss no longer trains books/music
+        elif parameter.grad is not None:
+            # everything else (the target's own LSTM = its fusion gates, the fusion and
+            # attention weights, IC-MTL's shared LSTM) gets exactly the joint gradient
+            assert other.grad is not None and torch.allclose(parameter.grad, other.grad, atol=1e-12), name
+            checked += 1
+    assert checked >= 6
+    if topology == "indirect":
+        assert stopped_parameters["forward_layers.0.nodes.shared.weight_hh_l0"].grad.abs().sum() > 0
+
+
+def test_task_message_gradients_from_params():
+    encoder = Seq2SeqEncoder.from_params(
+        Params({"type": "dc_mtl", "tasks": TASKS, "input_dim": 4, "hidden_dim": 3, "task_message_gradients": False})
+    )
+    assert not encoder.task_message_gradients
+    assert all(not layer.task_message_gradients for layer in encoder.forward_layers)

@@ -177,12 +177,12 @@ def test_settings_reach_every_place(monkeypatch):
         assert params["trainer"]["optimizer"]["type"] == "adam"
 
 
-def _lib_config(tmp_path, settings: str) -> Dict[str, Any]:
+def _lib_config(tmp_path, settings: str, kind: str = "fs_mtl") -> Dict[str, Any]:
     config = tmp_path / "config.jsonnet"
     lib = CONFIG_DIR / "lib"
     config.write_text(
         f"local common = import '{lib}/common.libsonnet';\n"
-        f"(import '{lib}/fdu_mtl.libsonnet').config('fs_mtl', ['books'], {settings})\n"
+        f"(import '{lib}/fdu_mtl.libsonnet').config('{kind}', ['books', 'dvd'], {settings})\n"
     )
     return Params.from_file(str(config), ext_vars=ENV).as_dict()
 
@@ -203,3 +203,10 @@ def test_paper_recipe_and_embedding_update_settings(tmp_path):
         _lib_config(tmp_path, "common.paper_recipe + {sparse_embeddings: true}")
     with pytest.raises(Exception, match="sparse_embeddings must be 'auto', true or false"):
         _lib_config(tmp_path, "{sparse_embeddings: 'yes'}")
+
+
+def test_task_message_gradients_setting(tmp_path):
+    default = _lib_config(tmp_path, "{}", "dc_mtl")["model"]["backbone"]["encoder"]
+    assert "task_message_gradients" not in default  # the encoder's default: the paper's joint training
+    stopped = _lib_config(tmp_path, "{task_message_gradients: false}", "dc_mtl")["model"]["backbone"]["encoder"]
+    assert stopped["task_message_gradients"] is False

@@ -46,6 +46,10 @@
     // or 'last' / 'max' / 'mean' for every model.
     pooling: null,
     bidirectional: false,  // DC-MTL / IC-MTL / SP-MTL direction (the paper's equations are left to right)
+    // DC-MTL: whether task k's loss trains the other tasks' LSTMs that send it messages (the
+    // paper's joint training). false = stop-gradient on the messages: about half the time of a
+    // DC-MTL step (benchmarks/results/SUMMARY.md); each task LSTM then learns from its own task.
+    task_message_gradients: true,
     seed: 13,
     cuda_device: -1,
   },
@@ -112,7 +116,7 @@
       input_dim: s.embedding_dim,
       hidden_dim: s.hidden_dim,
       bidirectional: s.bidirectional,
-    }
+    } + (if s.task_message_gradients then {} else { task_message_gradients: false })
     else error 'unknown model ' + kind + '; use one of ' + std.toString($.models),
 
   encoder_is_bidirectional(kind, s)::

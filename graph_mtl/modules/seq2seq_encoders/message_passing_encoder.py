@@ -96,6 +96,11 @@ class MessagePassingEncoder(Seq2SeqEncoder):
     bidirectional : `bool`, optional (default = `False`)
     dropout : `float`, optional (default = `0.0`)
         Dropout on the input of every layer.
+    task_message_gradients : `bool`, optional (default = `True`)
+        Whether task k's loss trains the LSTMs of the task nodes that send it messages (the
+        paper: yes). `False` puts a stop-gradient on messages from task nodes: each task's LSTM
+        learns from its own task only, and DC-MTL skips the backward pass of K - 1 LSTMs per
+        batch. Virtual nodes (IC-MTL's shared LSTM) are always trained through their messages.
     """
 
     def __init__(
@@ -107,6 +112,7 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         num_layers: int = 1,
         bidirectional: bool = False,
         dropout: float = 0.0,
+        task_message_gradients: bool = True,
     ) -> None:
         super().__init__(stateful=False)
         check_task_names(tasks, "the message-passing encoder")
@@ -121,12 +127,18 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         self._task_index = {task: index for index, task in enumerate(self.tasks)}
         num_directions = 2 if bidirectional else 1
         layer_inputs = [input_dim] + [hidden_dim * num_directions] * (num_layers - 1)
-        self.forward_layers = torch.nn.ModuleList(
-            FastMessagePassingLayer(self.tasks, self.topology, dim, hidden_dim) for dim in layer_inputs
-        )
-        self.backward_layers = torch.nn.ModuleList(
-            FastMessagePassingLayer(self.tasks, self.topology, dim, hidden_dim) for dim in layer_inputs
-        ) if bidirectional else None
+        self.task_message_gradients = task_message_gradients
+
+        def layers() -> torch.nn.ModuleList:
+            return torch.nn.ModuleList(
+                FastMessagePassingLayer(
+                    self.tasks, self.topology, dim, hidden_dim, task_message_gradients=task_message_gradients
+                )
+                for dim in layer_inputs
+            )
+
+        self.forward_layers = layers()
+        self.backward_layers = layers() if bidirectional else None
         self.dropout = torch.nn.Dropout(dropout) if dropout > 0 else None
         self.virtual_nodes = self.forward_layers[0].virtual_nodes
         self._last_attention: Optional[dict] = None
@@ -340,6 +352,7 @@ class _AttentionTopologyEncoder(MessagePassingEncoder):
         dropout: float = 0.0,
         attention_dim: Optional[int] = None,
         shared_attention: bool = False,
+        task_message_gradients: bool = True,
     ) -> None:
         super().__init__(
             tasks,
@@ -349,6 +362,7 @@ class _AttentionTopologyEncoder(MessagePassingEncoder):
             num_layers=num_layers,
             bidirectional=bidirectional,
             dropout=dropout,
+            task_message_gradients=task_message_gradients,
         )
 
 
@@ -363,6 +377,9 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
     attention_dim : `int`, optional (default = `hidden_dim`)
     shared_attention : `bool`, optional (default = `False`)
         Share W, u of the attention between target tasks (default: one per target task).
+    task_message_gradients : `bool`, optional (default = `True`)
+        See `message_passing`: `false` stops task k's loss at the other tasks' LSTMs (about half
+        the cost of a DC-MTL step, benchmarks/results/SUMMARY.md).
     """
 
     topology_type = DirectTopology
@@ -380,6 +397,9 @@ class IcMtlEncoder(_AttentionTopologyEncoder):
     attention_dim : `int`, optional (default = `hidden_dim`)
     shared_attention : `bool`, optional (default = `False`)
         Share W, u of the attention between target tasks (default: one per target task).
+    task_message_gradients : `bool`, optional (default = `True`)
+        See `message_passing` (the shared LSTM is always trained; with the `indirect` topology
+        no task node sends messages, so the option changes nothing here).
     """
 
     topology_type = IndirectTopology

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The full-epoch measurements of benchmarks/results/SUMMARY.md ("Full FDU-MTL epochs"), one after
+# the other on a quiet machine (each uses both cores). Every run writes
+# benchmarks/results/<name>.md/.json with its command, commit and load averages.
+#   bash benchmarks/epoch_runs.sh [step ...]     (default: all steps)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+STOP='{"model.backbone.encoder.task_message_gradients": false}'
+UNBUCKETED='{"data_loader.bucketing": false}'
+run() {
+  case "$1" in
+    fs2) $PY benchmarks/epoch_time.py --full-epoch --models fs_mtl --threads 2 --plain-reference \
+           --out /tmp/graph_mtl_epochs/fs2 --name epoch-full-fs-2threads ;;
+    dcic2) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl ic_mtl --threads 2 \
+           --out /tmp/graph_mtl_epochs/dcic2 --name epoch-full-dc-ic-2threads ;;
+    dcstop2) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl --threads 2 --override "$STOP" \
+           --out /tmp/graph_mtl_epochs/dcstop2 --name epoch-full-dc-stopgrad-2threads ;;
+    fs1) $PY benchmarks/epoch_time.py --full-epoch --models fs_mtl --threads 1 --plain-reference \
+           --out /tmp/graph_mtl_epochs/fs1 --name epoch-full-fs-1thread ;;
+    fsunbucketed2) $PY benchmarks/epoch_time.py --full-epoch --models fs_mtl --threads 2 --override "$UNBUCKETED" \
+           --out /tmp/graph_mtl_epochs/fsu2 --name epoch-full-fs-unbucketed-2threads ;;
+    *) echo "unknown step $1"; exit 2 ;;
+  esac
+}
+steps=("$@")
+[ ${#steps[@]} -eq 0 ] && steps=(fs2 dcic2 dcstop2 fs1 fsunbucketed2)
+for step in "${steps[@]}"; do
+  echo "== $step $(date -u +%H:%M:%S) load $(cut -d' ' -f1 /proc/loadavg)"
+  run "$step"
+done
