@@ -11,8 +11,9 @@ Two steps, so that the timed loop imports nothing from AllenNLP:
    task, words and labels, plus the size of the vocabulary `allennlp train` would build
    (training + validation data, as allennlp does), to a JSON file. Uses AllenNLP.
 2. `train`: torch only. One epoch over those batches with the same model as the config's FS-MTL:
-   an embedding of the same size (`sparse` as in the config), one LSTM (`hidden_dim`), the last
-   state of each sentence (`pack_padded_sequence`), a linear layer and softmax per task,
+   an embedding of the same size (`sparse` as in the config), one LSTM (`hidden_dim`) over the
+   padded batch or, with `--lstm-input packed`, over a `pack_padded_sequence`, the last state of
+   each sentence, a linear layer and softmax per task,
    cross-entropy; Adam on the dense parameters and `SparseAdam` on a sparse embedding (what
    allennlp's `dense_sparse_adam` does), or the config's optimizer for a dense embedding
    (`adam` / `adadelta`). Words are looked up and padded inside the loop, as allennlp
@@ -52,7 +53,8 @@ def export_plan(config: str, output: str, overrides: str = "") -> Dict[str, Any]
     backbone = model["backbone"]
     embedder = backbone["text_field_embedder"]["token_embedders"]["tokens"]
     encoder = backbone["encoder"]
-    if encoder.get("type") != "lstm" or encoder.get("bidirectional", False) or encoder.get("num_layers", 1) != 1:
+    if encoder.get("type") not in ("lstm", "padded_lstm") or encoder.get("bidirectional", False) \
+            or encoder.get("num_layers", 1) != 1:
         raise SystemExit(f"{config}: the plain reference is FS-MTL's one unidirectional LSTM; got {encoder.as_dict()}")
     optimizer = params.pop("trainer")["optimizer"].as_dict()
     batches = []
@@ -80,7 +82,7 @@ def export_plan(config: str, output: str, overrides: str = "") -> Dict[str, Any]
     return plan
 
 
-def train(plan_path: str, output: str, seed: int = 13) -> Dict[str, Any]:
+def train(plan_path: str, output: str, seed: int = 13, lstm_input: str = "padded") -> Dict[str, Any]:
     import torch
     from torch.nn.utils.rnn import pack_padded_sequence
 
@@ -120,9 +122,14 @@ def train(plan_path: str, output: str, seed: int = 13) -> Dict[str, Any]:
         target = torch.tensor([label_index[batch["task"]][label] for label in batch["labels"]])
         for optimizer in optimizers:
             optimizer.zero_grad()
-        packed = pack_padded_sequence(embedding(ids), torch.tensor(lengths), batch_first=True, enforce_sorted=False)
-        _, (last, _) = lstm(packed)
-        logits = heads[batch["task"]](last[-1])
+        if lstm_input == "packed":
+            packed = pack_padded_sequence(embedding(ids), torch.tensor(lengths), batch_first=True, enforce_sorted=False)
+            _, (last, _) = lstm(packed)
+            final = last[-1]
+        else:  # the padded batch (oneDNN's kernel), each sentence's state at its last token
+            states, _ = lstm(embedding(ids))
+            final = states[torch.arange(len(lengths)), torch.tensor(lengths) - 1]
+        logits = heads[batch["task"]](final)
         loss = torch.nn.functional.cross_entropy(logits, target)
         loss.backward()
         for optimizer in optimizers:
@@ -138,6 +145,7 @@ def train(plan_path: str, output: str, seed: int = 13) -> Dict[str, Any]:
         "training_loss": total_loss / count,
         "training_accuracy": correct / count,
         "torch_threads": torch.get_num_threads(),
+        "lstm_input": lstm_input,
         "padded_positions": sum(len(b["words"]) * max(len(s) for s in b["words"]) for b in plan["batches"]),
         "tokens": sum(len(s) for b in plan["batches"] for s in b["words"]),
     }
@@ -157,12 +165,15 @@ def main(argv: List[str] = None) -> int:
     run.add_argument("plan")
     run.add_argument("result")
     run.add_argument("--seed", type=int, default=13)
+    run.add_argument("--lstm-input", choices=["padded", "packed"], default="padded",
+                     help="nn.LSTM on the padded batch (oneDNN's kernel) or on a PackedSequence "
+                          "(on CPU a per-step loop whose backward is quadratic in the length)")
     args = parser.parse_args(argv)
     if args.command == "export-plan":
         plan = export_plan(args.config, args.plan, args.overrides)
         print(f"{len(plan['batches'])} batches, vocabulary {plan['vocab_size']}, written to {args.plan}")
     else:
-        print(json.dumps(train(args.plan, args.result, args.seed)))
+        print(json.dumps(train(args.plan, args.result, args.seed, args.lstm_input)))
     return 0
 
 

@@ -51,8 +51,8 @@ def test_plan_is_the_configs_epoch_and_the_plain_loop_trains_it(tmp_path, settin
     # the timed loop runs in a process that imports nothing from allennlp
     code = "\n".join([
         "import runpy, sys",
-        "script, plan, result = sys.argv[1:]",
-        "sys.argv = [script, 'train', plan, result]",
+        "script, plan, result, lstm_input = sys.argv[1:]",
+        "sys.argv = [script, 'train', plan, result, '--lstm-input', lstm_input]",
         "try:",
         "    runpy.run_path(script, run_name='__main__')",
         "except SystemExit as stop:",
@@ -61,10 +61,12 @@ def test_plan_is_the_configs_epoch_and_the_plain_loop_trains_it(tmp_path, settin
         "assert not leaked, leaked",
     ])
     script = str(REPO_ROOT / "benchmarks" / "plain_fs_mtl.py")
-    process = subprocess.run([sys.executable, "-c", code, script, str(plan_path), str(result_path)],
+    lstm_input = "padded" if settings == "{}" else "packed"
+    process = subprocess.run([sys.executable, "-c", code, script, str(plan_path), str(result_path), lstm_input],
                              capture_output=True, text=True)
     assert process.returncode == 0, process.stderr[-2000:]
     result = json.loads(result_path.read_text())
     assert result["instances"] == 3 * 48 and result["batches"] == len(plan["batches"])
+    assert result["lstm_input"] == lstm_input
     assert result["tokens"] == sum(len(s) for batch in expected for s in batch)
     assert 0.0 < result["training_loss"] < 5.0 and 0.0 <= result["training_accuracy"] <= 1.0

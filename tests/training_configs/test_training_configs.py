@@ -107,6 +107,7 @@ def test_paper_defaults(monkeypatch):
     assert params["model"]["backbone"]["text_field_embedder"]["token_embedders"]["tokens"]["sparse"] is True
     for loader in ("data_loader", "validation_data_loader"):
         assert params[loader]["bucketing"] is True and params[loader]["sorting_keys"] == ["tokens"]
+        assert params[loader]["padding_noise"] == 0.05
     assert params["model"]["initializer"]["regexes"][0][1] == {"type": "uniform", "a": -0.1, "b": 0.1}
     assert params["trainer"]["validation_metric"] == "+average_accuracy"
     tagging = Params.from_file(str(CONFIG_DIR / "tagging" / "ic_mtl.jsonnet"), ext_vars=ENV).as_dict()

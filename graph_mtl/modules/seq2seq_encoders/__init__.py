@@ -5,3 +5,4 @@ from graph_mtl.modules.seq2seq_encoders.message_passing_encoder import (  # noqa
 )
 from graph_mtl.modules.seq2seq_encoders.shared_private import SharedPrivateEncoder  # noqa: F401
 from graph_mtl.modules.seq2seq_encoders.mt_cnn import MultiTaskCnnEncoder  # noqa: F401
+from graph_mtl.modules.seq2seq_encoders.padded_lstm import PaddedLstmSeq2SeqEncoder  # noqa: F401

@@ -18,8 +18,9 @@ from typing import Dict, List, Optional
 
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.modules.seq2seq_encoders.pytorch_seq2seq_wrapper import PytorchSeq2SeqWrapper
 from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
+
+from graph_mtl.modules.seq2seq_encoders.padded_lstm import PaddedLstmSeq2SeqEncoder
 
 from graph_mtl.models.heads.text_classifier import POOLINGS, pool_sequence
 from graph_mtl.modules.task_batching import bool_mask, check_task_names, encode_by_task, task_indices
@@ -43,15 +44,13 @@ def reverse_gradient(inputs: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
 
 
 def lstm(input_dim: int, hidden_dim: int, num_layers: int, bidirectional: bool, dropout: float):
-    return PytorchSeq2SeqWrapper(
-        torch.nn.LSTM(
-            input_dim,
-            hidden_dim,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout if num_layers > 1 else 0.0,
-            batch_first=True,
-        )
+    # not allennlp's packed `lstm`: on CPU its backward is quadratic in the length (padded_lstm.py)
+    return PaddedLstmSeq2SeqEncoder(
+        input_dim,
+        hidden_dim,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        dropout=dropout if num_layers > 1 else 0.0,
     )
 
 
