@@ -81,6 +81,19 @@ def bool_mask(inputs: torch.Tensor, mask: Optional[torch.Tensor]) -> torch.BoolT
     return mask.bool()
 
 
+def left_aligned_lengths(mask: torch.BoolTensor, who: str) -> torch.Tensor:
+    """
+    The number of tokens of each row of `mask`, checking that the tokens come first and the
+    padding after them (as allennlp's `TextField` masks are); a `ValueError` naming `who`
+    otherwise.
+    """
+    lengths = mask.sum(dim=1)
+    positions = torch.arange(mask.size(1), device=mask.device).unsqueeze(0)
+    if not bool((mask == (positions < lengths.unsqueeze(1))).all()):
+        raise ValueError(f"{who} needs left-aligned masks (tokens first, padding at the end)")
+    return lengths
+
+
 def encode_by_task(
     encoders: Mapping[str, Callable[[torch.Tensor, torch.BoolTensor], torch.Tensor]],
     tasks: Sequence[str],

@@ -30,7 +30,7 @@ from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
 
 from graph_mtl.modules.fast_recurrence import FastMessagePassingLayer
 from graph_mtl.modules.message_passing_layer import Group, GroupAttention, MessagePassingLayer  # noqa: F401
-from graph_mtl.modules.task_batching import bool_mask, check_task_names, task_indices
+from graph_mtl.modules.task_batching import bool_mask, check_task_names, left_aligned_lengths, task_indices
 from graph_mtl.modules.topologies.attention_topology import AttentionTopology
 from graph_mtl.modules.topologies.direct import DirectTopology
 from graph_mtl.modules.topologies.indirect import IndirectTopology
@@ -178,10 +178,7 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         batch, seq_len, _ = inputs.shape
         mask = bool_mask(inputs, mask)
         task_ids = task_indices(task, self.tasks, batch, "the message-passing encoder")
-        lengths = mask.sum(dim=1)
-        positions = torch.arange(seq_len, device=mask.device).unsqueeze(0)
-        if not bool((mask == (positions < lengths.unsqueeze(1))).all()):
-            raise ValueError("the message-passing encoder needs left-aligned masks (padding at the end)")
+        lengths = left_aligned_lengths(mask, "the message-passing encoder")
 
         # Sort by task so each task's instances are one contiguous slice.
         order = sorted(range(batch), key=task_ids.__getitem__)

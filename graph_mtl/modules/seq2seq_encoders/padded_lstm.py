@@ -22,7 +22,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
 
 from graph_mtl.modules.seq2seq_encoders.message_passing_encoder import gather_time, reverse_index
-from graph_mtl.modules.task_batching import bool_mask
+from graph_mtl.modules.task_batching import bool_mask, left_aligned_lengths
 
 
 @Seq2SeqEncoder.register("padded_lstm")
@@ -110,11 +110,8 @@ class PaddedLstmSeq2SeqEncoder(Seq2SeqEncoder):
         `(batch, seq_len, output_dim)`, 0 on padding.
         """
         mask = bool_mask(inputs, mask)
-        lengths = mask.sum(dim=1)
+        lengths = left_aligned_lengths(mask, "padded_lstm")
         seq_len = inputs.size(1)
-        positions = torch.arange(seq_len, device=mask.device).unsqueeze(0)
-        if not bool((mask == (positions < lengths.unsqueeze(1))).all()):
-            raise ValueError("padded_lstm needs left-aligned masks (tokens first, then padding)")
         # Nothing to compute beyond the longest sentence of the batch.
         length = max(int(lengths.max()), 1) if lengths.numel() else 1
         states = inputs[:, :length]
