@@ -7,7 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 STOP='{"model.backbone.encoder.task_message_gradients": false}'
-UNBUCKETED='{"data_loader.bucketing": false}'
 run() {
   case "$1" in
     fs2) $PY benchmarks/epoch_time.py --full-epoch --models fs_mtl --threads 2 --plain-reference \
@@ -16,15 +15,23 @@ run() {
            --out /tmp/graph_mtl_epochs/dcic2 --name epoch-full-dc-ic-2threads ;;
     dcstop2) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl --threads 2 --override "$STOP" \
            --out /tmp/graph_mtl_epochs/dcstop2 --name epoch-full-dc-stopgrad-2threads ;;
-    fs1) $PY benchmarks/epoch_time.py --full-epoch --models fs_mtl --threads 1 --plain-reference \
+    fs1) $PY benchmarks/epoch_time.py --full-epoch --models fs_mtl --threads 1 \
            --out /tmp/graph_mtl_epochs/fs1 --name epoch-full-fs-1thread ;;
-    fsunbucketed2) $PY benchmarks/epoch_time.py --full-epoch --models fs_mtl --threads 2 --override "$UNBUCKETED" \
-           --out /tmp/graph_mtl_epochs/fsu2 --name epoch-full-fs-unbucketed-2threads ;;
+    # DC-MTL and IC-MTL at 1 thread, side by side (one per core)
+    dcic1) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl --threads 1 \
+             --out /tmp/graph_mtl_epochs/dc1 --name epoch-full-dc-1thread &
+           $PY benchmarks/epoch_time.py --full-epoch --models ic_mtl --threads 1 \
+             --out /tmp/graph_mtl_epochs/ic1 --name epoch-full-ic-1thread
+           wait ;;
+    dc1) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl --threads 1 \
+           --out /tmp/graph_mtl_epochs/dc1 --name epoch-full-dc-1thread ;;
+    emb) $PY benchmarks/embedding_update.py --name embedding-update ;;
+    profile) $PY benchmarks/batch_profile.py --threads 2 --name batch-profile-2threads ;;
     *) echo "unknown step $1"; exit 2 ;;
   esac
 }
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(fs2 dcic2 dcstop2 fs1 fsunbucketed2)
+[ ${#steps[@]} -eq 0 ] && steps=(fs2 dcic2 dcstop2 emb profile fs1 dcic1)
 for step in "${steps[@]}"; do
   echo "== $step $(date -u +%H:%M:%S) load $(cut -d' ' -f1 /proc/loadavg)"
   run "$step"
