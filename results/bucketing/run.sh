@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Accuracy with and without length bucketing (issue 11): FS-MTL on four FDU-MTL domains
-# (fs_mtl.jsonnet), seeds 13 and 21, bucketed and random training batches; two runs at a
-# time, one torch thread each. Finished runs (metrics.json present) are kept.
-# Usage: results/bucketing/run.sh; then .venv/bin/python results/bucketing/collect.py
+# (fs_mtl.jsonnet), bucketed and random training batches for each seed (default 13 21); two
+# runs at a time, one torch thread each. Finished runs (metrics.json present) are kept.
+# Usage: results/bucketing/run.sh [SEED ...]; then .venv/bin/python results/bucketing/collect.py
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export FDU_MTL_DIR="${FDU_MTL_DIR:-/work/shared/data/fdu-mtl}"
@@ -17,7 +17,9 @@ train() {  # bucketing seed
     -o "{\"random_seed\": $2, \"numpy_seed\": $2, \"pytorch_seed\": $2, \"data_loader.seed\": $2}" \
     --file-friendly-logging > "$dir.log" 2>&1
 }
-for seed in 13 21; do
+seeds=("$@")
+[ ${#seeds[@]} -eq 0 ] && seeds=(13 21)
+for seed in "${seeds[@]}"; do
   train true "$seed" &
   train false "$seed"
   wait
