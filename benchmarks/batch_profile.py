@@ -17,10 +17,8 @@ threads. Results: benchmarks/results/<name>.md and .json.
 """
 import argparse
 import datetime
-import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from typing import Callable, Dict, List
@@ -29,6 +27,8 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+
+from benchmarks.timing import emit_results, git_commit  # noqa: E402
 
 
 def median_ms(step: Callable[[], None], repeats: int) -> float:
@@ -94,8 +94,7 @@ def main(argv=None) -> int:
     load_start = os.getloadavg()
     results = {kind: {length: profile(kind, tasks, length, args.batch, args.repeats) for length in args.lengths}
                for kind in ("dc_mtl", "ic_mtl")}
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
+    commit = git_commit(ROOT)
     report = {
         "command": "python benchmarks/batch_profile.py " + " ".join(sys.argv[1:] if argv is None else argv),
         "date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), "commit": commit,
@@ -118,14 +117,7 @@ def main(argv=None) -> int:
                 f"{r['fusion_and_attention']:.0f} ({r['fusion_and_attention'] / r['total']:.0%}) | "
                 + (f"{r['total_stopgrad']:.0f}" if "total_stopgrad" in r else "-") + " |"
             )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.name:
-        os.makedirs(args.results_dir, exist_ok=True)
-        with open(os.path.join(args.results_dir, args.name + ".json"), "w") as handle:
-            json.dump(report, handle, indent=1)
-        with open(os.path.join(args.results_dir, args.name + ".md"), "w") as handle:
-            handle.write(text)
+    emit_results(lines, report, args.results_dir, args.name)
     return 0
 
 

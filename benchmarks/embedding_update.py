@@ -22,10 +22,8 @@ of --steps steps each, process CPU time, 1 torch thread unless --threads).
 """
 import argparse
 import datetime
-import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from typing import Callable, Dict, List, Tuple
@@ -33,6 +31,9 @@ from typing import Callable, Dict, List, Tuple
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from benchmarks.timing import emit_results, git_commit  # noqa: E402
 
 
 def make_variant(name: str, vocab: int, vocab_min2: int, dim: int) -> Tuple[torch.nn.Embedding, object]:
@@ -109,8 +110,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     load_start = os.getloadavg()
     results = {name: time_variant(name, args) for name in args.variants}
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
+    commit = git_commit(ROOT)
     report = {
         "command": "python benchmarks/embedding_update.py " + " ".join(sys.argv[1:] if argv is None else argv),
         "date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"),
@@ -133,14 +133,7 @@ def main(argv=None) -> int:
         ratio = f"{r['ms_per_batch'] / base:.3f}" if base else "-"
         lines.append(f"| {name} | {r['rows']:,} | {r['ms_per_batch']:.2f} | {ratio} | "
                      f"{r['ms_per_batch'] * 2775 / 1000:.0f} s |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.name:
-        os.makedirs(args.results_dir, exist_ok=True)
-        with open(os.path.join(args.results_dir, args.name + ".json"), "w") as handle:
-            json.dump(report, handle, indent=1)
-        with open(os.path.join(args.results_dir, args.name + ".md"), "w") as handle:
-            handle.write(text)
+    emit_results(lines, report, args.results_dir, args.name)
     return 0
 
 

@@ -13,3 +13,28 @@ def time_step(step: Callable[[], None], device: torch.device, clock: Callable[[]
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     return clock() - start
+
+
+def git_commit(root: str) -> str:
+    """The short commit of the checkout at `root` ("" outside git)."""
+    import subprocess
+
+    return subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
+
+
+def emit_results(lines: list, report: dict, results_dir: str, name: str = None) -> str:
+    """Prints the Markdown `lines`; with a `name`, writes `<results_dir>/<name>.md` and
+    `<name>.json` (the report). Returns the text."""
+    import json
+    import os
+
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if name:
+        os.makedirs(results_dir, exist_ok=True)
+        with open(os.path.join(results_dir, name + ".json"), "w") as handle:
+            json.dump(report, handle, indent=1)
+        with open(os.path.join(results_dir, name + ".md"), "w") as handle:
+            handle.write(text)
+    return text
