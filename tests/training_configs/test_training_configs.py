@@ -192,6 +192,8 @@ def test_paper_recipe_and_embedding_update_settings(tmp_path):
     def embedder(params):
         return params["model"]["backbone"]["text_field_embedder"]["token_embedders"]["tokens"]
 
+    # FS-MTL's LSTM runs on the padded batch (allennlp's packed `lstm` has a quadratic CPU backward)
+    assert _lib_config(tmp_path, "{}")["model"]["backbone"]["encoder"]["type"] == "padded_lstm"
     paper = _lib_config(tmp_path, "common.paper_recipe")
     assert paper["trainer"]["optimizer"] == {"type": "adadelta", "lr": 1.0, "rho": 0.95, "eps": 1e-6}
     assert embedder(paper)["sparse"] is False
