@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 import random
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -72,7 +72,7 @@ class _TaskBatchStream:
     """An endless, seeded stream of one task's bucketed batches: pass after pass, each pass
     cut into batches of similar length by `make_pass(pass_number)`."""
 
-    def __init__(self, make_pass: Any) -> None:
+    def __init__(self, make_pass: Callable[[int], List[List[int]]]) -> None:
         self._make_pass = make_pass
         self._batches: List[List[int]] = []
         self._position = 0
@@ -423,7 +423,7 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
         }
         self._streams_epoch = 0
 
-    def _task_pass_maker(self, task: str) -> Any:
+    def _task_pass_maker(self, task: str) -> Callable[[int], List[List[int]]]:
         def make_pass(pass_number: int) -> List[List[int]]:
             items = [(task, index) for index in range(len(self._instances[task]))]
             batches = self._bucketed(items, self.batch_sizes[task], "stream", task, pass_number)
@@ -447,10 +447,10 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
             self._task_sorting_keys = {task: self.sorting_keys for task in self.tasks}
         for task in self.tasks:
             key = self._task_sorting_keys[task][0]
-            for line, instance in enumerate(self._instances[task], start=1):
+            for number, instance in enumerate(self._instances[task], start=1):
                 if key not in instance.fields:
                     raise ConfigurationError(
-                        f"sorting key {key!r} is not a field of instance {line} of task "
+                        f"sorting key {key!r} is not a field of instance {number} of task "
                         f"{task!r} ({self.data_paths[task]}); its fields are "
                         f"{sorted(instance.fields)}"
                     )
