@@ -13,6 +13,11 @@ from graph_mtl import compat
 
 compat.apply()
 
+# Defaults of the configs' optional variables (FDU_MTL_VECTORS, ...), before any config is read.
+from graph_mtl import config_variables  # noqa: E402
+
+config_variables.apply_defaults()
+
 # Every subpackage registers its components on import.
 from graph_mtl import data  # noqa: E402
 from graph_mtl import modules  # noqa: E402

@@ -12,6 +12,9 @@
     // GloVe-format text file (word v1 v2 ...), embedding_dim must match. None ships with
     // graph-mtl; null = embeddings learned from scratch.
     pretrained_file: null,
+    // false: the word embeddings stay as initialised (pretrained vectors frozen); no embedding
+    // gradient is computed at all.
+    train_embeddings: true,
     init_range: 0.1,
     batch_size: 8,
     validation_batch_size: 64,
@@ -64,6 +67,12 @@
     optimizer: { type: 'adadelta', lr: 1.0, rho: 0.95, eps: 1e-6 },
     sparse_embeddings: false,
   },
+
+  // The file named by an optional vectors variable (FDU_MTL_VECTORS, TAGGING_VECTORS), null
+  // when it is empty.
+  vectors_variable(name)::
+    local value = std.extVar(name);
+    if value == '' then null else value,
 
   sparse_optimizers:: ['dense_sparse_adam', 'sgd', 'adagrad'],
 
@@ -142,7 +151,7 @@
 
   embedder(s):: {
     token_embedders: {
-      tokens: { type: 'embedding', embedding_dim: s.embedding_dim, trainable: true, sparse: $.sparse_embeddings(s) }
+      tokens: { type: 'embedding', embedding_dim: s.embedding_dim, trainable: s.train_embeddings, sparse: $.sparse_embeddings(s) }
               + (if s.pretrained_file == null then {} else { pretrained_file: s.pretrained_file }),
     },
   },

@@ -12,9 +12,12 @@ local common = import 'common.libsonnet';
     'toys_games', 'video',
   ],
 
-  // FDU-MTL specifics on top of common.defaults.
+  // FDU-MTL specifics on top of common.defaults. Word vectors: std.extVar('FDU_MTL_VECTORS'),
+  // a GloVe-format file (`make vectors` writes vectors/fdu_mtl.w2v.200d.txt); empty (the
+  // default graph_mtl sets on import) = embeddings learned from random initialisation.
   defaults:: common.defaults + {
     dev_size: 200,
+    pretrained_file: common.vectors_variable('FDU_MTL_VECTORS'),
   },
 
   reader(task, s):: {

@@ -12,8 +12,11 @@ local common = import 'common.libsonnet';
 {
   tasks:: ['chunk', 'ner', 'pos'],
 
+  // Word vectors: std.extVar('TAGGING_VECTORS'), a GloVe-format file (scripts/train_vectors.py);
+  // empty (the default graph_mtl sets on import) = embeddings learned from scratch.
   defaults:: common.defaults + {
     chunk_dev_size: 1000,
+    pretrained_file: common.vectors_variable('TAGGING_VECTORS'),
   },
 
   task_data(task, s)::

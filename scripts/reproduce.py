@@ -1,0 +1,517 @@
+#!/usr/bin/env python
+"""
+Reproduces a results table of Liu et al. (AAAI 2019) with one command: every model of the
+table, every seed, trained with `allennlp train` in parallel processes, resumable, then one
+table in the paper's layout (Markdown + JSON) with the paper's numbers beside ours.
+
+    python scripts/reproduce.py table1 --recipe cpu --seeds 13 14 --jobs 2
+    python scripts/reproduce.py table1 --recipe cpu --test-dir /path/to/fdu-mtl   # + test columns
+    python scripts/reproduce.py table1 --recipe cpu --list                       # commands only
+
+Table 1 (FDU-MTL sentiment, 16 domains): single-task LSTM, BiLSTM, stacked LSTM (one run per
+domain), MT-CNN, FS-MTL, SP-MTL, DC-MTL, IC-MTL (one run on all domains), each per seed, with
+the recipe's settings (training_configs/lib/recipes.libsonnet) for every model alike.
+
+Each run's config is written to `<results-dir>/configs/<run>.jsonnet` (it imports the
+training_configs library, so `allennlp train` on it repeats the run), its serialization
+directory is `<output-dir>/<run>/`. Resuming: a run with `model.tar.gz` and `metrics.json` is
+kept; one with checkpoints continues with `allennlp train --recover`; one without is started
+again. Model selection is on dev only (each run's best epoch by the table's validation metric);
+`--test-dir DIR` evaluates every finished archive on `DIR/<task>.task.test` with
+`allennlp evaluate` and adds test columns. Writes `<results-dir>/table.md`, `table.json`
+and `commands.sh` (the exact commands of every run).
+"""
+import argparse
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LIB_DIR = REPO_ROOT / "training_configs" / "lib"
+
+
+@dataclass
+class Model:
+    kind: str  # the model name of training_configs/lib/common.libsonnet `models`
+    column: str  # the paper's column header
+    single_task: bool  # one run per task (else one run on all tasks)
+
+
+@dataclass
+class TableSpec:
+    name: str
+    title: str
+    library: str  # training_configs/lib/<library>.libsonnet
+    tasks: List[str]
+    task_labels: Dict[str, str]  # task -> the paper's row label, in the paper's row order
+    models: List[Model]
+    data_variable: str
+    default_data_dir: str
+    vectors_variable: str
+    default_vectors: str
+    metric: str  # per task: best_validation_<task>_<metric>
+    test_file: str  # pattern of a task's test file in --test-dir
+    paper: Dict[str, Dict[str, Optional[float]]] = field(default_factory=dict)  # column -> row -> error
+    paper_source: str = ""
+
+
+TABLE1 = TableSpec(
+    name="table1",
+    title="Table 1: sentiment classification on the 16 FDU-MTL domains (error rate, %)",
+    library="fdu_mtl",
+    tasks=[
+        "books", "electronics", "dvd", "kitchen_housewares", "apparel", "camera_photo",
+        "health_personal_care", "music", "toys_games", "video", "baby", "magazines", "software",
+        "sports_outdoors", "imdb", "MR",
+    ],
+    task_labels={
+        "books": "Books", "electronics": "Electronics", "dvd": "DVD", "kitchen_housewares": "Kitchen",
+        "apparel": "Apparel", "camera_photo": "Camera", "health_personal_care": "Health",
+        "music": "Music", "toys_games": "Toys", "video": "Video", "baby": "Baby",
+        "magazines": "Magazines", "software": "Software", "sports_outdoors": "Sports",
+        "imdb": "IMDB", "MR": "MR",
+    },
+    models=[
+        Model("lstm", "LSTM", True),
+        Model("bilstm", "BiLSTM", True),
+        Model("stacked_lstm", "sLSTM", True),
+        Model("mt_cnn", "MT-CNN", False),
+        Model("fs_mtl", "FS-MTL", False),
+        Model("sp_mtl", "SP-MTL", False),
+        Model("dc_mtl", "DC-MTL", False),
+        Model("ic_mtl", "IC-MTL", False),
+    ],
+    data_variable="FDU_MTL_DIR",
+    default_data_dir="/work/shared/data/fdu-mtl",
+    vectors_variable="FDU_MTL_VECTORS",
+    default_vectors="vectors/fdu_mtl.w2v.200d.txt",
+    metric="accuracy",
+    test_file="{task}.task.test",
+)
+
+TABLES = {TABLE1.name: TABLE1}
+# The paper's numbers (and where they come from): scripts/paper_tables.json.
+PAPER = json.loads((Path(__file__).resolve().parent / "paper_tables.json").read_text())
+for _name, _spec in TABLES.items():
+    _spec.paper = PAPER.get(_name, {}).get("error", {})
+    _spec.paper_source = PAPER.get(_name, {}).get("source", "")
+# Longest runs first, so that the parallel slots finish together.
+COST_ORDER = ["dc_mtl", "ic_mtl", "sp_mtl", "fs_mtl", "mt_cnn", "stacked_lstm", "bilstm", "lstm"]
+
+
+@dataclass
+class Run:
+    name: str
+    model: Model
+    tasks: List[str]
+    seed: int
+    config: Path
+    serialization_dir: Path
+
+    def state(self) -> str:
+        """done | partial (checkpoints to recover from) | new."""
+        directory = self.serialization_dir
+        if (directory / "model.tar.gz").is_file() and (directory / "metrics.json").is_file():
+            return "done"
+        if directory.is_dir() and any(directory.glob("model_state_e*.th")):
+            return "partial"
+        return "new"
+
+
+def relative_import(from_dir: Path, target: Path) -> str:
+    return os.path.relpath(target, from_dir).replace(os.sep, "/")
+
+
+def config_text(spec: TableSpec, run: Run, recipe: str, settings: Dict[str, Any]) -> str:
+    here = run.config.parent
+    library = relative_import(here, LIB_DIR / f"{spec.library}.libsonnet")
+    recipes = relative_import(here, LIB_DIR / "recipes.libsonnet")
+    extra = dict(settings)
+    extra["seed"] = run.seed
+    return (
+        f"// {spec.name}, recipe {recipe!r}: {run.model.column} on {', '.join(run.tasks)}, seed {run.seed}.\n"
+        f"// Written by scripts/reproduce.py; `allennlp train` on this file repeats the run\n"
+        f"// ({spec.data_variable} and {spec.vectors_variable} as in commands.sh).\n"
+        f"local table = import '{library}';\n"
+        f"local recipes = import '{recipes}';\n"
+        f"table.config({json.dumps(run.model.kind)}, {json.dumps(run.tasks)},\n"
+        f"  recipes.{spec.library}[{json.dumps(recipe)}] + {json.dumps(extra, sort_keys=True)})\n"
+    )
+
+
+def plan_runs(spec: TableSpec, args: argparse.Namespace) -> List[Run]:
+    tasks = args.tasks or spec.tasks
+    kinds = args.models or [model.kind for model in spec.models]
+    models = {model.kind: model for model in spec.models}
+    unknown = [kind for kind in kinds if kind not in models]
+    if unknown:
+        raise SystemExit(f"unknown model(s) {unknown}; {spec.name} has {list(models)}")
+    runs = []
+    for kind in sorted(kinds, key=COST_ORDER.index):
+        model = models[kind]
+        for seed in args.seeds:
+            groups = [[task] for task in tasks] if model.single_task else [list(tasks)]
+            for group in groups:
+                name = f"{kind}-{group[0]}-s{seed}" if model.single_task else f"{kind}-s{seed}"
+                runs.append(Run(name, model, group, seed, args.results_dir / "configs" / f"{name}.jsonnet",
+                                args.output_dir / name))
+    return runs
+
+
+def write_config(spec: TableSpec, run: Run, args: argparse.Namespace) -> None:
+    """Writes the run's config; a run already trained with another config is an error."""
+    text = config_text(spec, run, args.recipe, args.settings)
+    run.config.parent.mkdir(parents=True, exist_ok=True)
+    stamp = run.serialization_dir / "reproduce-config.sha256"
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if run.state() != "new" and stamp.is_file() and stamp.read_text().strip() != digest:
+        raise SystemExit(
+            f"{run.serialization_dir} was trained with a different config than {run.config} "
+            f"would now be (recipe, settings or seed changed); remove that directory or use "
+            f"another --output-dir"
+        )
+    run.config.write_text(text)
+
+
+def train_command(run: Run, recover: bool) -> List[str]:
+    command = ["allennlp", "train", str(run.config), "-s", str(run.serialization_dir),
+               "--include-package", "graph_mtl", "--file-friendly-logging"]
+    return command + (["--recover"] if recover else [])
+
+
+def environment(spec: TableSpec, args: argparse.Namespace) -> Dict[str, str]:
+    env = dict(os.environ)
+    env[spec.data_variable] = str(args.data_dir)
+    env[spec.vectors_variable] = str(args.vectors) if args.vectors else ""
+    threads = str(args.threads)
+    env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def log(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
+
+
+def epoch_files(run: Run) -> List[Path]:
+    return sorted(run.serialization_dir.glob("metrics_epoch_*.json"),
+                  key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+
+
+def average_metric(metrics: Dict[str, Any], prefix: str, spec: TableSpec, tasks: List[str]) -> Optional[float]:
+    values = [metrics.get(f"{prefix}{task}_{spec.metric}") for task in tasks]
+    values = [v for v in values if v is not None]
+    return statistics.mean(values) if len(values) == len(tasks) else None
+
+
+def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> List[str]:
+    """Trains every unfinished run, `args.jobs` at a time; returns the names of failed runs."""
+    env = environment(spec, args)
+    pending = [run for run in runs if run.state() != "done"]
+    done_before = len(runs) - len(pending)
+    log(f"{spec.name}: {len(runs)} runs, {done_before} already done, {len(pending)} to train, "
+        f"{args.jobs} at a time ({args.threads} torch thread(s) each)")
+    running: List[Tuple[Run, subprocess.Popen, float, int]] = []
+    failed: List[str] = []
+    finished = done_before
+    started_all = time.time()
+    while pending or running:
+        while pending and len(running) < args.jobs:
+            run = pending.pop(0)
+            state = run.state()
+            if state == "new" and run.serialization_dir.exists():
+                shutil.rmtree(run.serialization_dir)  # a start that never wrote a checkpoint
+            run.serialization_dir.parent.mkdir(parents=True, exist_ok=True)
+            command = train_command(run, recover=state == "partial")
+            log_file = open(run.serialization_dir.with_name(run.name + ".log"), "a")
+            log_file.write(f"\n$ {' '.join(shlex.quote(c) for c in command)}\n")
+            log_file.flush()
+            process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                                       cwd=REPO_ROOT)
+            log_file.close()
+            running.append((run, process, time.time(), len(epoch_files(run))))
+            log(f"start  {run.name}" + (" (--recover)" if state == "partial" else ""))
+        time.sleep(args.poll)
+        still = []
+        for run, process, started, seen in running:
+            files = epoch_files(run)
+            for path in files[seen:]:
+                metrics = json.loads(path.read_text())
+                dev = average_metric(metrics, "validation_", spec, run.tasks)
+                shown = f"dev {spec.metric} {dev:.4f}" if dev is not None else ""
+                log(f"       {run.name}: epoch {path.stem.rsplit('_', 1)[1]} {shown}")
+            seen = len(files)
+            code = process.poll()
+            if code is None:
+                still.append((run, process, started, seen))
+                continue
+            if code == 0 and run.state() == "done":
+                (run.serialization_dir / "reproduce-config.sha256").write_text(
+                    hashlib.sha256(run.config.read_bytes()).hexdigest() + "\n")
+                finished += 1
+                metrics = json.loads((run.serialization_dir / "metrics.json").read_text())
+                dev = average_metric(metrics, "best_validation_", spec, run.tasks)
+                elapsed = time.time() - started_all
+                remaining = len(pending) + len(still)
+                log(f"done   {run.name} in {(time.time() - started) / 60:.1f} min, best dev "
+                    f"{spec.metric} {dev:.4f} [{finished}/{len(runs)}; {remaining} left; "
+                    f"{elapsed / 60:.0f} min so far]")
+            else:
+                failed.append(run.name)
+                log(f"FAILED {run.name} (exit {code}); log: {run.serialization_dir}.log")
+        running = still
+    return failed
+
+
+def evaluate_tests(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> None:
+    """`allennlp evaluate` of every finished archive on its tasks' test files."""
+    env = environment(spec, args)
+    for run in runs:
+        if run.state() != "done":
+            continue
+        output = run.serialization_dir / "test_metrics.json"
+        if output.is_file():
+            continue
+        files = {task: args.test_dir / spec.test_file.format(task=task) for task in run.tasks}
+        missing = [str(path) for path in files.values() if not path.is_file()]
+        if missing:
+            raise SystemExit(f"--test-dir {args.test_dir}: missing {', '.join(missing)}")
+        command = evaluate_command(run, files, output)
+        log(f"test   {run.name}")
+        result = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"allennlp evaluate failed for {run.name}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+
+
+def evaluate_command(run: Run, files: Dict[str, Path], output: Path) -> List[str]:
+    inputs = json.dumps({task: str(path) for task, path in files.items()})
+    return ["allennlp", "evaluate", str(run.serialization_dir / "model.tar.gz"), inputs,
+            "--output-file", str(output), "--include-package", "graph_mtl", "--file-friendly-logging"]
+
+
+def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[str, Any]:
+    """Per (column, task): dev (and test) error of every seed; averages; training times."""
+    columns = [model.column for model in spec.models if model.kind in {run.model.kind for run in runs}]
+    tasks = args.tasks or spec.tasks
+    cells: Dict[str, Dict[str, Dict[str, Dict[int, float]]]] = {}
+    info: Dict[str, Dict[str, Any]] = {}
+    for run in runs:
+        record = {"config": str(run.config), "serialization_dir": str(run.serialization_dir),
+                  "state": run.state(), "seed": run.seed, "tasks": run.tasks}
+        info[run.name] = record
+        if run.state() != "done":
+            continue
+        metrics = json.loads((run.serialization_dir / "metrics.json").read_text())
+        record.update(best_epoch=metrics.get("best_epoch"), epochs=len(epoch_files(run)),
+                      training_duration=metrics.get("training_duration"))
+        test_file = run.serialization_dir / "test_metrics.json"
+        test = json.loads(test_file.read_text()) if test_file.is_file() else {}
+        for task in run.tasks:
+            column = cells.setdefault(run.model.column, {})
+            value = metrics[f"best_validation_{task}_{spec.metric}"]
+            column.setdefault("dev", {}).setdefault(task, {})[run.seed] = 100.0 * (1.0 - value)
+            if f"{task}_{spec.metric}" in test:
+                value = test[f"{task}_{spec.metric}"]
+                column.setdefault("test", {}).setdefault(task, {})[run.seed] = 100.0 * (1.0 - value)
+    table: Dict[str, Any] = {"columns": columns, "tasks": tasks, "seeds": args.seeds,
+                             "recipe": args.recipe, "settings": args.settings, "splits": {}}
+    for split in ("dev", "test"):
+        rows: Dict[str, Dict[str, Optional[float]]] = {}
+        complete: Dict[str, bool] = {}
+        per_seed_average: Dict[str, Dict[int, float]] = {}
+        for column in columns:
+            values = cells.get(column, {}).get(split, {})
+            for task in tasks:
+                seeds = values.get(task, {})
+                rows.setdefault(task, {})[column] = statistics.mean(seeds.values()) if seeds else None
+            complete[column] = all(len(values.get(task, {})) == len(args.seeds) for task in tasks)
+            if complete[column]:
+                per_seed_average[column] = {
+                    seed: statistics.mean(values[task][seed] for task in tasks) for seed in args.seeds}
+        if not any(cells.get(c, {}).get(split) for c in columns):
+            continue
+        averages = {column: (statistics.mean(per_seed_average[column].values())
+                             if column in per_seed_average else None) for column in columns}
+        single = [m.column for m in spec.models if m.single_task and m.column in columns]
+        if single:
+            for task in tasks:
+                present = [rows[task][c] for c in single if rows[task][c] is not None]
+                rows[task]["Avg"] = statistics.mean(present) if len(present) == len(single) else None
+            averages["Avg"] = (statistics.mean(averages[c] for c in single)
+                               if all(averages[c] is not None for c in single) else None)
+            if all(c in per_seed_average for c in single):
+                per_seed_average["Avg"] = {seed: statistics.mean(per_seed_average[c][seed] for c in single)
+                                           for seed in args.seeds}
+        table["splits"][split] = {
+            "error": rows, "average": averages,
+            "average_per_seed": {c: {str(s): v for s, v in d.items()} for c, d in per_seed_average.items()},
+            "complete": complete,
+        }
+    table["runs"] = info
+    table["paper"] = spec.paper
+    table["paper_source"] = spec.paper_source
+    return table
+
+
+def fmt(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def cell(ours: Optional[float], paper: Optional[float], bold: bool = False) -> str:
+    text = f"**{fmt(ours)}**" if bold else fmt(ours)
+    return text if paper is None else f"{text} ({paper:.1f})"
+
+
+def markdown(spec: TableSpec, table: Dict[str, Any], args: argparse.Namespace) -> str:
+    columns = list(table["columns"])
+    single = [m.column for m in spec.models if m.single_task and m.column in columns]
+    if single:
+        columns.insert(columns.index(single[-1]) + 1, "Avg")
+    lines = [f"# {spec.title}", "",
+             f"Recipe `{args.recipe}` (training_configs/lib/recipes.libsonnet)"
+             + (f" + settings `{json.dumps(args.settings, sort_keys=True)}`" if args.settings else "")
+             + f", seeds {', '.join(map(str, args.seeds))}; each cell is the mean over seeds of "
+             f"100 x (1 - {spec.metric}) at the run's best dev epoch; in brackets the paper's "
+             f"test error. Paper: {spec.paper_source}",
+             ""]
+    for split, part in table["splits"].items():
+        lines += [f"## {split}", "", "| | " + " | ".join(columns) + " |",
+                  "|---|" + "---|" * len(columns)]
+        for task in table["tasks"]:
+            lines.append(f"| {spec.task_labels.get(task, task)} | "
+                         + " | ".join(cell(part["error"][task].get(c), spec.paper.get(c, {}).get(task))
+                                      for c in columns) + " |")
+        lines.append("| **average** | " + " | ".join(
+            cell(part["average"].get(c), spec.paper.get(c, {}).get("average"), bold=True)
+            for c in columns) + " |")
+        per_seed = part["average_per_seed"]
+        if len(args.seeds) > 1 and per_seed:
+            for seed in args.seeds:
+                lines.append(f"| average, seed {seed} | "
+                             + " | ".join(fmt(per_seed.get(c, {}).get(str(seed))) for c in columns) + " |")
+        incomplete = [c for c, ok in part["complete"].items() if not ok]
+        if incomplete:
+            lines += ["", f"Incomplete (runs missing; no average): {', '.join(incomplete)}."]
+        lines.append("")
+    lines += ["## Runs", "", "| run | best epoch | epochs | training time |", "|---|---|---|---|"]
+    for name, record in table["runs"].items():
+        lines.append(f"| {name} | {record.get('best_epoch', '-')} | {record.get('epochs', '-')} | "
+                     f"{record.get('training_duration', record['state'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def commands_text(spec: TableSpec, runs: List[Run], args: argparse.Namespace, argv: Sequence[str]) -> str:
+    lines = ["#!/usr/bin/env bash",
+             f"# Written by: python scripts/reproduce.py {' '.join(shlex.quote(a) for a in argv)}",
+             "# The exact command of every run (the runner adds --recover when resuming a run).",
+             "set -euo pipefail", f"cd {shlex.quote(os.path.relpath(REPO_ROOT, args.results_dir))}",
+             f"export {spec.data_variable}={shlex.quote(str(args.data_dir))}",
+             f"export {spec.vectors_variable}={shlex.quote(str(args.vectors) if args.vectors else '')}",
+             f"export OMP_NUM_THREADS={args.threads} MKL_NUM_THREADS={args.threads}"]
+    if args.vectors:
+        lines.append(f"# vectors: {vectors_command(spec, args)}")
+    for run in runs:
+        lines.append(" ".join(shlex.quote(c) for c in train_command(run, recover=False)))
+    if args.test_dir:
+        for run in runs:
+            files = {task: args.test_dir / spec.test_file.format(task=task) for task in run.tasks}
+            lines.append(" ".join(shlex.quote(c) for c in evaluate_command(
+                run, files, run.serialization_dir / "test_metrics.json")))
+    return "\n".join(lines) + "\n"
+
+
+def vectors_command(spec: TableSpec, args: argparse.Namespace) -> str:
+    return (f"{spec.data_variable}={shlex.quote(str(args.data_dir))} python scripts/train_vectors.py "
+            f"--config training_configs/{spec.library}/fs_mtl.jsonnet --unlabelled "
+            f"'{args.data_dir}/*.task.unlabel' --lowercase --output {shlex.quote(str(args.vectors))}")
+
+
+def ensure_vectors(spec: TableSpec, args: argparse.Namespace) -> None:
+    if not args.vectors or Path(args.vectors).is_file():
+        return
+    log(f"{args.vectors} does not exist: training it ({vectors_command(spec, args)})")
+    env = environment(spec, args)
+    env[spec.vectors_variable] = ""
+    subprocess.run(shlex.split(vectors_command(spec, args).split(" ", 1)[1].replace("python", sys.executable, 1)),
+                   env=env, cwd=REPO_ROOT, check=True)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("table", choices=sorted(TABLES))
+    parser.add_argument("--recipe", default="cpu", help="a recipe of training_configs/lib/recipes.libsonnet")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[13, 14])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs in parallel")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
+    parser.add_argument("--models", type=lambda s: s.split(","), default=None,
+                        help="comma-separated subset of the table's models (default: all)")
+    parser.add_argument("--tasks", type=lambda s: s.split(","), default=None,
+                        help="comma-separated subset of the table's tasks (default: all)")
+    parser.add_argument("--settings", type=json.loads, default={},
+                        help="JSON object of settings added to the recipe (e.g. for a quick check)")
+    parser.add_argument("--data-dir", type=Path, default=None, help="default: the table's data folder")
+    parser.add_argument("--vectors", default=None,
+                        help="GloVe-format vectors ('' for none); trained first when missing")
+    parser.add_argument("--results-dir", type=Path, default=None, help="default: results/<table>/<recipe>")
+    parser.add_argument("--output-dir", type=Path, default=None, help="default: output/<table>/<recipe>")
+    parser.add_argument("--test-dir", type=Path, default=None,
+                        help="folder with the test files; adds test columns (allennlp evaluate)")
+    parser.add_argument("--list", action="store_true", help="write configs and commands.sh only")
+    parser.add_argument("--no-train", action="store_true", help="only collect (and test) what is done")
+    parser.add_argument("--poll", type=float, default=10.0, help="seconds between progress checks")
+    args = parser.parse_args(argv)
+    spec = TABLES[args.table]
+    args.data_dir = (args.data_dir or Path(os.environ.get(spec.data_variable, spec.default_data_dir))).resolve()
+    if args.vectors is None:
+        args.vectors = str(REPO_ROOT / spec.default_vectors)
+    args.results_dir = (args.results_dir or REPO_ROOT / "results" / spec.name / args.recipe).resolve()
+    args.output_dir = (args.output_dir or REPO_ROOT / "output" / spec.name / args.recipe).resolve()
+    if args.test_dir is not None:
+        args.test_dir = args.test_dir.resolve()
+    return args
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    spec = TABLES[args.table]
+    if not args.data_dir.is_dir():
+        raise SystemExit(f"{spec.data_variable} / --data-dir {args.data_dir}: no such folder")
+    runs = plan_runs(spec, args)
+    for run in runs:
+        write_config(spec, run, args)
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    (args.results_dir / "commands.sh").write_text(commands_text(spec, runs, args, argv))
+    if args.list:
+        print((args.results_dir / "commands.sh").read_text(), end="")
+        return 0
+    failed: List[str] = []
+    if not args.no_train:
+        ensure_vectors(spec, args)
+        failed = train_all(spec, runs, args)
+    if args.test_dir:
+        evaluate_tests(spec, runs, args)
+    table = collect(spec, runs, args)
+    (args.results_dir / "table.json").write_text(json.dumps(table, indent=2, sort_keys=True) + "\n")
+    text = markdown(spec, table, args)
+    (args.results_dir / "table.md").write_text(text)
+    print(text, end="")
+    if failed:
+        log(f"{len(failed)} run(s) failed: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""
+scripts/reproduce.py: the table runner. The table arithmetic against hand-computed numbers on
+made-up metrics; then the whole command on fixtures: runs trained in parallel, the table and
+commands written, finished runs kept, a run with checkpoints continued with --recover, test
+columns from `allennlp evaluate`, a changed config refused, a failing run reported.
+"""
+import importlib.util
+import json
+import os
+import statistics
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+FIXTURES = REPO_ROOT / "fixtures" / "transfer"
+TINY = {"num_epochs": 2, "embedding_dim": 8, "hidden_dim": 6, "dev_size": 4, "batch_size": 4}
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("reproduce", REPO_ROOT / "scripts" / "reproduce.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def arguments(tmp_path: Path, *extra: str):
+    return ["table1", "--tasks", "books,dvd", "--data-dir", str(FIXTURES), "--vectors", "",
+            "--settings", json.dumps(TINY), "--results-dir", str(tmp_path / "results"),
+            "--output-dir", str(tmp_path / "out"), "--poll", "0.5", *extra]
+
+
+def fake_run(directory: Path, accuracies, epochs: int = 3, test=None):
+    directory.mkdir(parents=True)
+    (directory / "model.tar.gz").write_bytes(b"")
+    metrics = {"best_epoch": epochs - 1, "training_duration": "0:01:00"}
+    metrics.update({f"best_validation_{task}_accuracy": value for task, value in accuracies.items()})
+    (directory / "metrics.json").write_text(json.dumps(metrics))
+    for epoch in range(epochs):
+        (directory / f"metrics_epoch_{epoch}.json").write_text("{}")
+    if test is not None:
+        (directory / "test_metrics.json").write_text(
+            json.dumps({f"{task}_accuracy": value for task, value in test.items()}))
+
+
+def test_table_numbers_against_hand_computation(tmp_path, capsys):
+    script = load_script()
+    out = tmp_path / "out"
+    dev = {  # (model, seed) -> accuracies
+        ("lstm", 1): {"books": 0.80, "dvd": 0.70}, ("lstm", 2): {"books": 0.90, "dvd": 0.60},
+        ("bilstm", 1): {"books": 0.85, "dvd": 0.75}, ("bilstm", 2): {"books": 0.75, "dvd": 0.85},
+        ("stacked_lstm", 1): {"books": 0.5, "dvd": 0.5}, ("stacked_lstm", 2): {"books": 0.6, "dvd": 0.4},
+        ("dc_mtl", 1): {"books": 0.95, "dvd": 0.85}, ("dc_mtl", 2): {"books": 0.91, "dvd": 0.87},
+    }
+    for (kind, seed), accuracies in dev.items():
+        if kind == "dc_mtl":
+            fake_run(out / f"dc_mtl-s{seed}", accuracies, test={"books": 0.9, "dvd": 0.8})
+        else:
+            for task, value in accuracies.items():
+                fake_run(out / f"{kind}-{task}-s{seed}", {task: value})
+    code = script.main(arguments(tmp_path, "--models", "lstm,bilstm,stacked_lstm,dc_mtl",
+                                 "--seeds", "1", "2", "--no-train"))
+    assert code == 0
+    table = json.loads((tmp_path / "results" / "table.json").read_text())
+    part = table["splits"]["dev"]
+    error = lambda kind, task: statistics.mean(100 * (1 - dev[(kind, s)][task]) for s in (1, 2))  # noqa: E731
+    assert part["error"]["books"]["LSTM"] == pytest.approx(error("lstm", "books"))  # 15
+    assert part["error"]["dvd"]["DC-MTL"] == pytest.approx(error("dc_mtl", "dvd"))  # 14
+    # Avg = mean of the three single-task columns, per task and on average
+    singles = ("lstm", "bilstm", "stacked_lstm")
+    assert part["error"]["dvd"]["Avg"] == pytest.approx(statistics.mean(error(k, "dvd") for k in singles))
+    assert part["average"]["DC-MTL"] == pytest.approx(statistics.mean(error("dc_mtl", t) for t in ("books", "dvd")))
+    assert part["average"]["Avg"] == pytest.approx(
+        statistics.mean(error(k, t) for k in singles for t in ("books", "dvd")))
+    # seed 2 of LSTM: books 10, dvd 40
+    assert part["average_per_seed"]["LSTM"]["2"] == pytest.approx(25.0)
+    assert table["splits"]["test"]["error"]["books"]["DC-MTL"] == pytest.approx(10.0)
+    assert table["splits"]["test"]["error"]["books"]["LSTM"] is None
+    markdown = (tmp_path / "results" / "table.md").read_text()
+    # our number, the paper's in brackets (Liu, Qiu & Huang 2017, Table 2: LSTM books 20.5)
+    assert f"| Books | {error('lstm', 'books'):.1f} (20.5) |" in markdown
+    assert "**10.5** (12.5)" in markdown  # DC-MTL average dev error (7 + 14) / 2, the paper's 12.5
+    assert markdown == capsys.readouterr().out
+
+
+def test_incomplete_columns_have_no_average(tmp_path):
+    script = load_script()
+    fake_run(tmp_path / "out" / "fs_mtl-s1", {"books": 0.8, "dvd": 0.8})
+    script.main(arguments(tmp_path, "--models", "fs_mtl", "--seeds", "1", "2", "--no-train"))
+    table = json.loads((tmp_path / "results" / "table.json").read_text())
+    assert table["splits"]["dev"]["average"]["FS-MTL"] is None
+    assert table["splits"]["dev"]["complete"]["FS-MTL"] is False
+    assert "Incomplete (runs missing; no average): FS-MTL" in (tmp_path / "results" / "table.md").read_text()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """lstm (per task) and dc_mtl on two fixture domains, one seed, with test columns."""
+    tmp_path = tmp_path_factory.mktemp("reproduce")
+    script = load_script()
+    code = script.main(arguments(tmp_path, "--models", "lstm,dc_mtl", "--seeds", "3", "--jobs", "2",
+                                 "--test-dir", str(FIXTURES)))
+    return tmp_path, code
+
+
+def test_runs_train_and_the_table_matches_their_metrics(trained):
+    tmp_path, code = trained
+    assert code == 0
+    table = json.loads((tmp_path / "results" / "table.json").read_text())
+    for run, column, tasks in (("lstm-books-s3", "LSTM", ["books"]), ("dc_mtl-s3", "DC-MTL", ["books", "dvd"])):
+        directory = tmp_path / "out" / run
+        metrics = json.loads((directory / "metrics.json").read_text())
+        test = json.loads((directory / "test_metrics.json").read_text())
+        for task in tasks:
+            assert table["splits"]["dev"]["error"][task][column] == pytest.approx(
+                100 * (1 - metrics[f"best_validation_{task}_accuracy"]))
+            assert table["splits"]["test"]["error"][task][column] == pytest.approx(
+                100 * (1 - test[f"{task}_accuracy"]))
+        config = json.loads((directory / "config.json").read_text())
+        assert config["random_seed"] == 3 and config["trainer"]["num_epochs"] == 2
+    commands = (tmp_path / "results" / "commands.sh").read_text()
+    assert "allennlp train" in commands and "configs/dc_mtl-s3.jsonnet" in commands
+    assert "allennlp evaluate" in commands and "books.task.test" in commands
+
+
+def test_finished_runs_are_kept_and_checkpoints_recovered(trained, capsys):
+    tmp_path, _ = trained
+    script = load_script()
+    archive = tmp_path / "out" / "lstm-dvd-s3" / "model.tar.gz"
+    before = archive.stat().st_mtime_ns
+    # a run that died after its checkpoints: no archive, no metrics
+    broken = tmp_path / "out" / "lstm-books-s3"
+    (broken / "model.tar.gz").unlink()
+    (broken / "metrics.json").unlink()
+    (broken / "test_metrics.json").unlink()
+    assert any(broken.glob("model_state_e*.th"))
+    code = script.main(arguments(tmp_path, "--models", "lstm,dc_mtl", "--seeds", "3", "--jobs", "2"))
+    assert code == 0
+    output = capsys.readouterr().out
+    assert "3 runs, 2 already done, 1 to train" in output
+    assert "start  lstm-books-s3 (--recover)" in output
+    assert archive.stat().st_mtime_ns == before
+    assert (broken / "model.tar.gz").is_file() and (broken / "metrics.json").is_file()
+    assert "--recover" in (tmp_path / "out" / "lstm-books-s3.log").read_text()
+
+
+def test_a_changed_config_is_refused(trained):
+    tmp_path, _ = trained
+    script = load_script()
+    with pytest.raises(SystemExit, match="trained with a different config"):
+        script.main(arguments(tmp_path, "--models", "lstm", "--seeds", "3", "--settings",
+                              json.dumps(dict(TINY, hidden_dim=7))))
+
+
+def test_a_failing_run_is_reported(tmp_path, capsys):
+    script = load_script()
+    code = script.main(arguments(tmp_path, "--models", "fs_mtl", "--seeds", "1", "--settings",
+                                 json.dumps(dict(TINY, optimizer={"type": "no_such_optimizer"}))))
+    assert code == 1
+    output = capsys.readouterr().out
+    assert "FAILED fs_mtl-s1" in output and "1 run(s) failed: fs_mtl-s1" in output
+
+
+def test_missing_test_files_are_named(tmp_path):
+    script = load_script()
+    fake_run(tmp_path / "out" / "fs_mtl-s1", {"books": 0.8, "dvd": 0.8})
+    with pytest.raises(SystemExit, match=r"missing .*books\.task\.test"):
+        script.main(arguments(tmp_path, "--models", "fs_mtl", "--seeds", "1", "--no-train",
+                              "--test-dir", str(tmp_path)))
+
+
+def test_list_writes_configs_that_allennlp_reads(tmp_path, capsys, monkeypatch):
+    from allennlp.common import Params
+
+    script = load_script()
+    assert script.main(arguments(tmp_path, "--seeds", "1", "--list")) == 0
+    configs = sorted((tmp_path / "results" / "configs").glob("*.jsonnet"))
+    # 3 single-task models x 2 tasks + 5 multi-task models
+    assert len(configs) == 11
+    monkeypatch.setenv("FDU_MTL_DIR", str(FIXTURES))
+    params = Params.from_file(str(tmp_path / "results" / "configs" / "sp_mtl-s1.jsonnet")).as_dict()
+    assert params["model"]["backbone"]["encoder"]["hidden_dim"] == 6
+    assert params["random_seed"] == 1
+    assert "allennlp train" in capsys.readouterr().out
