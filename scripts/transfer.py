@@ -63,6 +63,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--settings", default="{}",
                         help="JSON overrides of training_configs/lib defaults, e.g. "
                              '\'{"num_epochs": 5, "embedding_dim": 50, "hidden_dim": 50}\'')
+    parser.add_argument("--recipe", default=None,
+                        help="a recipe of training_configs/lib/recipes.libsonnet (fdu_mtl), e.g. cpu; "
+                        "--settings and the shortcuts below apply on top")
     parser.add_argument("--epochs", type=int, default=None, help="shortcut for settings.num_epochs")
     parser.add_argument("--embedding-dim", type=int, default=None)
     parser.add_argument("--hidden-dim", type=int, default=None)
@@ -86,8 +89,22 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def recipe_settings(name: str) -> Dict[str, Any]:
+    """The settings of recipe `name` of training_configs/lib/recipes.libsonnet (`fdu_mtl`)."""
+    import _jsonnet
+
+    recipes = json.loads(_jsonnet.evaluate_snippet(
+        "recipes", "(import 'recipes.libsonnet').fdu_mtl",
+        jpathdir=[str(REPO_ROOT / "training_configs" / "lib")], ext_vars=dict(os.environ)))
+    if name not in recipes:
+        raise SystemExit(f"--recipe {name}: no such recipe; training_configs/lib/recipes.libsonnet "
+                         f"has {sorted(recipes)}")
+    return recipes[name]
+
+
 def settings_from_args(args: argparse.Namespace) -> Dict[str, Any]:
-    settings = json.loads(args.settings)
+    settings = recipe_settings(args.recipe) if args.recipe else {}
+    settings.update(json.loads(args.settings))
     for key, value in (
         ("num_epochs", args.epochs),
         ("embedding_dim", args.embedding_dim),

@@ -137,3 +137,15 @@ def test_reuse_keeps_only_runs_made_with_the_same_options(protocol, tmp_path):
     script.main(arguments + ["--reuse", "--transfer", "shared,embeddings"])
     assert (fold / "source" / "model.tar.gz").stat().st_mtime_ns == stamps["source"]
     assert (fold / "target" / "model.tar.gz").stat().st_mtime_ns != stamps["target"]
+
+
+def test_recipe_settings_with_overrides_on_top():
+    script = load_script()
+    args = script.parse_args(["--data-dir", "x", "--output-dir", "y", "--recipe", "cpu",
+                              "--settings", '{"num_epochs": 1}', "--hidden-dim", "7"])
+    settings = script.settings_from_args(args)
+    # recipes.libsonnet fdu_mtl.cpu, then --settings, then the shortcut options
+    assert settings["batch_size"] == 16 and settings["pooling"] == "max"
+    assert settings["num_epochs"] == 1 and settings["hidden_dim"] == 7
+    with pytest.raises(SystemExit, match="no such recipe"):
+        script.settings_from_args(script.parse_args(["--data-dir", "x", "--output-dir", "y", "--recipe", "nope"]))
