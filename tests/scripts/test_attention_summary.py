@@ -1,0 +1,59 @@
+"""scripts/attention_summary.py: entropy and relation numbers against hand computation, and the
+whole command on a DC-MTL archive trained on three fixture domains."""
+import importlib.util
+import json
+import math
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+FIXTURES = REPO_ROOT / "fixtures" / "transfer"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_summary_numbers_against_hand_computation():
+    script = load("attention_summary")
+    outputs = [
+        {"task": "a", "alpha_sources": ["b", "c"], "alpha": [[0.5, 0.5], [0.9, 0.1]]},
+        {"task": "a", "alpha_sources": ["b", "c"], "alpha": [[0.7, 0.3]]},
+        {"task": "b", "beta": [[1.0, 0.0], [0.25, 0.75]]},
+    ]
+    summary = script.summarise(outputs)["tasks"]
+    a = summary["a"]
+    assert a["alpha"]["b"] == pytest.approx((0.5 + 0.9 + 0.7) / 3)
+    assert a["top_sources"][0] == "b"
+    h = lambda p: -sum(x * math.log(x) for x in p if x > 0)  # noqa: E731
+    expected = (h([0.5, 0.5]) + h([0.9, 0.1]) + h([0.7, 0.3])) / 3
+    assert a["alpha_entropy"] == pytest.approx(expected)
+    assert a["entropy_ratio"] == pytest.approx(expected / math.log(2))
+    # beta: the first token sees one position (skipped), the second two positions
+    assert summary["b"]["beta_entropy_ratio"] == pytest.approx(h([0.25, 0.75]) / math.log(2))
+    assert summary["b"]["beta_self"] == pytest.approx(0.75)
+
+
+def test_on_a_trained_dc_mtl_archive(tmp_path):
+    runner = load("reproduce")
+    settings = {"num_epochs": 1, "embedding_dim": 8, "hidden_dim": 6, "dev_size": 4, "batch_size": 4}
+    assert runner.main(["table1", "--tasks", "books,dvd,electronics", "--models", "dc_mtl", "--seeds", "1",
+                        "--data-dir", str(FIXTURES), "--vectors", "", "--settings", json.dumps(settings),
+                        "--results-dir", str(tmp_path / "r"), "--output-dir", str(tmp_path / "o"),
+                        "--poll", "0.5"]) == 0
+    script = load("attention_summary")
+    summary = script.main([str(tmp_path / "o" / "dc_mtl-s1" / "model.tar.gz"), "--data-dir", str(FIXTURES),
+                           "--dev-size", "4", "--output", str(tmp_path / "att")])
+    tasks = summary["tasks"]
+    assert sorted(tasks) == ["books", "dvd", "electronics"]
+    for target, item in tasks.items():
+        assert item["sentences"] == 4
+        assert sorted(item["alpha"]) == sorted(set(tasks) - {target})
+        assert sum(item["alpha"].values()) == pytest.approx(1.0, abs=1e-5)
+        assert 0.0 < item["entropy_ratio"] <= 1.0 + 1e-6
+    assert json.loads((tmp_path / "att.json").read_text())["tasks"] == json.loads(json.dumps(tasks))
+    assert "| books |" in (tmp_path / "att.md").read_text()
