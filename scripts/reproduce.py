@@ -22,7 +22,6 @@ again. Model selection is on dev only (each run's best epoch by the table's vali
 and `commands.sh` (the exact commands of every run).
 """
 import argparse
-import hashlib
 import json
 import os
 import shlex
@@ -167,18 +166,44 @@ def plan_runs(spec: TableSpec, args: argparse.Namespace) -> List[Run]:
     return runs
 
 
+def stamp_path(run: "Run") -> Path:
+    """`<output-dir>/<run>.config.json`: the resolved config the run was started with (next to
+    the serialization directory, which allennlp wants empty for a new run)."""
+    return run.serialization_dir.with_name(run.name + ".config.json")
+
+
+def resolved_config(path: Path, text: str, env: Dict[str, str]) -> Dict[str, Any]:
+    """The config as allennlp reads it, without data and vector file paths (a run may move
+    between machines with its data elsewhere)."""
+    import _jsonnet
+
+    config = json.loads(_jsonnet.evaluate_snippet(str(path), text, ext_vars=env))
+    for key in ("train_data_path", "validation_data_path", "test_data_path"):
+        config.pop(key, None)
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "pretrained_file"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(config)
+
+
 def write_config(spec: TableSpec, run: Run, args: argparse.Namespace) -> None:
-    """Writes the run's config; a run already trained with another config is an error."""
+    """Writes the run's config; a run already started with another config is an error."""
     text = config_text(spec, run, args.recipe, args.settings)
     run.config.parent.mkdir(parents=True, exist_ok=True)
-    stamp = run.serialization_dir / "reproduce-config.sha256"
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    if run.state() != "new" and stamp.is_file() and stamp.read_text().strip() != digest:
-        raise SystemExit(
-            f"{run.serialization_dir} was trained with a different config than {run.config} "
-            f"would now be (recipe, settings or seed changed); remove that directory or use "
-            f"another --output-dir"
-        )
+    stamp = stamp_path(run)
+    if run.state() != "new" and stamp.is_file():
+        now = resolved_config(run.config, text, environment(spec, args))
+        if json.loads(stamp.read_text()) != now:
+            raise SystemExit(
+                f"{run.serialization_dir} was trained with a different config than {run.config} "
+                f"would now be (recipe, settings or seed changed); remove that directory or use "
+                f"another --output-dir"
+            )
     run.config.write_text(text)
 
 
@@ -232,6 +257,8 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
             if state == "new" and run.serialization_dir.exists():
                 shutil.rmtree(run.serialization_dir)  # a start that never wrote a checkpoint
             run.serialization_dir.parent.mkdir(parents=True, exist_ok=True)
+            stamp_path(run).write_text(json.dumps(
+                resolved_config(run.config, run.config.read_text(), env), indent=1, sort_keys=True) + "\n")
             command = train_command(run, recover=state == "partial")
             log_file = open(run.serialization_dir.with_name(run.name + ".log"), "a")
             log_file.write(f"\n$ {' '.join(shlex.quote(c) for c in command)}\n")
@@ -256,8 +283,6 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
                 still.append((run, process, started, seen))
                 continue
             if code == 0 and run.state() == "done":
-                (run.serialization_dir / "reproduce-config.sha256").write_text(
-                    hashlib.sha256(run.config.read_bytes()).hexdigest() + "\n")
                 finished += 1
                 metrics = json.loads((run.serialization_dir / "metrics.json").read_text())
                 dev = average_metric(metrics, "best_validation_", spec, run.tasks)

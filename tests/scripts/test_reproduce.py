@@ -183,3 +183,20 @@ def test_list_writes_configs_that_allennlp_reads(tmp_path, capsys, monkeypatch):
     assert params["model"]["backbone"]["encoder"]["hidden_dim"] == 6
     assert params["random_seed"] == 1
     assert "allennlp train" in capsys.readouterr().out
+
+
+def test_the_check_compares_resolved_configs_not_paths(trained, capsys):
+    """The same runs with the data (and no vectors) elsewhere are the same runs; the resolved
+    config of each started run is kept next to it."""
+    import shutil
+
+    tmp_path, _ = trained
+    script = load_script()
+    moved = tmp_path / "moved-data"
+    shutil.copytree(FIXTURES, moved)
+    args = arguments(tmp_path, "--models", "lstm,dc_mtl", "--seeds", "3", "--no-train")
+    args[args.index("--data-dir") + 1] = str(moved)
+    assert script.main(args) == 0
+    stamp = json.loads((tmp_path / "out" / "dc_mtl-s3.config.json").read_text())
+    assert stamp["model"]["backbone"]["encoder"]["type"] == "dc_mtl"
+    assert "train_data_path" not in stamp and "validation_data_path" not in stamp
