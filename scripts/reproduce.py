@@ -337,7 +337,12 @@ def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[
         if run.state() != "done":
             continue
         metrics = json.loads((run.serialization_dir / "metrics.json").read_text())
-        record.update(best_epoch=metrics.get("best_epoch"), epochs=len(epoch_files(run)),
+        curve = []  # learning curve: per epoch, the mean training and dev metric over the run's tasks
+        for path in epoch_files(run):
+            epoch = json.loads(path.read_text())
+            curve.append({"train": average_metric(epoch, "training_", spec, run.tasks),
+                          "dev": average_metric(epoch, "validation_", spec, run.tasks)})
+        record.update(best_epoch=metrics.get("best_epoch"), epochs=len(curve), curve=curve,
                       training_duration=metrics.get("training_duration"))
         test_file = run.serialization_dir / "test_metrics.json"
         test = json.loads(test_file.read_text()) if test_file.is_file() else {}
@@ -392,6 +397,10 @@ def fmt(value: Optional[float]) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+def fmt3(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def cell(ours: Optional[float], paper: Optional[float], bold: bool = False) -> str:
     text = f"**{fmt(ours)}**" if bold else fmt(ours)
     return text if paper is None else f"{text} ({paper:.1f})"
@@ -428,10 +437,12 @@ def markdown(spec: TableSpec, table: Dict[str, Any], args: argparse.Namespace) -
         if incomplete:
             lines += ["", f"Incomplete (runs missing; no average): {', '.join(incomplete)}."]
         lines.append("")
-    lines += ["## Runs", "", "| run | best epoch | epochs | training time |", "|---|---|---|---|"]
+    lines += ["## Runs", "", f"Learning curve: mean {spec.metric} over the run's tasks per epoch, "
+              "train / dev.", "", "| run | best epoch | training time | learning curve |", "|---|---|---|---|"]
     for name, record in table["runs"].items():
-        lines.append(f"| {name} | {record.get('best_epoch', '-')} | {record.get('epochs', '-')} | "
-                     f"{record.get('training_duration', record['state'])} |")
+        curve = ", ".join(f"{fmt3(point['train'])} / {fmt3(point['dev'])}" for point in record.get("curve", []))
+        lines.append(f"| {name} | {record.get('best_epoch', '-')} | "
+                     f"{record.get('training_duration', record['state'])} | {curve} |")
     return "\n".join(lines) + "\n"
 
 

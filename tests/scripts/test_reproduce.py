@@ -38,7 +38,8 @@ def fake_run(directory: Path, accuracies, epochs: int = 3, test=None):
     metrics.update({f"best_validation_{task}_accuracy": value for task, value in accuracies.items()})
     (directory / "metrics.json").write_text(json.dumps(metrics))
     for epoch in range(epochs):
-        (directory / f"metrics_epoch_{epoch}.json").write_text("{}")
+        (directory / f"metrics_epoch_{epoch}.json").write_text(json.dumps(
+            {f"{p}_{t}_accuracy": 0.5 + 0.1 * epoch for p in ("training", "validation") for t in accuracies}))
     if test is not None:
         (directory / "test_metrics.json").write_text(
             json.dumps({f"{task}_accuracy": value for task, value in test.items()}))
@@ -200,3 +201,13 @@ def test_the_check_compares_resolved_configs_not_paths(trained, capsys):
     stamp = json.loads((tmp_path / "out" / "dc_mtl-s3.config.json").read_text())
     assert stamp["model"]["backbone"]["encoder"]["type"] == "dc_mtl"
     assert "train_data_path" not in stamp and "validation_data_path" not in stamp
+
+
+def test_learning_curves_per_run(tmp_path):
+    script = load_script()
+    fake_run(tmp_path / "out" / "fs_mtl-s1", {"books": 0.8, "dvd": 0.8}, epochs=2)
+    script.main(arguments(tmp_path, "--models", "fs_mtl", "--seeds", "1", "--no-train"))
+    table = json.loads((tmp_path / "results" / "table.json").read_text())
+    curve = table["runs"]["fs_mtl-s1"]["curve"]
+    assert [point["dev"] for point in curve] == pytest.approx([0.5, 0.6])
+    assert "| fs_mtl-s1 | 1 | 0:01:00 | 0.500 / 0.500, 0.600 / 0.600 |" in (tmp_path / "results" / "table.md").read_text()
