@@ -213,3 +213,68 @@ def test_task_message_gradients_setting(tmp_path):
     assert "task_message_gradients" not in default  # the encoder's default: the paper's joint training
     stopped = _lib_config(tmp_path, "{task_message_gradients: false}", "dc_mtl")["model"]["backbone"]["encoder"]
     assert stopped["task_message_gradients"] is False
+
+
+def _tagging_config(tmp_path, settings: str, kind: str) -> Dict[str, Any]:
+    config = tmp_path / "tagging.jsonnet"
+    lib = CONFIG_DIR / "lib"
+    config.write_text(f"(import '{lib}/tagging.libsonnet').config('{kind}', settings={settings})\n")
+    return Params.from_file(str(config), ext_vars=ENV).as_dict()
+
+
+CHAR_CNN = "{encoder: 'cnn', embedding_dim: 3, output_dim: 5, window: 2}"
+CHAR_LSTM = "{encoder: 'lstm', embedding_dim: 3, output_dim: 6}"
+
+
+@pytest.mark.parametrize("kind,chars", [(kind, CHAR_CNN) for kind in (
+    "lstm", "bilstm", "stacked_lstm", "mt_cnn", "fs_mtl", "sp_mtl", "dc_mtl", "ic_mtl")]
+    + [("dc_mtl", CHAR_LSTM), ("fs_mtl", CHAR_LSTM)])
+def test_character_features_with_every_encoder(kind, chars, tmp_path):
+    """Character features (shared by all tasks) next to the word embedding: the encoder reads
+    embedding_dim + the character encoder's output; the model trains, archives, reloads and
+    predicts raw sentences with the characters of unseen words."""
+    settings = (f"{{embedding_dim: 4, hidden_dim: 4, chunk_dev_size: 2, num_epochs: 1, "
+                f"char_features: {chars}}}")
+    params = _tagging_config(tmp_path, settings, kind)
+    char_dim = 5 if "cnn" in chars else 6
+    backbone = params["model"]["backbone"]
+    embedders = backbone["text_field_embedder"]["token_embedders"]
+    assert embedders["token_characters"]["type"] == "character_encoding"
+    encoder = backbone["encoder"]
+    assert encoder.get("input_dim", encoder.get("input_size")) == 4 + char_dim
+    for reader in params["dataset_reader"]["readers"].values():
+        assert set(reader["token_indexers"]) == {"tokens", "token_characters"}
+    params["trainer"]["enable_default_callbacks"] = False
+    serialization_dir = tmp_path / "model"
+    model = train_model(Params(params), str(serialization_dir))
+    grads = [p.grad for n, p in model.named_parameters() if "token_characters" in n and p.grad is not None]
+    assert grads and any(float(g.abs().sum()) > 0 for g in grads)  # the character encoder learns
+
+    archive = load_archive(str(serialization_dir / "model.tar.gz"))
+    predictor = Predictor.from_archive(archive)
+    sentence = "Zyxwvut unseenword runs ."
+    for task in ("chunk", "ner", "pos"):
+        prediction = predictor.predict_json({"task": task, "sentence": sentence})
+        assert len(prediction["tags"]) == 4
+    # the characters of unseen words reach the model: two unseen words with different spellings
+    # get different embeddings, while the word embedding maps both to @@UNKNOWN@@
+    embedder = archive.model._backbone._text_field_embedder  # noqa: SLF001
+    vocab = archive.model.vocab
+    indexer_chars = [[vocab.get_token_index(c, "token_characters") for c in word] for word in ("qqq", "zzz")]
+    width = max(len(w) for w in indexer_chars)
+    tensor = torch.tensor([[w + [0] * (width - len(w)) for w in indexer_chars]])
+    unknown = vocab.get_token_index("@@UNKNOWN@@", "tokens")
+    embedded = embedder({"tokens": {"tokens": torch.tensor([[unknown, unknown]])},
+                         "token_characters": {"token_characters": tensor}})
+    assert embedded.shape[-1] == 4 + char_dim
+    assert not torch.allclose(embedded[0, 0], embedded[0, 1])
+
+
+def test_character_settings_are_checked(tmp_path):
+    with pytest.raises(Exception, match="char_features must be null or an object with encoder"):
+        _tagging_config(tmp_path, "{char_features: {encoder: 'gru'}}", "fs_mtl")
+    with pytest.raises(Exception, match="needs an even output_dim"):
+        _tagging_config(tmp_path, "{char_features: {encoder: 'lstm', output_dim: 5}}", "fs_mtl")
+    plain = _tagging_config(tmp_path, "{}", "fs_mtl")
+    assert set(plain["model"]["backbone"]["text_field_embedder"]["token_embedders"]) == {"tokens"}
+    assert all("token_indexers" not in r for r in plain["dataset_reader"]["readers"].values())

@@ -15,6 +15,12 @@
     // false: the word embeddings stay as initialised (pretrained vectors frozen); no embedding
     // gradient is computed at all.
     train_embeddings: true,
+    // Character features of every token, concatenated with its word embedding and shared by all
+    // tasks (allennlp's `characters` indexer and `character_encoding` embedder): null (none), or
+    //   { encoder: 'cnn', embedding_dim: 30, output_dim: 50, window: 3 }   (Ma & Hovy 2016), or
+    //   { encoder: 'lstm', embedding_dim: 25, output_dim: 50 }   (a BiLSTM, 25 per direction;
+    //   Lample et al. 2016); optional `dropout` on the character embeddings.
+    char_features: null,
     init_range: 0.1,
     batch_size: 8,
     validation_batch_size: 64,
@@ -97,7 +103,7 @@
     // sentence length; graph_mtl/modules/seq2seq_encoders/padded_lstm.py)
     local lstm(layers, bidirectional) = {
       type: 'padded_lstm',
-      input_size: s.embedding_dim,
+      input_size: $.input_dim(s),
       hidden_size: s.hidden_dim,
       num_layers: layers,
       bidirectional: bidirectional,
@@ -108,7 +114,7 @@
     else if kind == 'mt_cnn' then {
       type: 'mt_cnn',
       tasks: tasks,
-      input_dim: s.embedding_dim,
+      input_dim: $.input_dim(s),
       hidden_dim: s.hidden_dim,
       window_size: s.cnn_window,
       num_layers: s.cnn_layers,
@@ -117,7 +123,7 @@
     else if kind == 'sp_mtl' then {
       type: 'shared_private',
       tasks: tasks,
-      input_dim: s.embedding_dim,
+      input_dim: $.input_dim(s),
       hidden_dim: s.hidden_dim,
       bidirectional: s.bidirectional,
       adversarial_weight: s.sp_adversarial_weight,
@@ -126,7 +132,7 @@
     else if kind == 'dc_mtl' || kind == 'ic_mtl' then {
       type: kind,
       tasks: tasks,
-      input_dim: s.embedding_dim,
+      input_dim: $.input_dim(s),
       hidden_dim: s.hidden_dim,
       bidirectional: s.bidirectional,
     } + (if s.task_message_gradients then {} else { task_message_gradients: false })
@@ -149,11 +155,57 @@
     else if kind == 'bilstm' || (std.member(['dc_mtl', 'ic_mtl'], kind) && s.bidirectional) then { pooling: 'last', bidirectional: true }
     else { pooling: 'last' },
 
+  char_encoders:: ['cnn', 'lstm'],
+
+  // The checked character settings (null when off).
+  char_features(s)::
+    local c = s.char_features;
+    if c == null then null
+    else if !std.isObject(c) || !std.objectHas(c, 'encoder') || !std.member($.char_encoders, c.encoder) then
+      error ('char_features must be null or an object with encoder ' + std.toString($.char_encoders)
+             + ', embedding_dim, output_dim (cnn: window); got ' + std.toString(c))
+    else if c.encoder == 'lstm' && c.output_dim % 2 != 0 then
+      error 'char_features: a BiLSTM character encoder needs an even output_dim'
+    else { embedding_dim: 30, output_dim: 50, window: 3, dropout: 0.0 } + c,
+
+  // Size of what the encoders read per token: the word embedding (+ character features).
+  input_dim(s)::
+    local c = $.char_features(s);
+    s.embedding_dim + (if c == null then 0 else c.output_dim),
+
+  // The readers' token indexers: words (and characters, padded to the CNN window).
+  token_indexers(s)::
+    local c = $.char_features(s);
+    if c == null then {} else {
+      token_indexers: {
+        tokens: { type: 'single_id' },
+        token_characters: { type: 'characters', min_padding_length: if c.encoder == 'cnn' then c.window else 1 },
+      },
+    },
+
+  char_embedder(c):: {
+    type: 'character_encoding',
+    embedding: { embedding_dim: c.embedding_dim, vocab_namespace: 'token_characters' },
+    encoder: if c.encoder == 'cnn' then {
+      type: 'cnn',
+      embedding_dim: c.embedding_dim,
+      num_filters: c.output_dim,
+      ngram_filter_sizes: [c.window],
+    } else {
+      type: 'lstm',
+      input_size: c.embedding_dim,
+      hidden_size: c.output_dim / 2,
+      bidirectional: true,
+    },
+    dropout: c.dropout,
+  },
+
   embedder(s):: {
+    local c = $.char_features(s),
     token_embedders: {
       tokens: { type: 'embedding', embedding_dim: s.embedding_dim, trainable: s.train_embeddings, sparse: $.sparse_embeddings(s) }
               + (if s.pretrained_file == null then {} else { pretrained_file: s.pretrained_file }),
-    },
+    } + (if c == null then {} else { token_characters: $.char_embedder(c) }),
   },
 
   // Uniform [-r, r] for every parameter except the embeddings (GloVe when given, else
@@ -211,4 +263,7 @@
 
   // The readers' max_tokens, when set.
   truncation(s):: if s.max_tokens == null then {} else { max_tokens: s.max_tokens },
+
+  // Everything a reader takes from the settings: truncation and token indexers.
+  reader_settings(s):: $.truncation(s) + $.token_indexers(s),
 }

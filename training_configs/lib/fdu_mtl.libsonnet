@@ -26,7 +26,7 @@ local common = import 'common.libsonnet';
     dev_size: s.dev_size,
     // sports_outdoors.task.train line 1121 is `0<TAB>` (no text): skipped with a warning.
     on_bad_line: 'skip',
-  } + common.truncation(s),
+  } + common.reader_settings(s),
 
   head(kind, task, s):: {
     type: 'text_classifier',

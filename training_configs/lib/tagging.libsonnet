@@ -58,7 +58,7 @@ local common = import 'common.libsonnet';
     }
     else error 'unknown tagging task ' + task + '; use one of ' + std.toString($.tasks),
 
-  reader(task, s):: $.task_data(task, s).reader + { label_namespace: task + '_tags' } + common.truncation(s),
+  reader(task, s):: $.task_data(task, s).reader + { label_namespace: task + '_tags' } + common.reader_settings(s),
 
   head(kind, task, s)::
     local encoding = $.task_data(task, s).encoding;
