@@ -53,12 +53,15 @@ class TableSpec:
     tasks: List[str]
     task_labels: Dict[str, str]  # task -> the paper's row label, in the paper's row order
     models: List[Model]
-    data_variable: str
+    # config variable -> folder under --data-dir holding that data ("" = --data-dir itself)
+    data_variables: Dict[str, str]
     default_data_dir: str
     vectors_variable: str
     default_vectors: str
-    metric: str  # per task: best_validation_<task>_<metric>
-    test_file: str  # pattern of a task's test file in --test-dir
+    metrics: Dict[str, str]  # task -> metric: best_validation_<task>_<metric>
+    display: str  # "error" (100 x (1 - metric), lower is better) or "score" (100 x metric)
+    test_files: Dict[str, str]  # task -> its test file under --test-dir
+    vectors_options: str  # what scripts/train_vectors.py reads besides the fs_mtl config
     paper: Dict[str, Dict[str, Optional[float]]] = field(default_factory=dict)  # column -> row -> error
     paper_source: str = ""
 
@@ -89,15 +92,46 @@ TABLE1 = TableSpec(
         Model("dc_mtl", "DC-MTL", False),
         Model("ic_mtl", "IC-MTL", False),
     ],
-    data_variable="FDU_MTL_DIR",
+    data_variables={"FDU_MTL_DIR": ""},
     default_data_dir="/work/shared/data/fdu-mtl",
     vectors_variable="FDU_MTL_VECTORS",
     default_vectors="vectors/fdu_mtl.w2v.200d.txt",
-    metric="accuracy",
-    test_file="{task}.task.test",
+    metrics={},  # accuracy for every domain (filled below)
+    display="error",
+    test_files={},  # <domain>.task.test (filled below)
+    vectors_options="--unlabelled '{data_dir}/*.task.unlabel' --lowercase",
+)
+TABLE1.metrics = {task: "accuracy" for task in TABLE1.tasks}
+TABLE1.test_files = {task: f"{task}.task.test" for task in TABLE1.tasks}
+
+TABLE4 = TableSpec(
+    name="table4",
+    title="Table 4: sequence labelling (chunking and NER span F1, POS accuracy, %)",
+    library="tagging",
+    tasks=["chunk", "ner", "pos"],
+    task_labels={"chunk": "CoNLL-2000 chunking (F1)", "ner": "CoNLL-2003 NER (F1)", "pos": "PTB POS (accuracy)"},
+    models=[
+        Model("lstm", "LSTM-CRF", True),
+        Model("bilstm", "BiLSTM-CRF", True),
+        Model("stacked_lstm", "sLSTM-CRF", True),
+        Model("mt_cnn", "MT-CNN", False),
+        Model("fs_mtl", "FS-MTL", False),
+        Model("sp_mtl", "SP-MTL", False),
+        Model("dc_mtl", "DC-MTL", False),
+        Model("ic_mtl", "IC-MTL", False),
+    ],
+    # --data-dir is the folder holding the three corpora (as /work/shared/data does)
+    data_variables={"CONLL2000_DIR": "conll2000", "CONLL2003_DIR": "conll2003", "PTB_POS_DIR": "ptb-pos"},
+    default_data_dir="/work/shared/data",
+    vectors_variable="TAGGING_VECTORS",
+    default_vectors="vectors/tagging.w2v.200d.txt",
+    metrics={"chunk": "f1-measure-overall", "ner": "f1-measure-overall", "pos": "accuracy"},
+    display="score",
+    test_files={"chunk": "conll2000/test.txt", "ner": "conll2003/eng.testb", "pos": "ptb-pos/Secs22-24 - testing"},
+    vectors_options="",
 )
 
-TABLES = {TABLE1.name: TABLE1}
+TABLES = {TABLE1.name: TABLE1, TABLE4.name: TABLE4}
 # The paper's numbers (and where they come from): scripts/paper_tables.json.
 PAPER = json.loads((Path(__file__).resolve().parent / "paper_tables.json").read_text())
 for _name, _spec in TABLES.items():
@@ -139,7 +173,7 @@ def config_text(spec: TableSpec, run: Run, recipe: str, settings: Dict[str, Any]
     return (
         f"// {spec.name}, recipe {recipe!r}: {run.model.column} on {', '.join(run.tasks)}, seed {run.seed}.\n"
         f"// Written by scripts/reproduce.py; `allennlp train` on this file repeats the run\n"
-        f"// ({spec.data_variable} and {spec.vectors_variable} as in commands.sh).\n"
+        f"// ({', '.join(spec.data_variables)} and {spec.vectors_variable} as in commands.sh).\n"
         f"local table = import '{library}';\n"
         f"local recipes = import '{recipes}';\n"
         f"table.config({json.dumps(run.model.kind)}, {json.dumps(run.tasks)},\n"
@@ -207,21 +241,38 @@ def write_config(spec: TableSpec, run: Run, args: argparse.Namespace) -> None:
     run.config.write_text(text)
 
 
+def rel(path: Path) -> str:
+    """`path` relative to the repository (where every command runs) when it is inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def train_command(run: Run, recover: bool) -> List[str]:
-    command = ["allennlp", "train", str(run.config), "-s", str(run.serialization_dir),
+    command = ["allennlp", "train", rel(run.config), "-s", rel(run.serialization_dir),
                "--include-package", "graph_mtl", "--file-friendly-logging"]
     return command + (["--recover"] if recover else [])
 
 
 def environment(spec: TableSpec, args: argparse.Namespace) -> Dict[str, str]:
     env = dict(os.environ)
-    env[spec.data_variable] = str(args.data_dir)
+    env.update(data_environment(spec, args))
     env[spec.vectors_variable] = str(args.vectors) if args.vectors else ""
     threads = str(args.threads)
     env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     return env
+
+
+def data_environment(spec: TableSpec, args: argparse.Namespace) -> Dict[str, str]:
+    return {name: str(args.data_dir / sub if sub else args.data_dir) for name, sub in spec.data_variables.items()}
+
+
+def shown(spec: TableSpec, value: float) -> float:
+    """A metric value as the table shows it: error or score, in %."""
+    return 100.0 * (1.0 - value) if spec.display == "error" else 100.0 * value
 
 
 def log(message: str) -> None:
@@ -234,9 +285,14 @@ def epoch_files(run: Run) -> List[Path]:
 
 
 def average_metric(metrics: Dict[str, Any], prefix: str, spec: TableSpec, tasks: List[str]) -> Optional[float]:
-    values = [metrics.get(f"{prefix}{task}_{spec.metric}") for task in tasks]
+    values = [metrics.get(f"{prefix}{task}_{spec.metrics[task]}") for task in tasks]
     values = [v for v in values if v is not None]
     return statistics.mean(values) if len(values) == len(tasks) else None
+
+
+def metric_name(spec: TableSpec, tasks: List[str]) -> str:
+    names = sorted({spec.metrics[task] for task in tasks})
+    return names[0] if len(names) == 1 else "score (" + ", ".join(f"{t} {spec.metrics[t]}" for t in tasks) + ")"
 
 
 def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> List[str]:
@@ -275,8 +331,8 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
             for path in files[seen:]:
                 metrics = json.loads(path.read_text())
                 dev = average_metric(metrics, "validation_", spec, run.tasks)
-                shown = f"dev {spec.metric} {dev:.4f}" if dev is not None else ""
-                log(f"       {run.name}: epoch {path.stem.rsplit('_', 1)[1]} {shown}")
+                text = f"dev {metric_name(spec, run.tasks)} {dev:.4f}" if dev is not None else ""
+                log(f"       {run.name}: epoch {path.stem.rsplit('_', 1)[1]} {text}")
             seen = len(files)
             code = process.poll()
             if code is None:
@@ -289,7 +345,7 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
                 elapsed = time.time() - started_all
                 remaining = len(pending) + len(still)
                 log(f"done   {run.name} in {(time.time() - started) / 60:.1f} min, best dev "
-                    f"{spec.metric} {dev:.4f} [{finished}/{len(runs)}; {remaining} left; "
+                    f"{metric_name(spec, run.tasks)} {dev:.4f} [{finished}/{len(runs)}; {remaining} left; "
                     f"{elapsed / 60:.0f} min so far]")
             else:
                 failed.append(run.name)
@@ -307,7 +363,7 @@ def evaluate_tests(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -
         output = run.serialization_dir / "test_metrics.json"
         if output.is_file():
             continue
-        files = {task: args.test_dir / spec.test_file.format(task=task) for task in run.tasks}
+        files = {task: args.test_dir / spec.test_files[task] for task in run.tasks}
         missing = [str(path) for path in files.values() if not path.is_file()]
         if missing:
             raise SystemExit(f"--test-dir {args.test_dir}: missing {', '.join(missing)}")
@@ -320,8 +376,8 @@ def evaluate_tests(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -
 
 def evaluate_command(run: Run, files: Dict[str, Path], output: Path) -> List[str]:
     inputs = json.dumps({task: str(path) for task, path in files.items()})
-    return ["allennlp", "evaluate", str(run.serialization_dir / "model.tar.gz"), inputs,
-            "--output-file", str(output), "--include-package", "graph_mtl", "--file-friendly-logging"]
+    return ["allennlp", "evaluate", rel(run.serialization_dir / "model.tar.gz"), inputs,
+            "--output-file", rel(output), "--include-package", "graph_mtl", "--file-friendly-logging"]
 
 
 def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[str, Any]:
@@ -348,11 +404,12 @@ def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[
         test = json.loads(test_file.read_text()) if test_file.is_file() else {}
         for task in run.tasks:
             column = cells.setdefault(run.model.column, {})
-            value = metrics[f"best_validation_{task}_{spec.metric}"]
-            column.setdefault("dev", {}).setdefault(task, {})[run.seed] = 100.0 * (1.0 - value)
-            if f"{task}_{spec.metric}" in test:
-                value = test[f"{task}_{spec.metric}"]
-                column.setdefault("test", {}).setdefault(task, {})[run.seed] = 100.0 * (1.0 - value)
+            metric = spec.metrics[task]
+            value = metrics[f"best_validation_{task}_{metric}"]
+            column.setdefault("dev", {}).setdefault(task, {})[run.seed] = shown(spec, value)
+            if f"{task}_{metric}" in test:
+                value = test[f"{task}_{metric}"]
+                column.setdefault("test", {}).setdefault(task, {})[run.seed] = shown(spec, value)
     table: Dict[str, Any] = {"columns": columns, "tasks": tasks, "seeds": args.seeds,
                              "recipe": args.recipe, "settings": args.settings, "splits": {}}
     for split in ("dev", "test"):
@@ -415,8 +472,9 @@ def markdown(spec: TableSpec, table: Dict[str, Any], args: argparse.Namespace) -
              f"Recipe `{args.recipe}` (training_configs/lib/recipes.libsonnet)"
              + (f" + settings `{json.dumps(args.settings, sort_keys=True)}`" if args.settings else "")
              + f", seeds {', '.join(map(str, args.seeds))}; each cell is the mean over seeds of "
-             f"100 x (1 - {spec.metric}) at the run's best dev epoch; in brackets the paper's "
-             f"test error. Paper: {spec.paper_source}",
+             + (f"100 x (1 - accuracy)" if spec.display == "error" else "100 x the task's metric")
+             + f" at the run's best dev epoch; in brackets the paper's test number. Paper: "
+             f"{spec.paper_source}",
              ""]
     for split, part in table["splits"].items():
         lines += [f"## {split}", "", "| | " + " | ".join(columns) + " |",
@@ -437,7 +495,7 @@ def markdown(spec: TableSpec, table: Dict[str, Any], args: argparse.Namespace) -
         if incomplete:
             lines += ["", f"Incomplete (runs missing; no average): {', '.join(incomplete)}."]
         lines.append("")
-    lines += ["## Runs", "", f"Learning curve: mean {spec.metric} over the run's tasks per epoch, "
+    lines += ["## Runs", "", f"Learning curve: mean metric over the run's tasks per epoch, "
               "train / dev.", "", "| run | best epoch | training time | learning curve |", "|---|---|---|---|"]
     for name, record in table["runs"].items():
         curve = ", ".join(f"{fmt3(point['train'])} / {fmt3(point['dev'])}" for point in record.get("curve", []))
@@ -450,9 +508,9 @@ def commands_text(spec: TableSpec, runs: List[Run], args: argparse.Namespace, ar
     lines = ["#!/usr/bin/env bash",
              f"# Written by: python scripts/reproduce.py {' '.join(shlex.quote(a) for a in argv)}",
              "# The exact command of every run (the runner adds --recover when resuming a run).",
-             "set -euo pipefail", f"cd {shlex.quote(os.path.relpath(REPO_ROOT, args.results_dir))}",
-             f"export {spec.data_variable}={shlex.quote(str(args.data_dir))}",
-             f"export {spec.vectors_variable}={shlex.quote(str(args.vectors) if args.vectors else '')}",
+             "set -euo pipefail", f'cd "$(dirname "$0")/{os.path.relpath(REPO_ROOT, args.results_dir)}"',
+             "export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in data_environment(spec, args).items()),
+             f"export {spec.vectors_variable}={shlex.quote(rel(args.vectors) if args.vectors else '')}",
              f"export OMP_NUM_THREADS={args.threads} MKL_NUM_THREADS={args.threads}"]
     if args.vectors:
         lines.append(f"# vectors: {vectors_command(spec, args)}")
@@ -460,16 +518,21 @@ def commands_text(spec: TableSpec, runs: List[Run], args: argparse.Namespace, ar
         lines.append(" ".join(shlex.quote(c) for c in train_command(run, recover=False)))
     if args.test_dir:
         for run in runs:
-            files = {task: args.test_dir / spec.test_file.format(task=task) for task in run.tasks}
+            files = {task: args.test_dir / spec.test_files[task] for task in run.tasks}
             lines.append(" ".join(shlex.quote(c) for c in evaluate_command(
                 run, files, run.serialization_dir / "test_metrics.json")))
     return "\n".join(lines) + "\n"
 
 
+def vectors_argv(spec: TableSpec, args: argparse.Namespace) -> List[str]:
+    extra = shlex.split(spec.vectors_options.format(data_dir=args.data_dir))
+    return (["python", "scripts/train_vectors.py", "--config", f"training_configs/{spec.library}/fs_mtl.jsonnet"]
+            + extra + ["--output", rel(args.vectors)])
+
+
 def vectors_command(spec: TableSpec, args: argparse.Namespace) -> str:
-    return (f"{spec.data_variable}={shlex.quote(str(args.data_dir))} python scripts/train_vectors.py "
-            f"--config training_configs/{spec.library}/fs_mtl.jsonnet --unlabelled "
-            f"'{args.data_dir}/*.task.unlabel' --lowercase --output {shlex.quote(str(args.vectors))}")
+    variables = " ".join(f"{k}={shlex.quote(v)}" for k, v in data_environment(spec, args).items())
+    return variables + " " + " ".join(shlex.quote(part) for part in vectors_argv(spec, args))
 
 
 def ensure_vectors(spec: TableSpec, args: argparse.Namespace) -> None:
@@ -478,8 +541,7 @@ def ensure_vectors(spec: TableSpec, args: argparse.Namespace) -> None:
     log(f"{args.vectors} does not exist: training it ({vectors_command(spec, args)})")
     env = environment(spec, args)
     env[spec.vectors_variable] = ""
-    subprocess.run(shlex.split(vectors_command(spec, args).split(" ", 1)[1].replace("python", sys.executable, 1)),
-                   env=env, cwd=REPO_ROOT, check=True)
+    subprocess.run([sys.executable] + vectors_argv(spec, args)[1:], env=env, cwd=REPO_ROOT, check=True)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -508,7 +570,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--poll", type=float, default=10.0, help="seconds between progress checks")
     args = parser.parse_args(argv)
     spec = TABLES[args.table]
-    args.data_dir = (args.data_dir or Path(os.environ.get(spec.data_variable, spec.default_data_dir))).resolve()
+    single = next(iter(spec.data_variables)) if len(spec.data_variables) == 1 else None
+    default = os.environ.get(single, spec.default_data_dir) if single else spec.default_data_dir
+    args.data_dir = (args.data_dir or Path(default)).resolve()
     if args.vectors is None:
         args.vectors = str(REPO_ROOT / spec.default_vectors)
     args.results_dir = (args.results_dir or REPO_ROOT / "results" / spec.name / args.recipe).resolve()
@@ -522,8 +586,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     spec = TABLES[args.table]
-    if not args.data_dir.is_dir():
-        raise SystemExit(f"{spec.data_variable} / --data-dir {args.data_dir}: no such folder")
+    for name, folder in data_environment(spec, args).items():
+        if not Path(folder).is_dir():
+            raise SystemExit(f"--data-dir {args.data_dir}: no folder {folder} for {name}")
     runs = plan_runs(spec, args)
     for run in runs:
         write_config(spec, run, args)

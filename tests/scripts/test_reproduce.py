@@ -211,3 +211,41 @@ def test_learning_curves_per_run(tmp_path):
     curve = table["runs"]["fs_mtl-s1"]["curve"]
     assert [point["dev"] for point in curve] == pytest.approx([0.5, 0.6])
     assert "| fs_mtl-s1 | 1 | 0:01:00 | 0.500 / 0.500, 0.600 / 0.600 |" in (tmp_path / "results" / "table.md").read_text()
+
+
+TAGGING_DATA = REPO_ROOT / "fixtures" / "configs" / "data"
+
+
+def test_table4_on_tagging_fixtures_with_test_columns(tmp_path, capsys):
+    """Table 4 through the same runner: three corpora under one --data-dir, F1 / accuracy
+    shown as scores, test files at each corpus's own name."""
+    import shutil
+
+    test_dir = tmp_path / "test-data"
+    (test_dir / "conll2000").mkdir(parents=True)
+    (test_dir / "conll2003").mkdir()
+    (test_dir / "ptb-pos").mkdir()
+    shutil.copy(TAGGING_DATA / "conll2000" / "train.txt", test_dir / "conll2000" / "test.txt")
+    shutil.copy(TAGGING_DATA / "conll2003" / "eng.testa", test_dir / "conll2003" / "eng.testb")
+    shutil.copy(TAGGING_DATA / "ptb-pos" / "Secs19-21 - development", test_dir / "ptb-pos" / "Secs22-24 - testing")
+    script = load_script()
+    settings = {"num_epochs": 1, "embedding_dim": 4, "hidden_dim": 4, "chunk_dev_size": 2, "batch_size": 4,
+                "char_features": {"encoder": "cnn", "embedding_dim": 3, "output_dim": 4, "window": 2}}
+    code = script.main(["table4", "--models", "fs_mtl", "--seeds", "1", "--data-dir", str(TAGGING_DATA),
+                        "--vectors", "", "--settings", json.dumps(settings), "--test-dir", str(test_dir),
+                        "--results-dir", str(tmp_path / "results"), "--output-dir", str(tmp_path / "out"),
+                        "--poll", "0.5"])
+    assert code == 0
+    metrics = json.loads((tmp_path / "out" / "fs_mtl-s1" / "metrics.json").read_text())
+    test = json.loads((tmp_path / "out" / "fs_mtl-s1" / "test_metrics.json").read_text())
+    table = json.loads((tmp_path / "results" / "table.json").read_text())
+    for task, metric in (("chunk", "f1-measure-overall"), ("ner", "f1-measure-overall"), ("pos", "accuracy")):
+        assert table["splits"]["dev"]["error"][task]["FS-MTL"] == pytest.approx(
+            100 * metrics[f"best_validation_{task}_{metric}"])
+        assert table["splits"]["test"]["error"][task]["FS-MTL"] == pytest.approx(100 * test[f"{task}_{metric}"])
+    config = json.loads((tmp_path / "out" / "fs_mtl-s1" / "config.json").read_text())
+    assert "token_characters" in config["model"]["backbone"]["text_field_embedder"]["token_embedders"]
+    commands = (tmp_path / "results" / "commands.sh").read_text()
+    assert f"CONLL2003_DIR={TAGGING_DATA / 'conll2003'}" in commands
+    assert "eng.testb" in commands
+    assert "| CoNLL-2003 NER (F1) |" in capsys.readouterr().out

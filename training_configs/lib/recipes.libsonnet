@@ -30,4 +30,23 @@ local common = import 'common.libsonnet';
       patience: 4,
     },
   },
+
+  tagging:: {
+    // The paper's recipe on the tagging configs (hidden 200, batch 8, AdaDelta, 30 epochs).
+    paper: common.paper_recipe,
+
+    // Table 4 on a CPU, not yet measured at full size (results/table4/ when it is): hidden 100,
+    // batches of 16, bidirectional DC-MTL / IC-MTL / SP-MTL (every strong tagger of the period
+    // reads both directions), character CNN features (Ma & Hovy 2016), Adam, 10 epochs with
+    // patience 3, embeddings from TAGGING_VECTORS.
+    cpu: {
+      hidden_dim: 100,
+      batch_size: 16,
+      bidirectional: true,
+      char_features: { encoder: 'cnn', embedding_dim: 30, output_dim: 50, window: 3 },
+      optimizer: { type: 'dense_sparse_adam', lr: 0.001 },
+      num_epochs: 10,
+      patience: 3,
+    },
+  },
 }
