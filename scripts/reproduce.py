@@ -295,6 +295,47 @@ def metric_name(spec: TableSpec, tasks: List[str]) -> str:
     return names[0] if len(names) == 1 else "score (" + ", ".join(f"{t} {spec.metrics[t]}" for t in tasks) + ")"
 
 
+def lock_path(run: Run) -> Path:
+    return run.serialization_dir.with_name(run.name + ".lock")
+
+
+def take_lock(run: Run) -> bool:
+    """Claims `run` for this process (two runners on one output folder never train the same
+    run); a lock whose process is gone is taken over."""
+    path = lock_path(run)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try:
+            descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                owner = int(path.read_text().strip() or "0")
+            except (OSError, ValueError):
+                owner = 0
+            if owner and owner != os.getpid() and process_alive(owner):
+                return False
+            path.unlink(missing_ok=True)  # stale: its runner died
+            continue
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return True
+    return False
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_lock(run: Run) -> None:
+    lock_path(run).unlink(missing_ok=True)
+
+
 def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> List[str]:
     """Trains every unfinished run, `args.jobs` at a time; returns the names of failed runs."""
     env = environment(spec, args)
@@ -304,12 +345,20 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
         f"{args.jobs} at a time ({args.threads} torch thread(s) each)")
     running: List[Tuple[Run, subprocess.Popen, float, int]] = []
     failed: List[str] = []
+    skipped: List[str] = []
     finished = done_before
     started_all = time.time()
     while pending or running:
         while pending and len(running) < args.jobs:
             run = pending.pop(0)
+            if not take_lock(run):
+                skipped.append(run.name)
+                log(f"skip   {run.name}: being trained by another runner (pid in {lock_path(run)})")
+                continue
             state = run.state()
+            if state == "done":  # finished by another runner meanwhile
+                release_lock(run)
+                continue
             if state == "new" and run.serialization_dir.exists():
                 shutil.rmtree(run.serialization_dir)  # a start that never wrote a checkpoint
             run.serialization_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -338,6 +387,7 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
             if code is None:
                 still.append((run, process, started, seen))
                 continue
+            release_lock(run)
             if code == 0 and run.state() == "done":
                 finished += 1
                 metrics = json.loads((run.serialization_dir / "metrics.json").read_text())
@@ -351,6 +401,8 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
                 failed.append(run.name)
                 log(f"FAILED {run.name} (exit {code}); log: {run.serialization_dir}.log")
         running = still
+    if skipped:
+        log(f"{len(skipped)} run(s) left to the runner training them: {', '.join(skipped)}")
     return failed
 
 

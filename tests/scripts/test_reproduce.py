@@ -249,3 +249,25 @@ def test_table4_on_tagging_fixtures_with_test_columns(tmp_path, capsys):
     assert f"CONLL2003_DIR={TAGGING_DATA / 'conll2003'}" in commands
     assert "eng.testb" in commands
     assert "| CoNLL-2003 NER (F1) |" in capsys.readouterr().out
+
+
+def test_two_runners_never_train_the_same_run(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    script = load_script()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / "out").mkdir()
+        (tmp_path / "out" / "fs_mtl-s1.lock").write_text(f"{other.pid}\n")
+        assert script.main(arguments(tmp_path, "--models", "fs_mtl", "--seeds", "1")) == 0
+        output = capsys.readouterr().out
+        assert "skip   fs_mtl-s1: being trained by another runner" in output
+        assert not (tmp_path / "out" / "fs_mtl-s1").exists()
+    finally:
+        other.kill()
+        other.wait()
+    # the other runner is gone: its lock is stale and taken over
+    assert script.main(arguments(tmp_path, "--models", "fs_mtl", "--seeds", "1")) == 0
+    assert (tmp_path / "out" / "fs_mtl-s1" / "model.tar.gz").is_file()
+    assert not (tmp_path / "out" / "fs_mtl-s1.lock").exists()
