@@ -474,13 +474,15 @@ def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[
                 seeds = values.get(task, {})
                 rows.setdefault(task, {})[column] = statistics.mean(seeds.values()) if seeds else None
             complete[column] = all(len(values.get(task, {})) == len(args.seeds) for task in tasks)
-            if complete[column]:
+            # a seed's average once every task of that seed is done (the column's average needs all seeds)
+            done_seeds = [seed for seed in args.seeds if all(seed in values.get(task, {}) for task in tasks)]
+            if done_seeds:
                 per_seed_average[column] = {
-                    seed: statistics.mean(values[task][seed] for task in tasks) for seed in args.seeds}
+                    seed: statistics.mean(values[task][seed] for task in tasks) for seed in done_seeds}
         if not any(cells.get(c, {}).get(split) for c in columns):
             continue
         averages = {column: (statistics.mean(per_seed_average[column].values())
-                             if column in per_seed_average else None) for column in columns}
+                             if complete[column] else None) for column in columns}
         single = [m.column for m in spec.models if m.single_task and m.column in columns]
         if single:
             for task in tasks:
@@ -488,9 +490,11 @@ def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[
                 rows[task]["Avg"] = statistics.mean(present) if len(present) == len(single) else None
             averages["Avg"] = (statistics.mean(averages[c] for c in single)
                                if all(averages[c] is not None for c in single) else None)
-            if all(c in per_seed_average for c in single):
+            seeds_of_all = [seed for seed in args.seeds
+                            if all(seed in per_seed_average.get(c, {}) for c in single)]
+            if seeds_of_all:
                 per_seed_average["Avg"] = {seed: statistics.mean(per_seed_average[c][seed] for c in single)
-                                           for seed in args.seeds}
+                                           for seed in seeds_of_all}
         table["splits"][split] = {
             "error": rows, "average": averages,
             "average_per_seed": {c: {str(s): v for s, v in d.items()} for c, d in per_seed_average.items()},

@@ -271,3 +271,13 @@ def test_two_runners_never_train_the_same_run(tmp_path, capsys):
     assert script.main(arguments(tmp_path, "--models", "fs_mtl", "--seeds", "1")) == 0
     assert (tmp_path / "out" / "fs_mtl-s1" / "model.tar.gz").is_file()
     assert not (tmp_path / "out" / "fs_mtl-s1.lock").exists()
+
+
+def test_a_finished_seed_has_its_average_before_the_others(tmp_path):
+    script = load_script()
+    fake_run(tmp_path / "out" / "fs_mtl-s1", {"books": 0.8, "dvd": 0.7})
+    script.main(arguments(tmp_path, "--models", "fs_mtl", "--seeds", "1", "2", "--no-train"))
+    part = json.loads((tmp_path / "results" / "table.json").read_text())["splits"]["dev"]
+    assert part["average"]["FS-MTL"] is None
+    assert part["average_per_seed"]["FS-MTL"] == {"1": pytest.approx(25.0)}
+    assert "| average, seed 1 | 25.0 |" in (tmp_path / "results" / "table.md").read_text()
