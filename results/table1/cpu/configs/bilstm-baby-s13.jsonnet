@@ -1,0 +1,7 @@
+// table1, recipe 'cpu': BiLSTM on baby, seed 13.
+// Written by scripts/reproduce.py; `allennlp train` on this file repeats the run
+// (FDU_MTL_DIR and FDU_MTL_VECTORS as in commands.sh).
+local table = import '../../../../training_configs/lib/fdu_mtl.libsonnet';
+local recipes = import '../../../../training_configs/lib/recipes.libsonnet';
+table.config("bilstm", ["baby"],
+  recipes.fdu_mtl["cpu"] + {"seed": 13})
