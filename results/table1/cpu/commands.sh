@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Written by: python scripts/reproduce.py table1 --recipe cpu --jobs 1 --models fs_mtl,sp_mtl,mt_cnn --seeds 14
+# Written by: python scripts/reproduce.py table1 --recipe cpu --seeds 13 14 --jobs 2 --poll 1
 # The exact command of every run (the runner adds --recover when resuming a run).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -7,6 +7,109 @@ export FDU_MTL_DIR=/work/shared/data/fdu-mtl
 export FDU_MTL_VECTORS=vectors/fdu_mtl.w2v.200d.txt
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # vectors: FDU_MTL_DIR=/work/shared/data/fdu-mtl python scripts/train_vectors.py --config training_configs/fdu_mtl/fs_mtl.jsonnet --unlabelled '/work/shared/data/fdu-mtl/*.task.unlabel' --lowercase --output vectors/fdu_mtl.w2v.200d.txt
+allennlp train results/table1/cpu/configs/dc_mtl-s13.jsonnet -s output/table1/cpu/dc_mtl-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/dc_mtl-s14.jsonnet -s output/table1/cpu/dc_mtl-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/ic_mtl-s13.jsonnet -s output/table1/cpu/ic_mtl-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/ic_mtl-s14.jsonnet -s output/table1/cpu/ic_mtl-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/sp_mtl-s13.jsonnet -s output/table1/cpu/sp_mtl-s13 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table1/cpu/configs/sp_mtl-s14.jsonnet -s output/table1/cpu/sp_mtl-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/fs_mtl-s13.jsonnet -s output/table1/cpu/fs_mtl-s13 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table1/cpu/configs/fs_mtl-s14.jsonnet -s output/table1/cpu/fs_mtl-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/mt_cnn-s13.jsonnet -s output/table1/cpu/mt_cnn-s13 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table1/cpu/configs/mt_cnn-s14.jsonnet -s output/table1/cpu/mt_cnn-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-books-s13.jsonnet -s output/table1/cpu/stacked_lstm-books-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-electronics-s13.jsonnet -s output/table1/cpu/stacked_lstm-electronics-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-dvd-s13.jsonnet -s output/table1/cpu/stacked_lstm-dvd-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-kitchen_housewares-s13.jsonnet -s output/table1/cpu/stacked_lstm-kitchen_housewares-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-apparel-s13.jsonnet -s output/table1/cpu/stacked_lstm-apparel-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-camera_photo-s13.jsonnet -s output/table1/cpu/stacked_lstm-camera_photo-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-health_personal_care-s13.jsonnet -s output/table1/cpu/stacked_lstm-health_personal_care-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-music-s13.jsonnet -s output/table1/cpu/stacked_lstm-music-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-toys_games-s13.jsonnet -s output/table1/cpu/stacked_lstm-toys_games-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-video-s13.jsonnet -s output/table1/cpu/stacked_lstm-video-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-baby-s13.jsonnet -s output/table1/cpu/stacked_lstm-baby-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-magazines-s13.jsonnet -s output/table1/cpu/stacked_lstm-magazines-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-software-s13.jsonnet -s output/table1/cpu/stacked_lstm-software-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-sports_outdoors-s13.jsonnet -s output/table1/cpu/stacked_lstm-sports_outdoors-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-imdb-s13.jsonnet -s output/table1/cpu/stacked_lstm-imdb-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-MR-s13.jsonnet -s output/table1/cpu/stacked_lstm-MR-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-books-s14.jsonnet -s output/table1/cpu/stacked_lstm-books-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-electronics-s14.jsonnet -s output/table1/cpu/stacked_lstm-electronics-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-dvd-s14.jsonnet -s output/table1/cpu/stacked_lstm-dvd-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-kitchen_housewares-s14.jsonnet -s output/table1/cpu/stacked_lstm-kitchen_housewares-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-apparel-s14.jsonnet -s output/table1/cpu/stacked_lstm-apparel-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-camera_photo-s14.jsonnet -s output/table1/cpu/stacked_lstm-camera_photo-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-health_personal_care-s14.jsonnet -s output/table1/cpu/stacked_lstm-health_personal_care-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-music-s14.jsonnet -s output/table1/cpu/stacked_lstm-music-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-toys_games-s14.jsonnet -s output/table1/cpu/stacked_lstm-toys_games-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-video-s14.jsonnet -s output/table1/cpu/stacked_lstm-video-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-baby-s14.jsonnet -s output/table1/cpu/stacked_lstm-baby-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-magazines-s14.jsonnet -s output/table1/cpu/stacked_lstm-magazines-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-software-s14.jsonnet -s output/table1/cpu/stacked_lstm-software-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-sports_outdoors-s14.jsonnet -s output/table1/cpu/stacked_lstm-sports_outdoors-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-imdb-s14.jsonnet -s output/table1/cpu/stacked_lstm-imdb-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/stacked_lstm-MR-s14.jsonnet -s output/table1/cpu/stacked_lstm-MR-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-books-s13.jsonnet -s output/table1/cpu/bilstm-books-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-electronics-s13.jsonnet -s output/table1/cpu/bilstm-electronics-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-dvd-s13.jsonnet -s output/table1/cpu/bilstm-dvd-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-kitchen_housewares-s13.jsonnet -s output/table1/cpu/bilstm-kitchen_housewares-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-apparel-s13.jsonnet -s output/table1/cpu/bilstm-apparel-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-camera_photo-s13.jsonnet -s output/table1/cpu/bilstm-camera_photo-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-health_personal_care-s13.jsonnet -s output/table1/cpu/bilstm-health_personal_care-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-music-s13.jsonnet -s output/table1/cpu/bilstm-music-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-toys_games-s13.jsonnet -s output/table1/cpu/bilstm-toys_games-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-video-s13.jsonnet -s output/table1/cpu/bilstm-video-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-baby-s13.jsonnet -s output/table1/cpu/bilstm-baby-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-magazines-s13.jsonnet -s output/table1/cpu/bilstm-magazines-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-software-s13.jsonnet -s output/table1/cpu/bilstm-software-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-sports_outdoors-s13.jsonnet -s output/table1/cpu/bilstm-sports_outdoors-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-imdb-s13.jsonnet -s output/table1/cpu/bilstm-imdb-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-MR-s13.jsonnet -s output/table1/cpu/bilstm-MR-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-books-s14.jsonnet -s output/table1/cpu/bilstm-books-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-electronics-s14.jsonnet -s output/table1/cpu/bilstm-electronics-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-dvd-s14.jsonnet -s output/table1/cpu/bilstm-dvd-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-kitchen_housewares-s14.jsonnet -s output/table1/cpu/bilstm-kitchen_housewares-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-apparel-s14.jsonnet -s output/table1/cpu/bilstm-apparel-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-camera_photo-s14.jsonnet -s output/table1/cpu/bilstm-camera_photo-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-health_personal_care-s14.jsonnet -s output/table1/cpu/bilstm-health_personal_care-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-music-s14.jsonnet -s output/table1/cpu/bilstm-music-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-toys_games-s14.jsonnet -s output/table1/cpu/bilstm-toys_games-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-video-s14.jsonnet -s output/table1/cpu/bilstm-video-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-baby-s14.jsonnet -s output/table1/cpu/bilstm-baby-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-magazines-s14.jsonnet -s output/table1/cpu/bilstm-magazines-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-software-s14.jsonnet -s output/table1/cpu/bilstm-software-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-sports_outdoors-s14.jsonnet -s output/table1/cpu/bilstm-sports_outdoors-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-imdb-s14.jsonnet -s output/table1/cpu/bilstm-imdb-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/bilstm-MR-s14.jsonnet -s output/table1/cpu/bilstm-MR-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-books-s13.jsonnet -s output/table1/cpu/lstm-books-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-electronics-s13.jsonnet -s output/table1/cpu/lstm-electronics-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-dvd-s13.jsonnet -s output/table1/cpu/lstm-dvd-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-kitchen_housewares-s13.jsonnet -s output/table1/cpu/lstm-kitchen_housewares-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-apparel-s13.jsonnet -s output/table1/cpu/lstm-apparel-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-camera_photo-s13.jsonnet -s output/table1/cpu/lstm-camera_photo-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-health_personal_care-s13.jsonnet -s output/table1/cpu/lstm-health_personal_care-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-music-s13.jsonnet -s output/table1/cpu/lstm-music-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-toys_games-s13.jsonnet -s output/table1/cpu/lstm-toys_games-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-video-s13.jsonnet -s output/table1/cpu/lstm-video-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-baby-s13.jsonnet -s output/table1/cpu/lstm-baby-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-magazines-s13.jsonnet -s output/table1/cpu/lstm-magazines-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-software-s13.jsonnet -s output/table1/cpu/lstm-software-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-sports_outdoors-s13.jsonnet -s output/table1/cpu/lstm-sports_outdoors-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-imdb-s13.jsonnet -s output/table1/cpu/lstm-imdb-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-MR-s13.jsonnet -s output/table1/cpu/lstm-MR-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-books-s14.jsonnet -s output/table1/cpu/lstm-books-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-electronics-s14.jsonnet -s output/table1/cpu/lstm-electronics-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-dvd-s14.jsonnet -s output/table1/cpu/lstm-dvd-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-kitchen_housewares-s14.jsonnet -s output/table1/cpu/lstm-kitchen_housewares-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-apparel-s14.jsonnet -s output/table1/cpu/lstm-apparel-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-camera_photo-s14.jsonnet -s output/table1/cpu/lstm-camera_photo-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-health_personal_care-s14.jsonnet -s output/table1/cpu/lstm-health_personal_care-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-music-s14.jsonnet -s output/table1/cpu/lstm-music-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-toys_games-s14.jsonnet -s output/table1/cpu/lstm-toys_games-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-video-s14.jsonnet -s output/table1/cpu/lstm-video-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-baby-s14.jsonnet -s output/table1/cpu/lstm-baby-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-magazines-s14.jsonnet -s output/table1/cpu/lstm-magazines-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-software-s14.jsonnet -s output/table1/cpu/lstm-software-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-sports_outdoors-s14.jsonnet -s output/table1/cpu/lstm-sports_outdoors-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-imdb-s14.jsonnet -s output/table1/cpu/lstm-imdb-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu/configs/lstm-MR-s14.jsonnet -s output/table1/cpu/lstm-MR-s14 --include-package graph_mtl --file-friendly-logging
