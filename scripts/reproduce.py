@@ -66,6 +66,17 @@ class TableSpec:
     paper_source: str = ""
 
 
+def paper_models(single_suffix: str = "") -> List[Model]:
+    """The models of the paper's tables, in its column order; `single_suffix` names the
+    single-task baselines' output layer (Table 4: "-CRF")."""
+    return [Model("lstm", "LSTM" + single_suffix, True),
+            Model("bilstm", "BiLSTM" + single_suffix, True),
+            Model("stacked_lstm", "sLSTM" + single_suffix, True)] + [
+        Model(kind, column, False) for kind, column in (
+            ("mt_cnn", "MT-CNN"), ("fs_mtl", "FS-MTL"), ("sp_mtl", "SP-MTL"),
+            ("dc_mtl", "DC-MTL"), ("ic_mtl", "IC-MTL"))]
+
+
 TABLE1 = TableSpec(
     name="table1",
     title="Table 1: sentiment classification on the 16 FDU-MTL domains (error rate, %)",
@@ -82,16 +93,7 @@ TABLE1 = TableSpec(
         "magazines": "Magazines", "software": "Software", "sports_outdoors": "Sports",
         "imdb": "IMDB", "MR": "MR",
     },
-    models=[
-        Model("lstm", "LSTM", True),
-        Model("bilstm", "BiLSTM", True),
-        Model("stacked_lstm", "sLSTM", True),
-        Model("mt_cnn", "MT-CNN", False),
-        Model("fs_mtl", "FS-MTL", False),
-        Model("sp_mtl", "SP-MTL", False),
-        Model("dc_mtl", "DC-MTL", False),
-        Model("ic_mtl", "IC-MTL", False),
-    ],
+    models=paper_models(),
     data_variables={"FDU_MTL_DIR": ""},
     default_data_dir="/work/shared/data/fdu-mtl",
     vectors_variable="FDU_MTL_VECTORS",
@@ -110,16 +112,7 @@ TABLE4 = TableSpec(
     library="tagging",
     tasks=["chunk", "ner", "pos"],
     task_labels={"chunk": "CoNLL-2000 chunking (F1)", "ner": "CoNLL-2003 NER (F1)", "pos": "PTB POS (accuracy)"},
-    models=[
-        Model("lstm", "LSTM-CRF", True),
-        Model("bilstm", "BiLSTM-CRF", True),
-        Model("stacked_lstm", "sLSTM-CRF", True),
-        Model("mt_cnn", "MT-CNN", False),
-        Model("fs_mtl", "FS-MTL", False),
-        Model("sp_mtl", "SP-MTL", False),
-        Model("dc_mtl", "DC-MTL", False),
-        Model("ic_mtl", "IC-MTL", False),
-    ],
+    models=paper_models(single_suffix="-CRF"),
     # --data-dir is the folder holding the three corpora (as /work/shared/data does)
     data_variables={"CONLL2000_DIR": "conll2000", "CONLL2003_DIR": "conll2003", "PTB_POS_DIR": "ptb-pos"},
     default_data_dir="/work/shared/data",
