@@ -51,7 +51,7 @@ def training_sentences(config_path: str, overrides: str = "") -> Iterator[List[s
     dataset reader from its `train_data_path` (a path or, for multi-task configs, a dict of
     task -> path). Every TextField of an instance is one sentence.
     """
-    import graph_mtl  # noqa: F401  (registers the readers)
+    import graph_mtl  # noqa: F401  (registers the readers; sets the optional vectors variables)
     from allennlp.common import Params
     from allennlp.data import DatasetReader
     from allennlp.data.fields import TextField
@@ -174,9 +174,6 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if not args.config and not args.unlabelled:
         parser.error("give at least one --config or --unlabelled")
-    # Every config variable the libraries read must be set; the vectors do not exist yet.
-    os.environ.setdefault("FDU_MTL_VECTORS", "")
-    os.environ.setdefault("TAGGING_VECTORS", "")
 
     started = time.time()
     sentences: List[List[str]] = []
