@@ -2,7 +2,8 @@
 // (PTB WSJ), each with a CRF output layer.
 //
 // Data (std.extVar):
-//   CONLL2000_DIR  folder with train.txt (dev = its last `chunk_dev_size` sentences)
+//   CONLL2000_DIR  folder with train.txt (no dev file: dev = `chunk_dev_size` sentences of it
+//                  drawn with `chunk_dev_seed`, the same for every model and training seed)
 //   CONLL2003_DIR  folder with eng.train and eng.testa (dev)
 //   PTB_POS_DIR    folder with "Secs0-18 - training" and "Secs19-21 - development"
 // Chunk and NER tags are converted to BIOUL by the readers; CRF decoding is constrained to
@@ -15,7 +16,10 @@ local common = import 'common.libsonnet';
   // Word vectors: std.extVar('TAGGING_VECTORS'), a GloVe-format file (scripts/train_vectors.py);
   // empty (the default graph_mtl sets on import) = embeddings learned from scratch.
   defaults:: common.defaults + {
+    // CoNLL-2000 dev: 1,000 of train.txt's 8,936 sentences (about the size of its 2,012-sentence
+    // test set halved), a seeded random draw; null = its last chunk_dev_size sentences.
     chunk_dev_size: 1000,
+    chunk_dev_seed: 2000,
     pretrained_file: common.vectors_variable('TAGGING_VECTORS'),
   },
 
@@ -31,7 +35,7 @@ local common = import 'common.libsonnet';
         source_scheme: 'IOB2',
         tag_scheme: 'BIOUL',
         dev_size: s.chunk_dev_size,
-      },
+      } + (if s.chunk_dev_seed == null then {} else { dev_seed: s.chunk_dev_seed }),
       train: dir + '/train.txt#train',
       dev: dir + '/train.txt#dev',
       encoding: 'BIOUL',

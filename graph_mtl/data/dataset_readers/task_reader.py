@@ -5,6 +5,7 @@ suffix, truncation to `max_tokens` that is always logged, and malformed input re
 file and line (raised, or skipped with a warning when `on_bad_line` is "skip").
 """
 import logging
+import random
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -78,12 +79,18 @@ class TaskDatasetReader(DatasetReader):
         Truncate every instance to this many tokens (tags are truncated with them). The number
         of truncated instances is logged as a warning at the end of every file.
     split : `str`, optional (default = `"all"`)
-        `"all"`: every record of the file; `"dev"`: the last `dev_size` records; `"train"`:
-        all but the last `dev_size`. A data path may override it with a suffix:
+        `"all"`: every record of the file; `"dev"`: the last `dev_size` records (or, with
+        `dev_seed`, a seeded random sample of them); `"train"`: all other records. A data path may override it with a suffix:
         `"fdu-mtl/books.task.train#dev"`, `"...#train"`, `"...#all"`, so one reader object can
         serve the training and the validation path of a task.
     dev_size : `int`, optional (default: the reader's own, e.g. 200 for FDU-MTL, else `None`)
         Records (lines or sentences) held out as dev by the `train`/`dev` splits.
+    dev_seed : `int`, optional (default = `None`)
+        `None`: dev is the last `dev_size` records (FDU-MTL's convention). An integer: dev is
+        `dev_size` records drawn at random with this seed (the same records for every model and
+        every training seed: the draw depends only on `dev_seed` and the number of records), kept
+        in file order; train is the rest, in file order. For files without a dev convention
+        whose end is not a random sample (CoNLL-2000's `train.txt` runs through WSJ 15-18 in order).
     on_bad_line : `str`, optional (default = `"raise"`)
         What to do with a malformed or unusable record: `"raise"` a `DataFormatError` naming
         file, line and problem, or `"skip"` it with a warning naming the same (the end-of-file
@@ -106,6 +113,7 @@ class TaskDatasetReader(DatasetReader):
         max_tokens: Optional[int] = None,
         split: str = "all",
         dev_size: Optional[int] = None,
+        dev_seed: Optional[int] = None,
         on_bad_line: str = "raise",
         encoding: str = "auto",
         **kwargs: Any,
@@ -130,6 +138,7 @@ class TaskDatasetReader(DatasetReader):
         self.max_tokens = max_tokens
         self.split = split
         self.dev_size = dev_size
+        self.dev_seed = dev_seed
         self.on_bad_line = on_bad_line
         self.encoding = encoding
         #: Instances truncated by `text_to_instance` outside file reads (e.g. predictions).
@@ -199,7 +208,10 @@ class TaskDatasetReader(DatasetReader):
                 None,
                 path,
             )
-        return records[-self.dev_size :] if split == "dev" else records[: -self.dev_size]
+        if self.dev_seed is None:
+            return records[-self.dev_size :] if split == "dev" else records[: -self.dev_size]
+        held_out = set(random.Random(self.dev_seed).sample(range(len(records)), self.dev_size))
+        return [record for index, record in enumerate(records) if (index in held_out) == (split == "dev")]
 
     def _log_stats(self, path: str, split: str, stats: ReadStats) -> None:
         where = path if split == "all" else f"{path}#{split}"

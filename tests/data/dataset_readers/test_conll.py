@@ -131,3 +131,23 @@ def test_generic_column_reader_requires_columns_and_label_column():
 
     with pytest.raises(ConfigurationError, match="columns"):
         DatasetReader.from_params(Params({"type": "conll_columns", "label_column": "tag"}))
+
+
+def test_seeded_dev_split_is_a_random_sample_in_file_order(tmp_path):
+    """dev_seed: dev is a seeded random sample of dev_size sentences (not the file's end),
+    train the rest; together they are the file, each once, in file order."""
+    import random
+
+    path = tmp_path / "train.txt"
+    path.write_text("".join(f"w{i} NN B-NP\n\n" for i in range(20)))
+    reader = Conll2000DatasetReader(dev_size=5, dev_seed=7)
+    dev = [words(i)[0] for i in reader.read(str(path) + "#dev")]
+    train = [words(i)[0] for i in reader.read(str(path) + "#train")]
+    expected = sorted(random.Random(7).sample(range(20), 5))
+    assert dev == [f"w{i}" for i in expected]
+    assert dev != [f"w{i}" for i in range(15, 20)]
+    assert train == [f"w{i}" for i in range(20) if i not in expected]
+    again = Conll2000DatasetReader(dev_size=5, dev_seed=7)
+    assert [words(i)[0] for i in again.read(str(path) + "#dev")] == dev
+    other = Conll2000DatasetReader(dev_size=5, dev_seed=8)
+    assert [words(i)[0] for i in other.read(str(path) + "#dev")] != dev
