@@ -8,7 +8,7 @@ STAMP := $(VENV)/.graph-mtl-install-stamp
 REQS := requirements.txt requirements-nodeps.txt setup.py plugins/flat/setup.py plugins/hierarchical/setup.py
 DEMO_DIR ?= output/demo
 
-.PHONY: install test demo clean-demo data-counts bench vectors
+.PHONY: install test demo clean-demo data-counts bench vectors tagging-vectors
 
 install: $(STAMP)
 
@@ -52,3 +52,14 @@ vectors: install
 	FDU_MTL_DIR=$(FDU_MTL_DIR) OMP_NUM_THREADS=1 $(PY) scripts/train_vectors.py \
 		--config training_configs/fdu_mtl/fs_mtl.jsonnet \
 		--unlabelled '$(FDU_MTL_DIR)/*.task.unlabel' --lowercase --output $(FDU_MTL_VECTORS_FILE)
+
+# Word vectors for the tagging configs (issue 13): word2vec on the chunking, NER and POS training
+# sets (CoNLL-2000 dev sentences excluded by its reader) + the FDU-MTL unlabelled reviews, all
+# lowercased (the `cpu` recipe looks words up lowercased: results/table4/ner-case/); ~4 min.
+DATA_DIR ?= /work/shared/data
+TAGGING_VECTORS_FILE ?= vectors/tagging.lower.w2v.200d.txt
+tagging-vectors: install
+	CONLL2000_DIR=$(DATA_DIR)/conll2000 CONLL2003_DIR=$(DATA_DIR)/conll2003 PTB_POS_DIR=$(DATA_DIR)/ptb-pos \
+		OMP_NUM_THREADS=1 $(PY) scripts/train_vectors.py --config training_configs/tagging/fs_mtl.jsonnet \
+		--unlabelled '$(DATA_DIR)/fdu-mtl/*.task.unlabel' --lowercase --lowercase-training \
+		--output $(TAGGING_VECTORS_FILE)

@@ -158,6 +158,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     parser.add_argument("--unlabelled", action="append", default=[],
                         help="glob of plain-text files, one document per line (repeatable)")
     parser.add_argument("--lowercase", action="store_true", help="lowercase the unlabelled text")
+    parser.add_argument("--lowercase-training", action="store_true",
+                        help="lowercase the configs' training text too (for a model whose word "
+                        "indexer lowercases: the `lowercase_tokens` setting)")
     parser.add_argument("--output", required=True, help="GloVe-format file to write")
     parser.add_argument("--dim", type=int, default=200)
     parser.add_argument("--seed", type=int, default=13)
@@ -180,7 +183,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     sources: List[Dict[str, Any]] = []
     for config in args.config:
         before = len(sentences)
-        sentences.extend(training_sentences(config, args.overrides))
+        for sentence in training_sentences(config, args.overrides):
+            sentences.append([token.lower() for token in sentence] if args.lowercase_training else sentence)
         sources.append({"config": config, "sentences": len(sentences) - before})
         logger.info("%s: %d training sentences", config, len(sentences) - before)
     unlabelled_files = expand_globs(args.unlabelled)

@@ -147,3 +147,18 @@ def test_missing_unlabelled_files_are_an_error(corpus, tmp_path):
     script = load_script()
     with pytest.raises(FileNotFoundError, match="no such file"):
         script.main(["--unlabelled", str(tmp_path / "nothing*.txt"), "--output", str(tmp_path / "v.txt")])
+
+
+def test_lowercase_training_lowercases_the_configs_text_too(corpus, tmp_path):
+    """--lowercase touches only unlabelled text; --lowercase-training also the training text
+    (for configs with `lowercase_tokens: true`), so no cased word is left."""
+    config, data = corpus
+    (data / "books.task.train").write_text("\n".join(["1\tGreat BOOK , Loved it ."] + TRAIN_LINES + DEV_LINES) + "\n")
+    script = load_script()
+    cased = read_glove(tmp_path / "cased.txt") if train(script, corpus, tmp_path / "cased.txt") else None
+    assert {"Great", "BOOK", "Loved"} <= set(cased)
+    train(script, corpus, tmp_path / "lower.txt", "--lowercase-training")
+    lower = read_glove(tmp_path / "lower.txt")
+    assert not {"Great", "BOOK", "Loved"} & set(lower)
+    assert {"great", "book", "loved"} <= set(lower)
+    assert all(word == word.lower() for word in lower)

@@ -278,3 +278,31 @@ def test_character_settings_are_checked(tmp_path):
     plain = _tagging_config(tmp_path, "{}", "fs_mtl")
     assert set(plain["model"]["backbone"]["text_field_embedder"]["token_embedders"]) == {"tokens"}
     assert all("token_indexers" not in r for r in plain["dataset_reader"]["readers"].values())
+
+
+@pytest.mark.parametrize("chars", [None, CHAR_CNN])
+def test_lowercase_tokens_match_lowercased_vectors(chars, tmp_path):
+    """`lowercase_tokens: true`: the word vocabulary is lowercase, so lowercased pretrained
+    vectors (train_vectors.py --lowercase-training) cover "Fennwick" and "PORTHAVEN"; the
+    characters keep their case."""
+    vectors = tmp_path / "lower.txt"
+    vectors.write_text("fennwick 1 2 3 4\nporthaven -1 -2 -3 -4\n")
+    settings = (f"{{embedding_dim: 4, hidden_dim: 4, chunk_dev_size: 2, num_epochs: 1, "
+                f"lowercase_tokens: true, train_embeddings: false, pretrained_file: '{vectors}'"
+                + (f", char_features: {chars}" if chars else "") + "}")
+    params = _tagging_config(tmp_path, settings, "fs_mtl")
+    for reader in params["dataset_reader"]["readers"].values():
+        assert reader["token_indexers"]["tokens"] == {"type": "single_id", "lowercase_tokens": True}
+    params["trainer"]["enable_default_callbacks"] = False
+    model = train_model(Params(params), str(tmp_path / "model"))
+    words = model.vocab.get_token_to_index_vocabulary("tokens")
+    assert "fennwick" in words and "porthaven" in words
+    assert not any(word != word.lower() for word in words if not word.startswith("@@"))
+    weight = model._backbone._text_field_embedder.token_embedder_tokens.weight  # noqa: SLF001
+    assert weight[words["fennwick"]].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert weight[words["porthaven"]].tolist() == [-1.0, -2.0, -3.0, -4.0]
+    if chars:
+        characters = model.vocab.get_token_to_index_vocabulary("token_characters")
+        assert "F" in characters and "P" in characters
+    with pytest.raises(Exception, match="lowercase_tokens must be true or false"):
+        _tagging_config(tmp_path, "{lowercase_tokens: 'yes'}", "fs_mtl")

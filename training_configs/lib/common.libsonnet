@@ -21,6 +21,10 @@
     //   { encoder: 'lstm', embedding_dim: 25, output_dim: 50 }   (a BiLSTM, 25 per direction;
     //   Lample et al. 2016); optional `dropout` on the character embeddings.
     char_features: null,
+    // Lowercase every word before its embedding lookup (vocabulary and pretrained vectors then
+    // lowercase: train them with scripts/train_vectors.py --lowercase --lowercase-training);
+    // character features still see the original case.
+    lowercase_tokens: false,
     init_range: 0.1,
     batch_size: 8,
     validation_batch_size: 64,
@@ -173,14 +177,18 @@
     local c = $.char_features(s);
     s.embedding_dim + (if c == null then 0 else c.output_dim),
 
-  // The readers' token indexers: words (and characters, padded to the CNN window).
+  // The readers' token indexers: words, lowercased or not (and characters, padded to the CNN
+  // window); {} = the readers' default (words as they are).
   token_indexers(s)::
     local c = $.char_features(s);
-    if c == null then {} else {
+    if std.type(s.lowercase_tokens) != 'boolean' then
+      error ('lowercase_tokens must be true or false, not ' + std.toString(s.lowercase_tokens))
+    else if c == null && !s.lowercase_tokens then {} else {
       token_indexers: {
-        tokens: { type: 'single_id' },
+        tokens: { type: 'single_id' } + (if s.lowercase_tokens then { lowercase_tokens: true } else {}),
+      } + (if c == null then {} else {
         token_characters: { type: 'characters', min_padding_length: if c.encoder == 'cnn' then c.window else 1 },
-      },
+      }),
     },
 
   char_embedder(c):: {
