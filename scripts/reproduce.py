@@ -64,6 +64,7 @@ class TableSpec:
     vectors_options: str  # what scripts/train_vectors.py reads besides the fs_mtl config
     paper: Dict[str, Dict[str, Optional[float]]] = field(default_factory=dict)  # column -> row -> error
     paper_source: str = ""
+    paper_best: Dict[str, float] = field(default_factory=dict)  # row -> the paper's best model's number
 
 
 def paper_models(single_suffix: str = "") -> List[Model]:
@@ -112,16 +113,20 @@ TABLE4 = TableSpec(
     library="tagging",
     tasks=["chunk", "ner", "pos"],
     task_labels={"chunk": "CoNLL-2000 chunking (F1)", "ner": "CoNLL-2003 NER (F1)", "pos": "PTB POS (accuracy)"},
-    models=paper_models(single_suffix="-CRF"),
+    # the single-task baselines of issue 13: LSTM-CRF and BiLSTM-CRF per task
+    models=[m for m in paper_models(single_suffix="-CRF") if m.kind != "stacked_lstm"],
     # --data-dir is the folder holding the three corpora (as /work/shared/data does)
     data_variables={"CONLL2000_DIR": "conll2000", "CONLL2003_DIR": "conll2003", "PTB_POS_DIR": "ptb-pos"},
     default_data_dir="/work/shared/data",
     vectors_variable="TAGGING_VECTORS",
-    default_vectors="vectors/tagging.w2v.200d.txt",
+    # lowercased vectors (the recipes' lowercase_tokens; results/table4/ner-case/ measured it
+    # against cased ones on NER), trained on the three training sets + the FDU-MTL unlabelled
+    # reviews (cased English text; no dev or test line of any task)
+    default_vectors="vectors/tagging.lower.w2v.200d.txt",
     metrics={"chunk": "f1-measure-overall", "ner": "f1-measure-overall", "pos": "accuracy"},
     display="score",
     test_files={"chunk": "conll2000/test.txt", "ner": "conll2003/eng.testb", "pos": "ptb-pos/Secs22-24 - testing"},
-    vectors_options="",
+    vectors_options="--unlabelled '{data_dir}/fdu-mtl/*.task.unlabel' --lowercase --lowercase-training",
 )
 
 TABLES = {TABLE1.name: TABLE1, TABLE4.name: TABLE4}
@@ -130,6 +135,7 @@ PAPER = json.loads((Path(__file__).resolve().parent / "paper_tables.json").read_
 for _name, _spec in TABLES.items():
     _spec.paper = PAPER.get(_name, {}).get("error", {})
     _spec.paper_source = PAPER.get(_name, {}).get("source", "")
+    _spec.paper_best = PAPER.get(_name, {}).get("best", {})
 # Longest runs first, so that the parallel slots finish together.
 COST_ORDER = ["dc_mtl", "ic_mtl", "sp_mtl", "fs_mtl", "mt_cnn", "stacked_lstm", "bilstm", "lstm"]
 
@@ -142,6 +148,13 @@ class Run:
     seed: int
     config: Path
     serialization_dir: Path
+    # lambda_k of eq. 14 for this run's tasks (only those != 1); {} = every task weighted 1
+    loss_weights: Dict[str, float] = field(default_factory=dict)
+
+    @property
+    def variant(self) -> str:
+        """The run's lambda setting as text: "" (all 1) or e.g. "lambda pos=0.5"."""
+        return lambda_label(self.loss_weights)
 
     def state(self) -> str:
         """done | partial (checkpoints to recover from) | new."""
@@ -151,6 +164,37 @@ class Run:
         if directory.is_dir() and any(directory.glob("model_state_e*.th")):
             return "partial"
         return "new"
+
+
+def lambda_label(weights: Dict[str, float]) -> str:
+    return "" if not weights else "lambda " + ",".join(f"{t}={w:g}" for t, w in sorted(weights.items()))
+
+
+def lambda_variants(tasks: List[str], grid: List[float], search_tasks: List[str], mode: str) -> List[Dict[str, float]]:
+    """
+    The lambda_k settings of the search over `grid` (the paper's [1, 0.8, 0.5]) for the tasks
+    `search_tasks` (the others keep 1): "full" is every combination; "one" changes one task's
+    lambda at a time (1 + |tasks| x (|grid| - 1) settings instead of |grid|^|tasks|). Only the
+    weights that differ from 1 are listed; the all-1 setting ({}) is always first.
+    """
+    import itertools
+
+    unknown = [task for task in search_tasks if task not in tasks]
+    if unknown:
+        raise SystemExit(f"--lambda-tasks {unknown}: not among the tasks {tasks}")
+    values = list(dict.fromkeys([1.0] + [float(v) for v in grid]))
+    if any(v <= 0 for v in values):
+        raise SystemExit(f"--lambda-grid {grid}: the weights must be positive")
+    settings: List[Dict[str, float]] = [{}]
+    if mode == "full":
+        for combination in itertools.product(values, repeat=len(search_tasks)):
+            weights = {t: w for t, w in zip(search_tasks, combination) if w != 1.0}
+            if weights:
+                settings.append(weights)
+    else:
+        for task in search_tasks:
+            settings.extend({task: w} for w in values if w != 1.0)
+    return settings
 
 
 def relative_import(from_dir: Path, target: Path) -> str:
@@ -163,6 +207,8 @@ def config_text(spec: TableSpec, run: Run, recipe: str, settings: Dict[str, Any]
     recipes = relative_import(here, LIB_DIR / "recipes.libsonnet")
     extra = dict(settings)
     extra["seed"] = run.seed
+    if run.loss_weights:
+        extra["loss_weights"] = dict(settings.get("loss_weights", {}), **run.loss_weights)
     return (
         f"// {spec.name}, recipe {recipe!r}: {run.model.column} on {', '.join(run.tasks)}, seed {run.seed}.\n"
         f"// Written by scripts/reproduce.py; `allennlp train` on this file repeats the run\n"
@@ -190,6 +236,23 @@ def plan_runs(spec: TableSpec, args: argparse.Namespace) -> List[Run]:
                 name = f"{kind}-{group[0]}-s{seed}" if model.single_task else f"{kind}-s{seed}"
                 runs.append(Run(name, model, group, seed, args.results_dir / "configs" / f"{name}.jsonnet",
                                 args.output_dir / name))
+    if args.lambda_grid:
+        # the lambda_k search (eq. 14): more runs of the multi-task models, one per setting;
+        # the all-1 setting is the plain run above
+        outside = [kind for kind in (args.lambda_models or []) if kind not in kinds]
+        if outside:
+            raise SystemExit(f"--lambda-models {outside}: not among the table's runs ({kinds})")
+        searched = [kind for kind in (args.lambda_models or kinds) if not models[kind].single_task]
+        variants = lambda_variants(list(tasks), args.lambda_grid, args.lambda_tasks or list(tasks),
+                                   args.lambda_search)[1:]
+        for kind in sorted(searched, key=COST_ORDER.index):
+            for weights in variants:
+                tag = "-".join(f"{t}{w:g}" for t, w in sorted(weights.items()))
+                for seed in args.seeds:
+                    name = f"{kind}-lambda-{tag}-s{seed}"
+                    runs.append(Run(name, models[kind], list(tasks), seed,
+                                    args.results_dir / "configs" / f"{name}.jsonnet", args.output_dir / name,
+                                    loss_weights=weights))
     return runs
 
 
@@ -425,18 +488,59 @@ def evaluate_command(run: Run, files: Dict[str, Path], output: Path) -> List[str
             "--output-file", rel(output), "--include-package", "graph_mtl", "--file-friendly-logging"]
 
 
+def choose_lambdas(spec: TableSpec, runs: List[Run], seeds: List[int]) -> Dict[str, Dict[str, Any]]:
+    """
+    The lambda_k search on dev: per multi-task model with more than one lambda setting, each
+    setting's dev score (the mean over seeds of the run's mean dev metric over its tasks, the
+    table's validation metric) and the chosen one (the best among the settings whose runs of
+    every seed are done; ties go to the earlier setting, all-1 first). Test never enters.
+    """
+    search: Dict[str, Dict[str, Any]] = {}
+    by_model: Dict[str, Dict[str, List[Run]]] = {}
+    for run in runs:
+        if not run.model.single_task:
+            by_model.setdefault(run.model.column, {}).setdefault(run.variant, []).append(run)
+    for column, variants in by_model.items():
+        if len(variants) < 2:
+            continue
+        scores: Dict[str, Dict[str, Any]] = {}
+        for variant, variant_runs in variants.items():
+            per_seed = {}
+            for run in variant_runs:
+                if run.state() == "done":
+                    metrics = json.loads((run.serialization_dir / "metrics.json").read_text())
+                    value = average_metric(metrics, "best_validation_", spec, run.tasks)
+                    if value is not None:
+                        per_seed[str(run.seed)] = shown(spec, value)
+            complete = len(per_seed) == len(seeds)
+            scores[variant or "lambda all 1"] = {
+                "per_seed": per_seed, "complete": complete,
+                "mean": statistics.mean(per_seed.values()) if complete else None}
+        complete = [name for name, score in scores.items() if score["complete"]]
+        better = min if spec.display == "error" else max
+        chosen = better(complete, key=lambda name: scores[name]["mean"]) if complete else None
+        search[column] = {"settings": scores, "chosen": chosen}
+    return search
+
+
 def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[str, Any]:
     """Per (column, task): dev (and test) error of every seed; averages; training times."""
     columns = [model.column for model in spec.models if model.kind in {run.model.kind for run in runs}]
     tasks = args.tasks or spec.tasks
     cells: Dict[str, Dict[str, Dict[str, Dict[int, float]]]] = {}
     info: Dict[str, Dict[str, Any]] = {}
+    search = choose_lambdas(spec, runs, args.seeds)
     for run in runs:
         record = {"config": str(run.config), "serialization_dir": str(run.serialization_dir),
                   "state": run.state(), "seed": run.seed, "tasks": run.tasks}
+        if run.loss_weights:
+            record["loss_weights"] = run.loss_weights
         info[run.name] = record
         if run.state() != "done":
             continue
+        chosen = search.get(run.model.column, {}).get("chosen", "lambda all 1")
+        if run.model.column in search and (run.variant or "lambda all 1") != chosen:
+            continue  # another lambda setting won on dev: this run is in the search table only
         metrics = json.loads((run.serialization_dir / "metrics.json").read_text())
         curve = []  # learning curve: per epoch, the mean training and dev metric over the run's tasks
         for path in epoch_files(run):
@@ -494,6 +598,7 @@ def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[
             "complete": complete,
         }
     table["runs"] = info
+    table["lambda_search"] = search
     table["paper"] = spec.paper
     table["paper_source"] = spec.paper_source
     return table
@@ -510,6 +615,16 @@ def fmt3(value: Optional[float]) -> str:
 def cell(ours: Optional[float], paper: Optional[float], bold: bool = False) -> str:
     text = f"**{fmt(ours)}**" if bold else fmt(ours)
     return text if paper is None else f"{text} ({paper:.1f})"
+
+
+def best_multitask(spec: TableSpec, part: Dict[str, Any], task: str, columns: List[str]) -> Tuple[str, Optional[float]]:
+    """The multi-task column with the best number for `task` (lower error or higher score)."""
+    single = {m.column for m in spec.models if m.single_task} | {"Avg"}
+    present = [(c, part["error"][task].get(c)) for c in columns if c not in single]
+    present = [(c, v) for c, v in present if v is not None]
+    if not present:
+        return "-", None
+    return (min if spec.display == "error" else max)(present, key=lambda item: item[1])
 
 
 def markdown(spec: TableSpec, table: Dict[str, Any], args: argparse.Namespace) -> str:
@@ -535,6 +650,12 @@ def markdown(spec: TableSpec, table: Dict[str, Any], args: argparse.Namespace) -
         lines.append("| **average** | " + " | ".join(
             cell(part["average"].get(c), spec.paper.get(c, {}).get("average"), bold=True)
             for c in columns) + " |")
+        if spec.paper_best:
+            best = [(spec.task_labels.get(t, t), spec.paper_best[t]) for t in table["tasks"] if t in spec.paper_best]
+            lines += ["", "The paper's best model (test): " + ", ".join(f"{label} {value:.2f}" for label, value in best)
+                      + ". Ours, best multi-task column per row (dev): " + ", ".join(
+                          f"{spec.task_labels.get(t, t)} {fmt(best_multitask(spec, part, t, columns)[1])} "
+                          f"({best_multitask(spec, part, t, columns)[0]})" for t in table["tasks"]) + "."]
         per_seed = part["average_per_seed"]
         if len(args.seeds) > 1 and per_seed:
             for seed in args.seeds:
@@ -543,6 +664,18 @@ def markdown(spec: TableSpec, table: Dict[str, Any], args: argparse.Namespace) -
         incomplete = [c for c, ok in part["complete"].items() if not ok]
         if incomplete:
             lines += ["", f"Incomplete (runs missing; no average): {', '.join(incomplete)}."]
+        lines.append("")
+    if table.get("lambda_search"):
+        lines += ["## lambda_k search (eq. 14, on dev)", "",
+                  "Each setting's mean dev " + ("error" if spec.display == "error" else "score")
+                  + " over the model's tasks (mean over seeds; per seed in brackets); the table above "
+                  "shows each model's chosen setting (bold; unlisted tasks have lambda 1).", "",
+                  "| model | setting | dev | per seed |", "|---|---|---|---|"]
+        for column, result in table["lambda_search"].items():
+            for name, score in result["settings"].items():
+                label = f"**{name}**" if name == result["chosen"] else name
+                seeds_text = ", ".join(f"{s}: {fmt(v)}" for s, v in score["per_seed"].items())
+                lines.append(f"| {column} | {label} | {fmt(score['mean'])} | {seeds_text} |")
         lines.append("")
     lines += ["## Runs", "", f"Learning curve: mean metric over the run's tasks per epoch, "
               "train / dev.", "", "| run | best epoch | training time | learning curve |", "|---|---|---|---|"]
@@ -607,6 +740,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="comma-separated subset of the table's tasks (default: all)")
     parser.add_argument("--settings", type=json.loads, default={},
                         help="JSON object of settings added to the recipe (e.g. for a quick check)")
+    parser.add_argument("--lambda-grid", type=float, nargs="+", default=None,
+                        help="search lambda_k of eq. 14 over these values on dev (the paper: 1 0.8 0.5); "
+                        "more runs of the multi-task models, the best setting per model goes in the table")
+    parser.add_argument("--lambda-search", choices=["one", "full"], default="one",
+                        help="'one': one task's lambda changed at a time; 'full': every combination")
+    parser.add_argument("--lambda-tasks", type=lambda s: s.split(","), default=None,
+                        help="comma-separated tasks whose lambda is searched (default: all)")
+    parser.add_argument("--lambda-models", type=lambda s: s.split(","), default=None,
+                        help="comma-separated multi-task models searched (default: every one run)")
     parser.add_argument("--data-dir", type=Path, default=None, help="default: the table's data folder")
     parser.add_argument("--vectors", default=None,
                         help="GloVe-format vectors ('' for none); trained first when missing")

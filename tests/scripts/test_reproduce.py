@@ -281,3 +281,56 @@ def test_a_finished_seed_has_its_average_before_the_others(tmp_path):
     assert part["average"]["FS-MTL"] is None
     assert part["average_per_seed"]["FS-MTL"] == {"1": pytest.approx(25.0)}
     assert "| average, seed 1 | 25.0 |" in (tmp_path / "results" / "table.md").read_text()
+
+
+def test_lambda_search_settings():
+    script = load_script()
+    one = script.lambda_variants(["chunk", "ner", "pos"], [1, 0.8, 0.5], ["chunk", "ner", "pos"], "one")
+    assert one[0] == {} and len(one) == 1 + 3 * 2
+    assert {"pos": 0.5} in one and {"chunk": 0.8} in one
+    full = script.lambda_variants(["chunk", "ner", "pos"], [1, 0.8, 0.5], ["chunk", "ner", "pos"], "full")
+    assert len(full) == 27 and {"chunk": 0.8, "ner": 0.5} in full and full[0] == {}
+    assert script.lambda_variants(["a", "b"], [0.5], ["b"], "full") == [{}, {"b": 0.5}]
+    with pytest.raises(SystemExit, match="not among the tasks"):
+        script.lambda_variants(["a"], [0.5], ["x"], "one")
+    with pytest.raises(SystemExit, match="must be positive"):
+        script.lambda_variants(["a"], [0.0], ["a"], "one")
+
+
+def test_lambda_search_picks_the_best_dev_setting(tmp_path):
+    """--lambda-grid: one more run per (setting, seed) of each multi-task model, its config
+    carrying the loss weights; the table shows the setting with the best mean dev accuracy
+    over seeds and lists every setting."""
+    script = load_script()
+    out = tmp_path / "out"
+    dev = {  # setting -> seed -> accuracies (books, dvd)
+        "": {1: (0.80, 0.80), 2: (0.82, 0.78)},  # mean error 20
+        "books0.5": {1: (0.90, 0.84), 2: (0.86, 0.84)},  # mean error 14: chosen
+        "dvd0.5": {1: (0.95, 0.95)},  # best, but seed 2 missing: not eligible
+    }
+    for setting, seeds in dev.items():
+        for seed, (books, dvd) in seeds.items():
+            name = f"dc_mtl-s{seed}" if not setting else f"dc_mtl-lambda-{setting}-s{seed}"
+            fake_run(out / name, {"books": books, "dvd": dvd})
+    code = script.main(arguments(tmp_path, "--models", "dc_mtl", "--seeds", "1", "2", "--no-train",
+                                 "--lambda-grid", "1", "0.5"))
+    assert code == 0
+    configs = tmp_path / "results" / "configs"
+    assert sorted(p.name for p in configs.glob("dc_mtl*")) == [
+        "dc_mtl-lambda-books0.5-s1.jsonnet", "dc_mtl-lambda-books0.5-s2.jsonnet",
+        "dc_mtl-lambda-dvd0.5-s1.jsonnet", "dc_mtl-lambda-dvd0.5-s2.jsonnet",
+        "dc_mtl-s1.jsonnet", "dc_mtl-s2.jsonnet"]
+    assert '"loss_weights": {"books": 0.5}' in (configs / "dc_mtl-lambda-books0.5-s2.jsonnet").read_text()
+    assert "loss_weights" not in (configs / "dc_mtl-s1.jsonnet").read_text()
+    table = json.loads((tmp_path / "results" / "table.json").read_text())
+    search = table["lambda_search"]["DC-MTL"]
+    assert search["chosen"] == "lambda books=0.5"
+    assert search["settings"]["lambda all 1"]["mean"] == pytest.approx(20.0)
+    assert search["settings"]["lambda dvd=0.5"]["mean"] is None
+    part = table["splits"]["dev"]
+    assert part["error"]["books"]["DC-MTL"] == pytest.approx(12.0)  # the chosen runs: 10 and 14
+    assert part["average"]["DC-MTL"] == pytest.approx(14.0)
+    assert "lambda_k search" in (tmp_path / "results" / "table.md").read_text()
+    with pytest.raises(SystemExit, match="not among the table's runs"):
+        script.main(arguments(tmp_path, "--models", "dc_mtl", "--lambda-grid", "0.5",
+                              "--lambda-models", "fs_mtl", "--list"))
