@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Written by: python scripts/reproduce.py table4 --recipe cpu --models bilstm --tasks ner --seeds 13 --vectors vectors/tagging.lower.lastdev.w2v.200d.txt --settings '{"num_epochs": 6, "lowercase_tokens": true, "embedding_dropout": 0.0, "encoder_dropout": 0.0}' --results-dir results/table4/ner-case/lower-d0 --output-dir output/table4/ner-case/lower-d0 --no-train
+# The exact command of every run (the runner adds --recover when resuming a run).
+set -euo pipefail
+cd "$(dirname "$0")/../../../.."
+export CONLL2000_DIR=/work/shared/data/conll2000 CONLL2003_DIR=/work/shared/data/conll2003 PTB_POS_DIR=/work/shared/data/ptb-pos
+export TAGGING_VECTORS=vectors/tagging.lower.lastdev.w2v.200d.txt
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# vectors: CONLL2000_DIR=/work/shared/data/conll2000 CONLL2003_DIR=/work/shared/data/conll2003 PTB_POS_DIR=/work/shared/data/ptb-pos python scripts/train_vectors.py --config training_configs/tagging/fs_mtl.jsonnet --unlabelled '/work/shared/data/fdu-mtl/*.task.unlabel' --lowercase --lowercase-training --output vectors/tagging.lower.lastdev.w2v.200d.txt
+allennlp train results/table4/ner-case/lower-d0/configs/bilstm-ner-s13.jsonnet -s output/table4/ner-case/lower-d0/bilstm-ner-s13 --include-package graph_mtl --file-friendly-logging
