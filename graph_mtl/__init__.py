@@ -29,4 +29,10 @@ from graph_mtl import plugins  # noqa: E402
 
 plugins.load_plugins()
 
+# `allennlp predict` / `evaluate` / `Predictor.from_path` load archives safely (no code from an
+# archive's config, no tar member outside its folder, weights_only): graph_mtl.models.archival.
+from graph_mtl.models import archival  # noqa: E402
+
+archival.use_in_allennlp()
+
 __version__ = VERSION

@@ -27,7 +27,7 @@ from typing import Any, Dict, List
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import check_for_gpu
 from allennlp.common.util import lazy_groups_of
-from allennlp.models.archival import load_archive
+from graph_mtl.models.archival import load_archive
 from allennlp.predictors import Predictor
 
 from graph_mtl.predictors.inputs import INPUT_FORMATS, read_lines
