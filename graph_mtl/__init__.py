@@ -34,5 +34,7 @@ plugins.load_plugins()
 from graph_mtl.models import archival  # noqa: E402
 
 archival.use_in_allennlp()
+# ... and refuse an output path that names one of their inputs (graph_mtl.commands.paths).
+commands.paths.guard_allennlp_commands()
 
 __version__ = VERSION

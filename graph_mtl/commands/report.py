@@ -25,11 +25,12 @@ import os
 from typing import Any, Dict, List
 
 from allennlp.commands.subcommand import Subcommand
-from allennlp.common.checks import check_for_gpu
+from allennlp.common.checks import ConfigurationError, check_for_gpu
 from allennlp.common.util import lazy_groups_of
-from graph_mtl.models.archival import load_archive
 from allennlp.predictors import Predictor
 
+from graph_mtl.commands.paths import refuse_overwriting_inputs
+from graph_mtl.models.archival import load_archive
 from graph_mtl.predictors.inputs import INPUT_FORMATS, read_lines
 
 logger = logging.getLogger(__name__)
@@ -97,6 +98,10 @@ def report_from_args(args: argparse.Namespace) -> Dict[str, Any]:
     return summary
 
 
+#: The files a report writes into its --output-dir (besides figures/).
+REPORT_FILES = ("predictions.jsonl", "report.html", "summary.json", "relation_matrix.tsv")
+
+
 def make_report(
     archive_file: str,
     input_file: str,
@@ -114,6 +119,17 @@ def make_report(
     from graph_mtl.commands.figures import render_report  # matplotlib only when drawing
 
     check_for_gpu(cuda_device)
+    written = [("--output-dir file", os.path.join(output_dir, name)) for name in REPORT_FILES]
+    inputs = [("the input file", input_file), ("the model archive", archive_file),
+              ("--weights-file", weights_file)]
+    refuse_overwriting_inputs("allennlp graph-mtl-report", written, inputs)
+    figures = os.path.realpath(os.path.join(output_dir, "figures"))
+    for label, path in inputs:
+        if path and os.path.realpath(path).startswith(figures + os.sep):
+            raise ConfigurationError(
+                f"allennlp graph-mtl-report: {label} {path} is inside {figures}, where the report "
+                "writes its figures; move it or choose another --output-dir."
+            )
     archive = load_archive(
         archive_file, weights_file=weights_file, cuda_device=cuda_device, overrides=overrides
     )

@@ -1,0 +1,93 @@
+"""
+No command writes over what it reads: `allennlp predict --output-file <input>` (which would
+empty the input and exit 0), the archive as an output, `allennlp evaluate` outputs naming an
+input file, `graph-mtl-report` reading a file of its own output folder. Each is refused before
+anything is opened, and the inputs are left byte for byte.
+"""
+import json
+import os
+import shutil
+import sys
+
+import pytest
+from allennlp.commands import main
+from allennlp.common.checks import ConfigurationError
+
+from graph_mtl.commands.paths import data_paths, refuse_overwriting_inputs, same_file
+
+from tests.predictors.tiny_models import PREDICT_FIXTURES
+
+
+def run(monkeypatch, *argv):
+    monkeypatch.setattr(sys, "argv", ["allennlp", *map(str, argv)])
+    main()
+
+
+@pytest.fixture
+def inputs(tmp_path, dc_archive):
+    shutil.copy(PREDICT_FIXTURES / "input.jsonl", tmp_path / "input.jsonl")
+    shutil.copy(PREDICT_FIXTURES / "chunk.txt", tmp_path / "chunk.txt")
+    shutil.copy(dc_archive, tmp_path / "model.tar.gz")
+    return {name: (tmp_path / name, (tmp_path / name).read_bytes())
+            for name in ("input.jsonl", "chunk.txt", "model.tar.gz")}
+
+
+def unchanged(inputs):
+    return all(path.read_bytes() == data for path, data in inputs.values())
+
+
+def test_same_file_and_data_paths(tmp_path):
+    (tmp_path / "a").write_text("x")
+    os.link(tmp_path / "a", tmp_path / "hard")
+    os.symlink(tmp_path / "a", tmp_path / "soft")
+    assert same_file(str(tmp_path / "a"), str(tmp_path / "sub" / ".." / "a"))
+    assert same_file(str(tmp_path / "hard"), str(tmp_path / "a"))
+    assert same_file(str(tmp_path / "soft"), str(tmp_path / "a"))
+    assert not same_file(str(tmp_path / "a"), str(tmp_path / "b"))
+    assert data_paths('{"chunk": "c.txt", "pos": "p.txt"}') == ["c.txt", "p.txt"]
+    assert data_paths("a.txt,b.txt") == ["a.txt", "b.txt"]
+    assert data_paths("a.txt") == ["a.txt"]
+    with pytest.raises(ConfigurationError, match="cmd: --out .*hard is the same file as the input .*a; "):
+        refuse_overwriting_inputs("cmd", [("--other", None), ("--out", str(tmp_path / "hard"))],
+                                  [("the input", str(tmp_path / "a"))])
+    refuse_overwriting_inputs("cmd", [("--out", str(tmp_path / "b"))], [("the input", str(tmp_path / "a"))])
+
+
+def test_predict_refuses_its_input_or_archive_as_output(monkeypatch, inputs):
+    jsonl, _ = inputs["input.jsonl"]
+    archive, _ = inputs["model.tar.gz"]
+    with pytest.raises(ConfigurationError, match=r"allennlp predict: --output-file .*input.jsonl is the same file as the input file"):
+        run(monkeypatch, "predict", archive, jsonl, "--output-file", jsonl, "--silent")
+    with pytest.raises(ConfigurationError, match="is the same file as the model archive"):
+        run(monkeypatch, "predict", archive, jsonl, "--output-file", archive, "--silent")
+    assert unchanged(inputs)
+    out = jsonl.with_name("predictions.jsonl")
+    run(monkeypatch, "predict", archive, jsonl, "--output-file", out, "--silent")  # a new path works
+    assert len(out.read_text().splitlines()) == len(jsonl.read_text().splitlines())
+
+
+def test_evaluate_refuses_an_input_file_as_output(monkeypatch, inputs):
+    chunk, _ = inputs["chunk.txt"]
+    archive, _ = inputs["model.tar.gz"]
+    data = json.dumps({"chunk": str(chunk)})
+    with pytest.raises(ConfigurationError, match=r"allennlp evaluate: --output-file .*chunk.txt is the same file as the input file"):
+        run(monkeypatch, "evaluate", archive, data, "--output-file", chunk)
+    with pytest.raises(ConfigurationError, match="--predictions-output-file .* is the same file as the input file"):
+        run(monkeypatch, "evaluate", archive, data, "--predictions-output-file", chunk)
+    assert unchanged(inputs)
+
+
+def test_report_refuses_reading_its_own_output(monkeypatch, inputs, tmp_path):
+    jsonl, _ = inputs["input.jsonl"]
+    archive, _ = inputs["model.tar.gz"]
+    own = tmp_path / "predictions.jsonl"
+    shutil.copy(jsonl, own)
+    before = own.read_bytes()
+    with pytest.raises(ConfigurationError, match=r"graph-mtl-report: --output-dir file .*predictions.jsonl is the same file as the input file"):
+        run(monkeypatch, "graph-mtl-report", archive, own, "--output-dir", tmp_path)
+    assert own.read_bytes() == before
+    (tmp_path / "figures").mkdir()
+    shutil.copy(jsonl, tmp_path / "figures" / "in.jsonl")
+    with pytest.raises(ConfigurationError, match="is inside .*figures, where the report writes its figures"):
+        run(monkeypatch, "graph-mtl-report", archive, tmp_path / "figures" / "in.jsonl", "--output-dir", tmp_path)
+    assert unchanged(inputs)
