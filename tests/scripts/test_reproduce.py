@@ -249,6 +249,7 @@ def test_table4_on_tagging_fixtures_with_test_columns(tmp_path, capsys):
     assert f"CONLL2003_DIR={TAGGING_DATA / 'conll2003'}" in commands
     assert "eng.testb" in commands
     assert "| CoNLL-2003 NER (F1) |" in capsys.readouterr().out
+    assert "The paper's best model (test): CoNLL-2000 chunking (F1) 95.61" in (tmp_path / "results" / "table.md").read_text()
 
 
 def test_two_runners_never_train_the_same_run(tmp_path, capsys):

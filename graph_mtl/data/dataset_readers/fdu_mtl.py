@@ -3,7 +3,7 @@ The FDU-MTL sentiment benchmark (Liu, Qiu & Huang 2017): 16 domains, one file pe
 split, one `label<TAB>text` line per review.
 """
 import logging
-from typing import Any, List
+from typing import Any, List, Optional
 
 from allennlp.data.dataset_readers.dataset_reader import DatasetReader
 from allennlp.data.instance import Instance
@@ -45,6 +45,10 @@ class FduMtlDatasetReader(ClassificationTaskReader):
 
     label_namespace : `str`, optional (default = `"labels"`)
         Set it per task, e.g. `"books_labels"`.
+    labels : `List[str]`, optional (default = `["0", "1"]`)
+        The labels a line may have (FDU-MTL: 0 negative, 1 positive); anything else (`7`, `-1`,
+        `01`, `+1`, `1.0`) is a `DataFormatError`, never a new class. `null`: any integer
+        written plainly.
     dev_size : `int`, optional (default = `200`)
         Lines held out by the `dev` split.
     **kwargs
@@ -55,8 +59,13 @@ class FduMtlDatasetReader(ClassificationTaskReader):
 
     default_dev_size = 200
 
-    def __init__(self, label_namespace: str = "labels", **kwargs: Any) -> None:
-        super().__init__(label_namespace=label_namespace, **kwargs)
+    def __init__(
+        self,
+        label_namespace: str = "labels",
+        labels: Optional[List[str]] = ("0", "1"),  # type: ignore[assignment]
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(label_namespace=label_namespace, labels=labels, **kwargs)
 
     def _load_records(self, path: str, local_path: str) -> List[Record]:
         return [
@@ -74,10 +83,9 @@ class FduMtlDatasetReader(ClassificationTaskReader):
                 record.line,
             )
         label = label.strip()
-        try:
-            int(label)
-        except ValueError:
-            raise DataFormatError(f"label {label!r} is not an integer", record.line)
+        if self.labels is None and not (label.isascii() and label.lstrip("-").isdigit()
+                                        and str(int(label)) == label):
+            raise DataFormatError(f"label {label!r} is not an integer written plainly", record.line)
         if not text.strip():
             raise DataFormatError(
                 f"empty text after label {label!r} (unusable example; set "

@@ -48,6 +48,9 @@ class JsonLinesDatasetReader(TaggingTaskReader, ClassificationTaskReader):
         `"original"`, `"IOB2"` or `"BIOUL"` (see `TaggingTaskReader`).
     label_namespace : `str`, optional (default = `"labels"`)
         Set it per task (`"<task>_labels"` / `"<task>_tags"`).
+    labels : `List[str]`, optional (default = `None`)
+        Classification: the task's labels (a label outside them is an error, not a new class);
+        `None` accepts any well-formed string or integer label (see `ClassificationTaskReader`).
     **kwargs
         As `TaskDatasetReader` (`token_indexers`, `tokenizer`, `max_tokens`, `split`,
         `dev_size` in lines, `on_bad_line`, `encoding`, ...).
@@ -63,6 +66,7 @@ class JsonLinesDatasetReader(TaggingTaskReader, ClassificationTaskReader):
         source_scheme: Optional[str] = None,
         tag_scheme: Optional[str] = "original",
         label_namespace: str = "labels",
+        labels: Optional[List[str]] = None,
         **kwargs: Any,
     ) -> None:
         if task_type not in TASK_TYPES:
@@ -73,7 +77,7 @@ class JsonLinesDatasetReader(TaggingTaskReader, ClassificationTaskReader):
         self.tokens_key = tokens_key
         self.tags_key = tags_key
         self._source_scheme = check_source_scheme(source_scheme)
-        super().__init__(tag_scheme=tag_scheme, label_namespace=label_namespace, **kwargs)
+        super().__init__(tag_scheme=tag_scheme, label_namespace=label_namespace, labels=labels, **kwargs)
 
     @property
     def source_scheme(self) -> Optional[str]:
@@ -116,8 +120,12 @@ class JsonLinesDatasetReader(TaggingTaskReader, ClassificationTaskReader):
                         record.line,
                     )
                 tags = data.get(self.tags_key)
-                if tags is not None and not isinstance(tags, list):
-                    raise DataFormatError(f"{self.tags_key!r} must be a list", record.line)
+                if not isinstance(tags, list):
+                    raise DataFormatError(
+                        f"tagging line needs {self.tags_key!r} (a list of tags, one per token); "
+                        f"keys: {sorted(data)}",
+                        record.line,
+                    )
                 return TaggingTaskReader.text_to_instance(self, tokens, tags)
             text = data.get(self.text_key)
             if not isinstance(text, (list, str)):
@@ -126,9 +134,11 @@ class JsonLinesDatasetReader(TaggingTaskReader, ClassificationTaskReader):
                     f"tokens); keys: {sorted(data)}",
                     record.line,
                 )
-            label = data.get(self.label_key)
-            if isinstance(label, (list, dict)):
-                raise DataFormatError(f"{self.label_key!r} must be a string or a number", record.line)
+            if self.label_key not in data or data[self.label_key] is None:
+                raise DataFormatError(
+                    f"classification line needs {self.label_key!r}; keys: {sorted(data)}", record.line
+                )
+            label = data[self.label_key]
             return ClassificationTaskReader.text_to_instance(self, text, label)
         except DataFormatError as error:
             if error.line is None:

@@ -276,8 +276,41 @@ class TaskDatasetReader(DatasetReader):
 class ClassificationTaskReader(TaskDatasetReader):
     """
     A `TaskDatasetReader` for sentence classification: fields `tokens`, `label` (in
-    `label_namespace`) and `metadata` (`{"words": [...]}`). Parameters as `TaskDatasetReader`.
+    `label_namespace`) and `metadata` (`{"words": [...]}`).
+
+    A label is a string or an integer (kept as its text). Never a new class from a malformed
+    label: a boolean, a float (`1.0`, `nan`), an empty label, one with surrounding spaces or
+    control characters raises `DataFormatError`, and with `labels` declared so does any label
+    outside them (`7`, `-1`, `01`, `+1` for `["0", "1"]`).
+
+    # Parameters
+
+    labels : `List[str]`, optional (default = `None`)
+        The task's labels; `None` accepts any well-formed label.
+    **kwargs
+        As `TaskDatasetReader`.
     """
+
+    def __init__(self, labels: Optional[Sequence[str]] = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if labels is not None:
+            labels = [str(label) for label in labels]
+            if not labels or len(set(labels)) != len(labels):
+                raise ConfigurationError(f"labels must be a non-empty list without repeats, got {labels}")
+        self.labels: Optional[List[str]] = labels
+
+    def label_text(self, label: Any) -> str:
+        """The label as the vocabulary stores it, or `DataFormatError` (no line number)."""
+        if isinstance(label, bool) or not isinstance(label, (str, int)):
+            raise DataFormatError(
+                f"label {label!r} is a {type(label).__name__}; labels are strings or integers"
+            )
+        text = str(label)
+        if not text or text != text.strip() or not text.isprintable():
+            raise DataFormatError(f"label {text!r} is empty or has spaces or control characters around it")
+        if self.labels is not None and text not in self.labels:
+            raise DataFormatError(f"label {text!r} is not one of the task's labels {self.labels}")
+        return text
 
     def text_to_instance(  # type: ignore[override]
         self, text: Union[str, Sequence[str]], label: Optional[Union[str, int]] = None
@@ -295,7 +328,7 @@ class ClassificationTaskReader(TaskDatasetReader):
             "metadata": MetadataField({"words": words}),
         }
         if label is not None:
-            fields["label"] = LabelField(str(label), label_namespace=self.label_namespace)
+            fields["label"] = LabelField(self.label_text(label), label_namespace=self.label_namespace)
         return Instance(fields)
 
 

@@ -7,6 +7,9 @@ from typing import List
 
 logger = logging.getLogger(__name__)
 
+NUL = b"\x00"
+CR = b"\r"
+
 
 def read_lines(path: str, encoding: str = "auto") -> List[str]:
     """
@@ -19,14 +22,36 @@ def read_lines(path: str, encoding: str = "auto") -> List[str]:
     UTF-8 with U+FFFD replacement characters (the one broken sequence in dvd.task.train). Either
     fallback is logged with the file and line numbers. Any other value is a Python codec name,
     used strictly: a line that does not decode raises `DataFormatError` with its line number.
+
+    A UTF-8 byte-order mark at the start of the file is removed (it would stick to the first
+    token). A file whose lines end in a bare carriage return (old Mac files: no line feed at
+    all) is split on it, with a warning; a bare carriage return inside a line of any other
+    file, or a NUL byte anywhere, raises `DataFormatError` with the line number.
     """
     from graph_mtl.data.dataset_readers.errors import DataFormatError
 
     with open(path, "rb") as data_file:
-        raw_lines = data_file.read().split(b"\n")
+        data = data_file.read()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\r" in data and b"\n" not in data:
+        logger.warning("%s: lines end in a bare carriage return; reading them as lines", path)
+        data = data.replace(b"\r", b"\n")
+    raw_lines = data.split(b"\n")
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()
     raw_lines = [line[:-1] if line.endswith(b"\r") else line for line in raw_lines]
+    for number, raw in enumerate(raw_lines, start=1):
+        nul, carriage_return = raw.find(NUL), raw.find(CR)
+        if nul >= 0:
+            raise DataFormatError(f"NUL byte at byte {nul + 1} of the line", number, path)
+        if carriage_return >= 0:
+            raise DataFormatError(
+                f"carriage return inside the line (byte {carriage_return + 1}): mixed line ends? "
+                "convert the file to \\n line ends",
+                number,
+                path,
+            )
 
     if encoding != "auto":
         lines = []

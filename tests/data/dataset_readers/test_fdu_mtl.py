@@ -83,7 +83,7 @@ def test_empty_text_is_skipped_with_a_warning_naming_file_and_line(caplog):
     "name, message",
     [
         ("missing_tab.task.train", r"missing_tab.task.train:2: no tab between label and text"),
-        ("bad_label.task.train", r"bad_label.task.train:3: label 'positive' is not an integer"),
+        ("bad_label.task.train", r"bad_label.task.train:3: label 'positive' is not one of the task's labels \['0', '1'\]"),
         ("empty.task.train", r"empty.task.train:1: file is empty"),
     ],
 )
