@@ -31,7 +31,7 @@ from allennlp.predictors import Predictor
 
 from graph_mtl.commands.paths import refuse_overwriting_inputs
 from graph_mtl.models.archival import load_archive
-from graph_mtl.predictors.inputs import INPUT_FORMATS, read_lines
+from graph_mtl.predictors.inputs import INPUT_FORMATS, InputLineError, read_lines
 
 logger = logging.getLogger(__name__)
 
@@ -142,13 +142,16 @@ def make_report(
     predictions: List[Dict[str, Any]] = []
     predictions_path = os.path.join(output_dir, "predictions.jsonl")
     with open(predictions_path, "w", encoding="utf-8") as out:
-        for batch in lazy_groups_of(read_lines(input_file), batch_size):
-            inputs = []
-            for _, line in batch:
-                inputs.append(predictor.load_line(line))
-            for output in predictor.predict_batch_json(inputs):
-                predictions.append(output)
-                out.write(predictor.dump_line(output))
+        try:
+            for batch in lazy_groups_of(read_lines(input_file), batch_size):
+                inputs = []
+                for _, line in batch:
+                    inputs.append(predictor.load_line(line))
+                for output in predictor.predict_batch_json(inputs):
+                    predictions.append(output)
+                    out.write(predictor.dump_line(output))
+        except InputLineError as error:
+            raise (error if error.source is not None else error.in_file(input_file)) from None
     summary = render_report(
         predictions,
         output_dir,

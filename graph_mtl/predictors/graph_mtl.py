@@ -20,11 +20,12 @@ exactly as the training data was; `tokens` inputs are used as given.
 """
 import collections
 import logging
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Union
 
 import numpy
 import torch
 from allennlp.common.checks import ConfigurationError
+from allennlp.common.file_utils import cached_path
 from allennlp.common.util import JsonDict, sanitize
 from allennlp.data import DatasetReader, Instance
 from allennlp.data.dataset_readers import MultiTaskDatasetReader
@@ -41,8 +42,10 @@ from graph_mtl.predictors.inputs import (
     INPUT_FORMATS,
     InputLineError,
     PredictionInput,
+    UndecodableLine,
     parse_json,
     parse_line,
+    read_lines,
 )
 
 logger = logging.getLogger(__name__)
@@ -167,11 +170,14 @@ class GraphMtlPredictor(Predictor):
             reader = reader.readers[task]
         return getattr(reader, "inner", reader)
 
-    def load_line(self, line: str) -> JsonDict:
-        """Parse one non-blank input line (JSON or plain text); numbers lines from 1."""
+    def load_line(self, line: Union[str, UndecodableLine]) -> JsonDict:
+        """Parse one non-blank input line (JSON or plain text); numbers lines from 1. A line
+        that is not valid UTF-8 (`UndecodableLine`) is a bad line like any other."""
         self._lines_read += 1
         number = self._lines_read
         try:
+            if isinstance(line, UndecodableLine):
+                raise InputLineError(number, line.problem, line.text)
             parsed = parse_line(
                 line,
                 number,
@@ -182,7 +188,8 @@ class GraphMtlPredictor(Predictor):
         except InputLineError as error:
             if self.on_error == "raise":
                 raise
-            return {"line": number, "error": str(error), "input": line.strip()}
+            text = line.text if isinstance(line, UndecodableLine) else line
+            return {"line": number, "error": str(error), "input": text.strip()}
         return parsed.to_json()
 
     def tokenize(self, task: str, sentence: str) -> List[str]:
@@ -379,7 +386,11 @@ def _name_the_input_file_in_line_errors() -> None:
 
     def _get_json_data(self: _PredictManager) -> Iterator[JsonDict]:
         try:
-            yield from original(self)
+            if self._input_file == "-" or not isinstance(self._predictor, GraphMtlPredictor):
+                yield from original(self)
+            else:  # line by line from bytes: a line that is not UTF-8 is one bad line
+                for _, line in read_lines(cached_path(self._input_file)):
+                    yield self._predictor.load_line(line)
         except InputLineError as error:
             if error.source is not None:
                 raise

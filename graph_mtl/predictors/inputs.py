@@ -19,7 +19,7 @@ user can find the bad line in a large file. Line numbers count the non-blank lin
 """
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 INPUT_FORMATS = ("auto", "json", "text")
 
@@ -199,15 +199,35 @@ def _check_task(
         )
 
 
-def read_lines(path: str):
+class UndecodableLine:
+    """An input line that is not valid UTF-8: what `read_lines` yields in its place, so that
+    the predictor applies its `on_error` policy to it like to any other bad line."""
+
+    def __init__(self, raw: bytes, error: UnicodeDecodeError) -> None:
+        self.raw = raw
+        self.problem = f"not valid UTF-8 ({error.reason} at byte {error.start + 1} of the line)"
+        self.text = raw.decode("utf-8", errors="replace")
+
+    def isspace(self) -> bool:  # allennlp predict's blank-line test
+        return False
+
+
+def read_lines(path: str) -> Iterator[Tuple[int, Union[str, UndecodableLine]]]:
     """
     Yield `(line_number, line)` for the non-blank lines of a file. Line numbers count non-blank
     lines only, as `allennlp predict` (which skips blank lines before the predictor sees them)
-    does, so a line has the same number in both commands.
+    does, so a line has the same number in both commands. A line that is not valid UTF-8 comes
+    as an `UndecodableLine` (the predictor reports it by its number; the other lines go on).
     """
     number = 0
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                number += 1
-                yield number, line
+    with open(path, "rb") as handle:
+        for raw in handle:
+            try:
+                line: Union[str, UndecodableLine] = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                line = UndecodableLine(raw, error)
+            else:
+                if not line.strip():
+                    continue
+            number += 1
+            yield number, line
