@@ -110,6 +110,11 @@ class GraphMtlPredictor(Predictor):
     on_error : `str`, optional (default = `"raise"`)
         `"raise"`: stop at the first bad line with `input line N: <problem>`; `"record"`:
         write `{"line": N, "error": ...}` for it and go on.
+    max_tokens : `int`, optional (default = `1000`)
+        Longest input (in tokens, after the task reader's own truncation, if any) predicted; a
+        longer one is a bad line (see `on_error`). The attention in a prediction grows with the
+        square of the length for IC-MTL (5,000 tokens: a 244 MB output line, 2.5 GB of memory).
+        `null`: no limit.
     """
 
     def __init__(
@@ -120,12 +125,13 @@ class GraphMtlPredictor(Predictor):
         task: Optional[str] = None,
         input_format: str = "auto",
         on_error: str = "raise",
+        max_tokens: Optional[int] = 1000,
         **unknown: Any,
     ) -> None:
         if unknown:  # a misspelt --predictor-args key
             raise ConfigurationError(
                 f"unknown predictor argument(s) {sorted(unknown)}; the graph_mtl predictor "
-                "takes task, input_format, on_error"
+                "takes task, input_format, on_error, max_tokens"
             )
         super().__init__(model, dataset_reader, frozen=frozen)
         if input_format not in INPUT_FORMATS:
@@ -147,6 +153,12 @@ class GraphMtlPredictor(Predictor):
                 f"predictor argument task={task!r} is not a task of this model; its tasks are "
                 f"{sorted(self.tasks)}"
             )
+        if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int)
+                                       or max_tokens < 1):
+            raise ConfigurationError(
+                f"predictor argument max_tokens must be a positive integer or null, not {max_tokens!r}"
+            )
+        self.max_tokens = max_tokens
         self.default_task = task
         self.input_format = input_format
         self.on_error = on_error
@@ -217,6 +229,14 @@ class GraphMtlPredictor(Predictor):
             instance = reader.text_to_instance(words)
         except ValueError as error:  # DataFormatError and friends: a problem of this input
             raise InputLineError(parsed.line_number, getattr(error, "problem", str(error))) from error
+        length = len(instance["tokens"])  # type: ignore[arg-type]
+        if self.max_tokens is not None and length > self.max_tokens:
+            raise InputLineError(
+                parsed.line_number,
+                f"{length} tokens, more than the predictor's max_tokens ({self.max_tokens}); split "
+                "the text, or raise the limit with --predictor-args '{\"max_tokens\": N}' "
+                "(the attention output grows with the square of the length)",
+            )
         if "task" not in instance.fields:
             instance.add_field("task", MetadataField(parsed.task))
         return instance

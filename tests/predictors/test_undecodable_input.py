@@ -52,3 +52,28 @@ def test_report_records_or_raises(monkeypatch, dc_archive, bad_input, tmp_path):
         "--skip-bad-lines")
     outputs = [json.loads(line) for line in (tmp_path / "r2" / "predictions.jsonl").read_text().splitlines()]
     assert [("error" in o) for o in outputs] == [False, True, False]
+
+
+def test_long_inputs_are_refused_by_default_and_allowed_on_request(dc_archive):
+    from allennlp.common.checks import ConfigurationError
+    from allennlp.models.archival import load_archive
+    from allennlp.predictors import Predictor
+
+    archive = load_archive(str(dc_archive))
+    predictor = Predictor.from_archive(archive, "graph_mtl")
+    assert predictor.max_tokens == 1000
+    long_line = json.dumps({"task": "chunk", "sentence": " ".join(["word"] * 1001)})
+    short_line = json.dumps({"task": "chunk", "sentence": " ".join(["word"] * 1000)})
+    with pytest.raises(InputLineError, match=r"input line 1: 1001 tokens, more than the predictor's max_tokens \(1000\)"):
+        predictor.predict_json(predictor.load_line(long_line))
+    assert len(predictor.predict_json(predictor.load_line(short_line))["tags"]) == 1000
+    recording = Predictor.from_archive(archive, "graph_mtl", extra_args={"on_error": "record", "max_tokens": 5})
+    outputs = recording.predict_batch_json([recording.load_line(long_line), recording.load_line(
+        json.dumps({"task": "chunk", "sentence": "He waved ."}))])
+    assert "1001 tokens, more than the predictor's max_tokens (5)" in outputs[0]["error"]
+    assert len(outputs[1]["tags"]) == 3
+    unlimited = Predictor.from_archive(archive, "graph_mtl", extra_args={"max_tokens": None})
+    assert len(unlimited.predict_json(unlimited.load_line(long_line))["tags"]) == 1001
+    for bad in (0, -3, "many", True):
+        with pytest.raises(ConfigurationError, match="max_tokens must be a positive integer or null"):
+            Predictor.from_archive(archive, "graph_mtl", extra_args={"max_tokens": bad})
