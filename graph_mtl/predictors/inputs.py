@@ -21,6 +21,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
+from graph_mtl.data.dataset_readers.task_reader import DuplicateKeyError, reject_duplicate_keys
+
 INPUT_FORMATS = ("auto", "json", "text")
 
 # Keys of a JSON input line that this module understands.
@@ -104,7 +106,9 @@ def parse_line(
     )
     if is_json:
         try:
-            data = json.loads(stripped)
+            data = json.loads(stripped, object_pairs_hook=reject_duplicate_keys)
+        except DuplicateKeyError as error:
+            raise InputLineError(line_number, str(error), line) from None
         except json.JSONDecodeError as error:
             hint = ""
             if default_task is None and not stripped.startswith("{"):

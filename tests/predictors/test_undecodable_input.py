@@ -77,3 +77,12 @@ def test_long_inputs_are_refused_by_default_and_allowed_on_request(dc_archive):
     for bad in (0, -3, "many", True):
         with pytest.raises(ConfigurationError, match="max_tokens must be a positive integer or null"):
             Predictor.from_archive(archive, "graph_mtl", extra_args={"max_tokens": bad})
+
+
+def test_duplicate_json_keys_in_a_prediction_input_are_an_error(dc_archive):
+    from allennlp.models.archival import load_archive
+    from allennlp.predictors import Predictor
+
+    predictor = Predictor.from_archive(load_archive(str(dc_archive)), "graph_mtl")
+    with pytest.raises(InputLineError, match=r"input line 1: key 'task' appears twice in one JSON object"):
+        predictor.load_line('{"task": "chunk", "task": "pos", "sentence": "He waved ."}')

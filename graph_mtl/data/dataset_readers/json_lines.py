@@ -9,9 +9,11 @@ from allennlp.data.instance import Instance
 from graph_mtl.data.dataset_readers.errors import DataFormatError
 from graph_mtl.data.dataset_readers.task_reader import (
     ClassificationTaskReader,
+    DuplicateKeyError,
     Record,
     TaggingTaskReader,
     check_source_scheme,
+    reject_duplicate_keys,
 )
 from graph_mtl.data.dataset_readers.text_files import read_lines
 
@@ -101,9 +103,11 @@ class JsonLinesDatasetReader(TaggingTaskReader, ClassificationTaskReader):
 
     def _parse(self, record: Record) -> dict:
         try:
-            data = json.loads(record.data)
+            data = json.loads(record.data, object_pairs_hook=reject_duplicate_keys)
         except json.JSONDecodeError as error:
             raise DataFormatError(f"invalid JSON: {error.msg} (column {error.colno})", record.line)
+        except DuplicateKeyError as error:
+            raise DataFormatError(str(error), record.line)
         if not isinstance(data, dict):
             raise DataFormatError(f"expected a JSON object, found {type(data).__name__}", record.line)
         return data

@@ -18,6 +18,8 @@ from graph_mtl.data.dataset_readers.text_files import read_lines
 TRACE_TAG = "-NONE-"
 FORMATS = ("auto", "mrg", "pos")
 _PRETERMINAL = re.compile(r"\(([^\s()]+)\s+([^\s()]+)\)")
+#: A preterminal with a tag and no word, `(NN )`: an error, not a silently shorter sentence.
+_EMPTY_PRETERMINAL = re.compile(r"\(([^\s()]+)\s*\)")
 
 
 @DatasetReader.register("ptb_treebank_pos")
@@ -152,6 +154,11 @@ class PtbTreebankPosDatasetReader(TaggingTaskReader):
         words: List[str] = []
         tags: List[str] = []
         if isinstance(data, str):  # a tree
+            empty = _EMPTY_PRETERMINAL.search(data)
+            if empty:
+                raise DataFormatError(
+                    f"preterminal {empty.group(0)!r} has a tag but no word", record.line, file_name
+                )
             for tag, word in _PRETERMINAL.findall(data):
                 if tag not in self.drop_tags:
                     words.append(word)

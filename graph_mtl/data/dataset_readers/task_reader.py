@@ -273,6 +273,23 @@ class TaskDatasetReader(DatasetReader):
         instance["tokens"].token_indexers = self._token_indexers  # type: ignore[attr-defined]
 
 
+def reject_duplicate_keys(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+    """`object_pairs_hook` for `json.loads`: a key given twice in one object is an error (JSON
+    would silently keep the last value)."""
+    result: Dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise DuplicateKeyError(key)
+        result[key] = value
+    return result
+
+
+class DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"key {key!r} appears twice in one JSON object")
+        self.key = key
+
+
 class ClassificationTaskReader(TaskDatasetReader):
     """
     A `TaskDatasetReader` for sentence classification: fields `tokens`, `label` (in

@@ -16,6 +16,7 @@ from graph_mtl.data.dataset_readers import (
     FduMtlDatasetReader,
     JsonLinesDatasetReader,
     PtbPosDatasetReader,
+    PtbTreebankPosDatasetReader,
 )
 from tests.data.helpers import tags, words
 
@@ -97,6 +98,14 @@ CASES: List[Tuple[str, Callable[[], Any], bytes, Any]] = [
     ("ptb-pos NUL", lambda: PtbPosDatasetReader(), b"The_DT do\x00g_NN\n", r":1: NUL byte"),
     ("ptb-pos BOM", lambda: PtbPosDatasetReader(), b"\xef\xbb\xbfThe_DT dog_NN\n",
      lambda i: words(i[0]) == ["The", "dog"]),
+    ("treebank preterminal without a word", lambda: PtbTreebankPosDatasetReader(format="mrg"),
+     b"( (S (NP (DT The) (NN dog)) (VP (VBZ barks)) (. .)) )\n( (S (NP (DT The) (NN )) (VP (VBZ barks))) )\n",
+     r":2: preterminal '\(NN \)' has a tag but no word"),
+    ("treebank trees read", lambda: PtbTreebankPosDatasetReader(format="mrg"),
+     b"( (S (NP (DT The) (NN dog)) (VP (VBZ barks)) (. .)) )\n",
+     lambda i: words(i[0]) == ["The", "dog", "barks", "."] and tags(i[0]) == ["DT", "NN", "VBZ", "."]),
+    ("jsonl duplicate key", jsonl(), b'{"text": "a", "label": "x", "label": "y"}\n',
+     r":1: key 'label' appears twice in one JSON object"),
 ]
 
 
