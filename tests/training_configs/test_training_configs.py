@@ -11,6 +11,7 @@ Each test takes one optimizer step (a `uniform` task sampler with `instances_per
 to the batch size) and validates on every task's two dev instances.
 """
 import copy
+import json
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -306,3 +307,50 @@ def test_lowercase_tokens_match_lowercased_vectors(chars, tmp_path):
         assert "F" in characters and "P" in characters
     with pytest.raises(Exception, match="lowercase_tokens must be true or false"):
         _tagging_config(tmp_path, "{lowercase_tokens: 'yes'}", "fs_mtl")
+
+
+def _custom_config(tmp_path, kind: str, tasks: str, settings: str = "{}") -> Dict[str, Any]:
+    config = tmp_path / "custom.jsonnet"
+    config.write_text(f"(import '{CONFIG_DIR / 'lib' / 'custom.libsonnet'}').config('{kind}', {tasks}, {settings})\n")
+    return Params.from_file(str(config)).as_dict()
+
+
+JSONL = FIXTURES / "data" / "jsonl"
+CUSTOM_TASKS = (
+    f"{{reviews: {{type: 'classification', train: '{JSONL / 'cls_a.jsonl'}', dev: '{JSONL / 'cls_a.jsonl'}', "
+    f"labels: ['neg', 'pos']}}, people: {{type: 'tagging', train: '{JSONL / 'tag_c.jsonl'}', "
+    f"dev: '{JSONL / 'tag_c.jsonl'}', source_scheme: 'IOB1'}}}}"
+)
+
+
+@pytest.mark.parametrize("kind", ["dc_mtl", "fs_mtl"])
+def test_custom_library_trains_your_own_tasks(kind, tmp_path):
+    """training_configs/lib/custom.libsonnet: a classification and a tagging task of your own,
+    named by you, from JSON-lines files; the model trains and predicts both."""
+    params = _custom_config(tmp_path, kind, CUSTOM_TASKS,
+                            "{embedding_dim: 4, hidden_dim: 4, num_epochs: 1, batch_size: 2}")
+    readers = params["dataset_reader"]["readers"]
+    assert readers["reviews"]["labels"] == ["neg", "pos"]
+    assert readers["people"]["tag_scheme"] == "BIOUL"
+    heads = params["model"]["heads"]
+    assert heads["people"]["label_encoding"] == "BIOUL" and heads["reviews"]["type"] == "text_classifier"
+    assert params["model"]["task_averages"]["average_score"]["metric"] == {
+        "people": "f1-measure-overall", "reviews": "accuracy"}
+    params["trainer"]["enable_default_callbacks"] = False
+    train_model(Params(params), str(tmp_path / "model"))
+    metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
+    assert "best_validation_average_score" in metrics
+    predictor = Predictor.from_archive(load_archive(str(tmp_path / "model" / "model.tar.gz")))
+    assert predictor.predict_json({"task": "reviews", "sentence": "item 9 is good"})["label"] in ("neg", "pos")
+    assert len(predictor.predict_json({"task": "people", "sentence": "Ann met Bob"})["tags"]) == 3
+
+
+def test_custom_library_checks_the_tasks(tmp_path):
+    with pytest.raises(Exception, match="task a: give type"):
+        _custom_config(tmp_path, "fs_mtl", "{a: {train: 'x', dev: 'y'}}")
+    with pytest.raises(Exception, match="task a: give its train and dev files"):
+        _custom_config(tmp_path, "fs_mtl", "{a: {type: 'tagging', train: 'x'}}")
+    with pytest.raises(Exception, match="may not be empty or contain a dot"):
+        _custom_config(tmp_path, "fs_mtl", "{'a.b': {type: 'tagging', train: 'x', dev: 'y'}}")
+    with pytest.raises(Exception, match="no task given"):
+        _custom_config(tmp_path, "fs_mtl", "{}")
