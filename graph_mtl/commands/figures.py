@@ -193,15 +193,49 @@ def _png_bytes(figure: Any) -> bytes:
     return buffer.getvalue()
 
 
+def alpha_entropy(predictions: Sequence[Dict[str, Any]], key: str = "alpha") -> Dict[str, float]:
+    """Per target task, the mean per-token entropy of its attention divided by the uniform
+    level log(#sources) (1.0: uniform; 0.0: every token reads one source)."""
+    totals: Dict[str, List[float]] = {}
+    for prediction in predictions:
+        for row in prediction.get(key) or []:
+            if len(row) > 1:
+                weights = numpy.asarray(row, dtype=float)
+                weights = weights[weights > 0]
+                value = float(-(weights * numpy.log(weights)).sum() / numpy.log(len(row)))
+                totals.setdefault(prediction["task"], []).append(value)
+    return {task: float(numpy.mean(values)) for task, values in totals.items()}
+
+
+def uniform_ratio(matrix: numpy.ndarray) -> numpy.ndarray:
+    """Each cell divided by its row's uniform level 1/(#sources of that target): 1 = uniform."""
+    sources_per_row = numpy.isfinite(matrix).sum(axis=1, keepdims=True)
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        return matrix * numpy.where(sources_per_row > 0, sources_per_row, numpy.nan)
+
+
+def relation_norm(ratio: numpy.ndarray) -> Tuple[Any, float]:
+    """The colour scale of the relation matrix: centred on 1 (uniform attention), symmetric in
+    log2 up to the largest departure (at least 2^0.05), so 2x and 0.5x uniform are equally dark."""
+    finite = ratio[numpy.isfinite(ratio)]
+    departures = numpy.abs(numpy.log2(numpy.clip(finite, 1e-6, None))) if finite.size else numpy.zeros(1)
+    spread = max(float(departures.max()), 0.05)
+    return matplotlib.colors.TwoSlopeNorm(vcenter=1.0, vmin=2.0 ** -spread, vmax=2.0 ** spread), spread
+
+
 def draw_relation_matrix(
     targets: Sequence[str], sources: Sequence[str], matrix: numpy.ndarray, title: str = ""
 ) -> bytes:
+    """The mean alpha of each (target, source) pair, written in the cells, coloured by its
+    ratio to the row's uniform level (white = uniform 1/n, red above, blue below)."""
     width = max(4.0, 0.55 * len(sources) + 2.5)
     height = max(3.0, 0.45 * len(targets) + 1.8)
     figure, axes = plt.subplots(figsize=(width, height))
-    masked = numpy.ma.masked_invalid(matrix)
-    cmap = matplotlib.colormaps["Blues"].with_extremes(bad="#dddddd")
-    image = axes.imshow(masked, cmap=cmap, vmin=0.0, vmax=max(1e-9, float(numpy.nanmax(matrix)) if numpy.isfinite(matrix).any() else 1.0))
+    ratio = uniform_ratio(matrix)
+    masked = numpy.ma.masked_invalid(ratio)
+    cmap = matplotlib.colormaps["RdBu_r"].with_extremes(bad="#dddddd")
+    norm, spread = relation_norm(ratio)
+    image = axes.imshow(masked, cmap=cmap, norm=norm)
     axes.set_xticks(range(len(sources)))
     axes.set_xticklabels(sources, rotation=60, ha="right")
     axes.set_yticks(range(len(targets)))
@@ -212,11 +246,11 @@ def draw_relation_matrix(
         for i in range(len(targets)):
             for j in range(len(sources)):
                 if numpy.isfinite(matrix[i, j]):
-                    value = matrix[i, j]
-                    color = "white" if value > 0.6 * numpy.nanmax(matrix) else "black"
-                    axes.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color=color)
-    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="mean alpha")
-    axes.set_title(title or "learned task relations: mean alpha", loc="left")
+                    strong = abs(numpy.log2(max(ratio[i, j], 1e-6))) > 0.6 * spread
+                    axes.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                              color="white" if strong else "black")
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="mean alpha / uniform (1/#sources)")
+    axes.set_title(title or "learned task relations: mean alpha (white = uniform)", loc="left")
     return _png_bytes(figure)
 
 
@@ -370,11 +404,14 @@ def render_report(
     source: str = "",
     max_figures: int = 50,
     task_order: Optional[Sequence[str]] = None,
+    figures_per_task: Optional[int] = None,
 ) -> Dict[str, Any]:
     """
     Write `report.html` and the PNG figures into `output_dir` and return a summary
     (`{"html": path, "pngs": [paths], "sentences": n, ...}`). Every input sentence appears in
-    the HTML; per-sentence PNGs are drawn for the first `max_figures` sentences.
+    the HTML; per-sentence PNGs are drawn for the first `max_figures` sentences, or, with
+    `figures_per_task`, for the first that many sentences of every task (then `max_figures`
+    still caps the total).
     """
     os.makedirs(output_dir, exist_ok=True)
     figures_dir = os.path.join(output_dir, "figures")
@@ -414,29 +451,37 @@ def render_report(
 
     if has_alpha:
         targets, sources, matrix, counts = relation_matrix(good, task_order=task_order)
+        entropies = alpha_entropy(good)
         png = draw_relation_matrix(targets, sources, matrix)
         save("relation_matrix.png", png)
         with open(os.path.join(output_dir, "relation_matrix.tsv"), "w", encoding="utf-8") as handle:
-            handle.write("target\\source\t" + "\t".join(sources) + "\ttokens\n")
+            handle.write("target\\source\t" + "\t".join(sources) + "\ttokens\tentropy_vs_uniform\n")
             for i, target in enumerate(targets):
                 cells = ["" if not numpy.isfinite(v) else f"{v:.6f}" for v in matrix[i]]
-                handle.write(target + "\t" + "\t".join(cells) + f"\t{counts.get(target, 0)}\n")
+                entropy = f"{entropies[target]:.6f}" if target in entropies else ""
+                handle.write(target + "\t" + "\t".join(cells) + f"\t{counts.get(target, 0)}\t{entropy}\n")
         summary["relation_matrix"] = {
             "targets": targets,
             "sources": sources,
             "matrix": [[None if not numpy.isfinite(v) else float(v) for v in row] for row in matrix],
+            "entropy_vs_uniform": {t: entropies.get(t) for t in targets},
         }
         parts.append("<h2>Learned task-to-task relations</h2>")
         parts.append(
             '<p class="meta">Mean alpha over all words of the file: row = the task that reads, '
-            "column = the task it reads from (grey: not a source of that task).</p>"
+            "column = the task it reads from (grey: not a source of that task). Colour: the cell "
+            "against its row's uniform level 1/(number of sources): white = uniform, red = more, "
+            "blue = less. Last column: the mean per-word entropy of the row's alpha against "
+            "uniform attention (1.00 = uniform).</p>"
         )
         parts.append(f'<img alt="relation matrix" src="{_data_uri(png)}">')
         parts.append('<table class="matrix"><tr><th>target \\ source</th>'
-                     + "".join(f"<th>{html.escape(s)}</th>" for s in sources) + "</tr>")
+                     + "".join(f"<th>{html.escape(s)}</th>" for s in sources) + "<th>entropy / uniform</th></tr>")
         for i, target in enumerate(targets):
+            entropy = f"{entropies[target]:.2f}" if target in entropies else ""
             parts.append(f"<tr><th>{html.escape(target)}</th>" + "".join(
-                f"<td>{'' if not numpy.isfinite(v) else f'{v:.3f}'}</td>" for v in matrix[i]) + "</tr>")
+                f"<td>{'' if not numpy.isfinite(v) else f'{v:.3f}'}</td>" for v in matrix[i])
+                + f"<td>{entropy}</td></tr>")
         parts.append("</table>")
     if has_beta:
         profiles = beta_profiles(good)
@@ -459,6 +504,7 @@ def render_report(
         parts.append(f'<p class="meta">Under each word (numbered), the {TOP_SOURCES} shared '
                      "positions it reads most, with their beta.</p>")
     figures_drawn = 0
+    drawn_per_task: Dict[str, int] = {}
     for index, prediction in enumerate(predictions):
         number = prediction.get("line", index + 1)
         parts.append('<div class="sentence">')
@@ -499,7 +545,8 @@ def render_report(
                 words.append(f'<span class="word" title="{html.escape(tip)}">{html.escape(token)}'
                              f"<sub>{i + 1}</sub>{top}</span>")
             parts.append('<div class="words">' + "".join(words) + "</div>")
-        want_figure = figures_drawn < max_figures
+        want_figure = figures_drawn < max_figures and (
+            figures_per_task is None or drawn_per_task.get(prediction["task"], 0) < figures_per_task)
         for key in ("alpha", "beta"):
             if not prediction.get(key) or not want_figure:
                 continue
@@ -508,6 +555,7 @@ def render_report(
             parts.append(f'<img alt="{key} of line {number}" src="{_data_uri(png)}">')
         if want_figure and (prediction.get("alpha") or prediction.get("beta")):
             figures_drawn += 1
+            drawn_per_task[prediction["task"]] = drawn_per_task.get(prediction["task"], 0) + 1
         parts.append("</div>")
     parts.append("</body></html>")
     path = os.path.join(output_dir, "report.html")

@@ -22,7 +22,7 @@ Writes into the output directory:
 import argparse
 import logging
 import os
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError, check_for_gpu
@@ -71,6 +71,11 @@ class GraphMtlReport(Subcommand):
             help="draw per-sentence PNG figures for at most this many sentences",
         )
         subparser.add_argument(
+            "--figures-per-task", type=int, default=None,
+            help="draw figures for the first N sentences of every task (not only the first lines "
+            "of the file); --max-figures still caps the total",
+        )
+        subparser.add_argument(
             "--skip-bad-lines", action="store_true",
             help="report bad input lines in the output instead of stopping at the first one",
         )
@@ -91,6 +96,7 @@ def report_from_args(args: argparse.Namespace) -> Dict[str, Any]:
         weights_file=args.weights_file,
         overrides=args.overrides,
         max_figures=args.max_figures,
+        figures_per_task=args.figures_per_task,
         on_error="record" if args.skip_bad_lines else "raise",
         title=args.title,
     )
@@ -113,6 +119,7 @@ def make_report(
     weights_file: str = None,
     overrides: str = "",
     max_figures: int = 50,
+    figures_per_task: Optional[int] = None,
     on_error: str = "raise",
     title: str = None,
 ) -> Dict[str, Any]:
@@ -158,6 +165,7 @@ def make_report(
         title=title or f"graph-mtl report: {os.path.basename(input_file)}",
         source=f"model {archive_file}; input {input_file}",
         max_figures=max_figures,
+        figures_per_task=figures_per_task,
         task_order=getattr(predictor, "_encoder_tasks", None),
     )
     summary["predictions"] = predictions_path

@@ -131,3 +131,41 @@ def test_relation_matrix_in_model_order_keeps_tasks_that_receive_nothing():
     assert sources == ["low", "mid", "high"] and targets == ["low", "high"]
     assert numpy.isnan(matrix[0]).all()
     assert numpy.allclose(matrix[1], [0.75, 0.25, numpy.nan], equal_nan=True)
+
+
+def test_relation_matrix_colours_centre_on_uniform_and_entropy_per_target(tmp_path):
+    from graph_mtl.commands.figures import alpha_entropy, relation_norm, uniform_ratio
+
+    matrix = numpy.array([[numpy.nan, 0.5, 0.25, 0.25], [1 / 3, numpy.nan, 1 / 3, 1 / 3]])
+    ratio = uniform_ratio(matrix)
+    assert numpy.allclose(ratio, [[numpy.nan, 1.5, 0.75, 0.75], [1, numpy.nan, 1, 1]], equal_nan=True)
+    norm, spread = relation_norm(ratio)
+    assert spread == max(abs(numpy.log2(1.5)), abs(numpy.log2(0.75)))
+    assert norm(1.0) == 0.5  # uniform is the centre (white) of the diverging scale
+    assert norm(2 ** spread) == 1.0 and norm(2 ** -spread) == 0.0
+    predictions = [
+        {"line": 1, "task": "a", "tokens": ["x", "y"], "alpha_sources": ["b", "c"], "alpha": [[0.5, 0.5], [1.0, 0.0]]},
+        {"line": 2, "task": "b", "tokens": ["z"], "alpha_sources": ["a", "c"], "alpha": [[0.9, 0.1]]},
+    ]
+    entropies = alpha_entropy(predictions)
+    assert entropies["a"] == numpy.float64((1.0 + 0.0) / 2)
+    expected_b = -(0.9 * numpy.log(0.9) + 0.1 * numpy.log(0.1)) / numpy.log(2)
+    assert abs(entropies["b"] - expected_b) < 1e-12
+    summary = render_report(predictions, str(tmp_path))
+    header, *rows = (tmp_path / "relation_matrix.tsv").read_text().splitlines()
+    assert header.split("\t")[-1] == "entropy_vs_uniform"
+    by_target = {row.split("\t")[0]: row.split("\t") for row in rows}
+    assert float(by_target["a"][-1]) == 0.5 and abs(float(by_target["b"][-1]) - expected_b) < 1e-6
+    assert summary["relation_matrix"]["entropy_vs_uniform"]["a"] == 0.5
+    assert "white = uniform" in (tmp_path / "report.html").read_text()
+
+
+def test_figures_per_task_picks_sentences_of_every_task(tmp_path):
+    predictions = [{"line": n, "task": "a" if n <= 5 else "b", "tokens": ["x"], "alpha_sources": ["s", "t"],
+                    "alpha": [[0.5, 0.5]]} for n in range(1, 11)]
+    summary = render_report(predictions, str(tmp_path / "per-task"), figures_per_task=2)
+    assert sorted(p.rsplit("/", 1)[-1] for p in summary["pngs"] if "line" in p) == [
+        "line00001_alpha.png", "line00002_alpha.png", "line00006_alpha.png", "line00007_alpha.png"]
+    summary = render_report(predictions, str(tmp_path / "first"), max_figures=3)
+    assert sorted(p.rsplit("/", 1)[-1] for p in summary["pngs"] if "line" in p) == [
+        "line00001_alpha.png", "line00002_alpha.png", "line00003_alpha.png"]
