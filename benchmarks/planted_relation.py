@@ -250,13 +250,17 @@ def beta_measures(outputs: List[Dict[str, Any]], tasks: List[Task], design: Desi
 
 
 # ------------------------------------------------------------------------------------- running
-def write_config(path: Path, kind: str, tasks: List[Task], data: Path, settings: Dict[str, Any]) -> None:
+def write_config(path: Path, kind: str, tasks: List[Task], data: Path, settings: Dict[str, Any],
+                 encoder: Optional[Dict[str, Any]] = None) -> None:
+    """A config of lib/custom.libsonnet; `encoder` entries are merged into the encoder's config
+    (options that are not settings, e.g. DC-MTL's attention_dim or shared_attention)."""
     specs = {t.name: {"type": "classification", "train": str(data / f"{t.name}.train.jsonl"),
                       "dev": str(data / f"{t.name}.dev.jsonl"), "labels": ["0", "1"]} for t in tasks}
     library = os.path.relpath(LIBRARY, path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
+    extra = f"\n+ {{ model+: {{ backbone+: {{ encoder+: {json.dumps(encoder, sort_keys=True)} }} }} }}" if encoder else ""
     path.write_text(f"(import '{library}').config({json.dumps(kind)},\n  {json.dumps(specs, indent=1)},\n"
-                    f"  {json.dumps(settings, sort_keys=True)})\n")
+                    f"  {json.dumps(settings, sort_keys=True)}){extra}\n")
 
 
 def allennlp(*args: str) -> None:
@@ -290,16 +294,17 @@ def predict(archive: Path, data: Path, tasks: List[Task], output: Path) -> List[
 
 
 def run_seed(seed: int, tasks: List[Task], design: Design, data: Path, out: Path, settings: Dict[str, Any],
-             models: List[str]) -> Dict[str, Any]:
+             models: List[str], tag: str = "", encoder: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     result: Dict[str, Any] = {"seed": seed, "models": {}, "single": {}}
     seeded = dict(settings, seed=seed)
     for kind in models:
-        directory = out / f"{kind}-s{seed}"
-        config = out / "configs" / f"{kind}-s{seed}.jsonnet"
-        write_config(config, kind, tasks, data, seeded)
+        name = f"{kind}{'-' + tag if tag else ''}-s{seed}"
+        directory = out / name
+        config = out / "configs" / f"{name}.jsonnet"
+        write_config(config, kind, tasks, data, seeded, encoder)
         started = time.time()
         metrics = train(config, directory)
-        outputs = predict(directory / "model.tar.gz", data, tasks, out / f"{kind}-s{seed}.predictions.jsonl")
+        outputs = predict(directory / "model.tar.gz", data, tasks, out / f"{name}.predictions.jsonl")
         record: Dict[str, Any] = {
             "dev_accuracy": {t.name: metrics.get(f"best_validation_{t.name}_accuracy") for t in tasks},
             "best_epoch": metrics.get("best_epoch"), "seconds": round(time.time() - started),
@@ -325,7 +330,9 @@ def fmt(value: Optional[float], digits: int = 3) -> str:
 
 def markdown(report: Dict[str, Any]) -> str:
     lines = ["# Planted-relation benchmark", "", f"Command: `{report['command']}`", "",
-             f"Design: {json.dumps(report['design'])}; model settings: {json.dumps(report['settings'], sort_keys=True)}.",
+             f"Design: {json.dumps(report['design'])}; model settings: {json.dumps(report['settings'], sort_keys=True)}"
+             + (f"; encoder options: {json.dumps(report['encoder_options'], sort_keys=True)}" if report.get("encoder_options") else "")
+             + ".",
              ""]
     for seed_result in report["seeds"]:
         seed = seed_result["seed"]
@@ -369,19 +376,25 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     parser.add_argument("--settings", type=json.loads, default={}, help="JSON: model settings added")
     parser.add_argument("--data-seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="tiny data and models: a check, not a measurement")
+    parser.add_argument("--design", type=json.loads, default={},
+                        help="JSON: fields of Design to change (groups, small_tasks, distractors, ...)")
+    parser.add_argument("--encoder-options", type=json.loads, default=None,
+                        help="JSON merged into the multi-task encoder's config (e.g. {\"attention_dim\": 128})")
+    parser.add_argument("--tag", default="", help="name of this variant's runs (single-task runs are shared)")
     args = parser.parse_args(argv)
-    design = QUICK_DESIGN if args.quick else Design()
+    design = Design(**dict((QUICK_DESIGN if args.quick else Design()).__dict__, **args.design))
     settings = dict(QUICK_SETTINGS if args.quick else DEFAULT_SETTINGS, **args.settings)
     data = args.output_dir / "data"
     tasks = generate(design, data, args.data_seed)
     report: Dict[str, Any] = {
         "command": "python benchmarks/planted_relation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "design": design.__dict__, "settings": settings, "tasks": [t.name for t in tasks],
+        "design": design.__dict__, "settings": settings, "encoder_options": args.encoder_options,
+        "tasks": [t.name for t in tasks],
         "small_tasks": [t.name for t in tasks if t.small], "planted": planted(tasks), "seeds": [],
     }
     for seed in args.seeds:
         report["seeds"].append(run_seed(seed, tasks, design, data, args.output_dir, settings,
-                                        args.models.split(",")))
+                                        args.models.split(","), args.tag, args.encoder_options))
     text = markdown(report)
     if args.results:
         args.results.parent.mkdir(parents=True, exist_ok=True)
