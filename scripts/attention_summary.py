@@ -1,7 +1,9 @@
 #!/usr/bin/env python
 """
 How far from uniform the learned communication of a trained DC-MTL / IC-MTL archive is, on
-the dev split of FDU-MTL-format data (the last `--dev-size` lines of each `<task>.task.train`).
+its dev sentences: by default those of the archive's own `validation_data_path`, read with its
+own readers (any tasks: FDU-MTL, tagging, your own); with `--data-dir`, the dev split of
+FDU-MTL-format data (the last `--dev-size` lines of each `<task>.task.train`).
 
 For DC-MTL (alpha over source tasks, per token): the task-to-task relation matrix (mean alpha of
 each target task over the tokens of its dev sentences), and per target the mean per-token
@@ -39,6 +41,22 @@ def dev_inputs(data_dir: Path, tasks: List[str], dev_size: int, limit: Optional[
         instances = list(reader.read(str(data_dir / f"{task}.task.train") + "#dev"))
         for instance in instances[:limit]:
             inputs.append({"task": task, "sentence": " ".join(t.text for t in instance["tokens"].tokens)})
+    return inputs
+
+
+def config_dev_inputs(reader: Any, paths: Dict[str, str], limit: Optional[int]) -> List[Dict[str, Any]]:
+    """The dev sentences of every task named in the archive's `validation_data_path`, read with
+    the archive's own readers (any task kind: classification or tagging), as pre-tokenized
+    prediction inputs."""
+    from allennlp.data.dataset_readers import MultiTaskDatasetReader
+
+    inputs = []
+    for task, path in paths.items():
+        task_reader = reader.readers[task] if isinstance(reader, MultiTaskDatasetReader) else reader
+        for number, instance in enumerate(task_reader.read(path)):
+            if limit is not None and number >= limit:
+                break
+            inputs.append({"task": task, "tokens": [t.text for t in instance["tokens"].tokens]})
     return inputs
 
 
@@ -124,7 +142,9 @@ def markdown(summary: Dict[str, Any], archive: str) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("archive")
-    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="FDU-MTL folder (dev = the last --dev-size lines of <task>.task.train); "
+                        "default: the archive's own validation_data_path, read with its readers")
     parser.add_argument("--dev-size", type=int, default=200)
     parser.add_argument("--limit", type=int, default=None, help="dev sentences per task (default all)")
     parser.add_argument("--batch-size", type=int, default=32)
@@ -134,10 +154,19 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     import graph_mtl  # noqa: F401
     from allennlp.predictors import Predictor
 
-    predictor = Predictor.from_path(args.archive, "graph_mtl")
-    tasks = list(predictor._model.vocab.get_namespaces())  # noqa: SLF001 (only to list heads)
-    tasks = sorted(n[: -len("_labels")] for n in tasks if n.endswith("_labels"))
-    inputs = dev_inputs(args.data_dir, tasks, args.dev_size, args.limit)
+    from graph_mtl.models.archival import load_archive
+
+    archive = load_archive(args.archive)
+    predictor = Predictor.from_archive(archive, "graph_mtl")
+    if args.data_dir is not None:
+        tasks = list(predictor._model.vocab.get_namespaces())  # noqa: SLF001 (only to list heads)
+        tasks = sorted(n[: -len("_labels")] for n in tasks if n.endswith("_labels"))
+        inputs = dev_inputs(args.data_dir, tasks, args.dev_size, args.limit)
+    else:
+        paths = archive.config.as_dict(quiet=True)["validation_data_path"]
+        if not isinstance(paths, dict):
+            raise SystemExit(f"{args.archive}: not a multi-task archive (validation_data_path is not a dict)")
+        inputs = config_dev_inputs(archive.dataset_reader, paths, args.limit)
     outputs = []
     for start in range(0, len(inputs), args.batch_size):
         outputs.extend(predictor.predict_batch_json(inputs[start:start + args.batch_size]))

@@ -57,3 +57,6 @@ def test_on_a_trained_dc_mtl_archive(tmp_path):
         assert 0.0 < item["entropy_ratio"] <= 1.0 + 1e-6
     assert json.loads((tmp_path / "att.json").read_text())["tasks"] == json.loads(json.dumps(tasks))
     assert "| books |" in (tmp_path / "att.md").read_text()
+    # without --data-dir: the archive's own validation_data_path and readers (any task kind)
+    from_config = script.main([str(tmp_path / "o" / "dc_mtl-s1" / "model.tar.gz"), "--output", str(tmp_path / "att2")])
+    assert json.loads(json.dumps(from_config["tasks"])) == json.loads(json.dumps(tasks))
