@@ -3,3 +3,4 @@ from graph_mtl.training.metrics import (  # noqa: F401
     aggregate_task_metrics,
     default_task_averages,
 )
+from graph_mtl.training.checkpointer import GraphMtlCheckpointer  # noqa: F401
