@@ -109,6 +109,8 @@ def parse_line(
             data = json.loads(stripped, object_pairs_hook=reject_duplicate_keys)
         except DuplicateKeyError as error:
             raise InputLineError(line_number, str(error), line) from None
+        except RecursionError:
+            raise InputLineError(line_number, "JSON nested too deeply to read", line) from None
         except json.JSONDecodeError as error:
             hint = ""
             if default_task is None and not stripped.startswith("{"):
@@ -126,7 +128,17 @@ def parse_line(
             line=line,
         )
     _check_task(default_task, known_tasks, line_number, line)
+    _check_characters(stripped, "the line", line_number, line)
     return PredictionInput(line_number=line_number, task=default_task, sentence=stripped)
+
+
+def _check_characters(text: str, what: str, line_number: Optional[int], line: Optional[str]) -> None:
+    """NUL characters and lone UTF-16 surrogates are not text: an error, not a token."""
+    for index, character in enumerate(text):
+        if character == "\x00":
+            raise InputLineError(line_number, f"{what} has a NUL character (at {index + 1})", line)
+        if "\ud800" <= character <= "\udfff":
+            raise InputLineError(line_number, f"{what} has a lone surrogate {character!r} (at {index + 1}): not text", line)
 
 
 def parse_json(
@@ -183,11 +195,14 @@ def parse_json(
             raise InputLineError(line_number, '"tokens" contains empty strings', line)
         if not tokens:
             raise InputLineError(line_number, 'empty sentence: "tokens" is an empty list', line)
+        for token in tokens:
+            _check_characters(token, '"tokens"', line_number, line)
         return PredictionInput(line_number, task, tokens=tokens, extra=data)
     if not isinstance(value, str):
         raise InputLineError(line_number, f'"{key}" must be a string, got {value!r}', line)
     if not value.strip():
         raise InputLineError(line_number, f'empty sentence: "{key}" has no words', line)
+    _check_characters(value, f'"{key}"', line_number, line)
     return PredictionInput(line_number, task, sentence=value.strip(), extra=data)
 
 
