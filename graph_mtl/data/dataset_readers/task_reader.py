@@ -59,6 +59,10 @@ def split_data_path(file_path: Union[str, PathLike], default_split: str = "all")
     return text, default_split
 
 
+#: The readers' default `max_tokens`: a safety limit, not a modelling choice.
+DEFAULT_MAX_TOKENS = 10_000
+
+
 class TaskDatasetReader(DatasetReader):
     """
     Base class of the graph-mtl readers (not registered itself). Subclasses implement
@@ -75,9 +79,12 @@ class TaskDatasetReader(DatasetReader):
         Splits raw text into tokens (text files of classification tasks, and raw sentences given
         to `text_to_instance`). The benchmark files are tokenized, so whitespace is right for
         them; for raw text use `{"type": "spacy", "language": "blank:en"}` (offline).
-    max_tokens : `int`, optional (default = `None`)
+    max_tokens : `int`, optional (default = `10000`)
         Truncate every instance to this many tokens (tags are truncated with them). The number
-        of truncated instances is logged as a warning at the end of every file.
+        of truncated instances is logged as a warning at the end of every file. The default is a
+        safety limit far above any sentence of the benchmarks (FDU-MTL's longest review has
+        5,940 tokens): one 200,000-token line would otherwise stall training; give a larger
+        number to go beyond it.
     split : `str`, optional (default = `"all"`)
         `"all"`: every record of the file; `"dev"`: the last `dev_size` records (or, with
         `dev_seed`, a seeded random sample of them); `"train"`: all other records. A data path may override it with a suffix:
@@ -110,7 +117,7 @@ class TaskDatasetReader(DatasetReader):
         label_namespace: str = "labels",
         token_indexers: Optional[Dict[str, TokenIndexer]] = None,
         tokenizer: Optional[Tokenizer] = None,
-        max_tokens: Optional[int] = None,
+        max_tokens: Optional[int] = DEFAULT_MAX_TOKENS,
         split: str = "all",
         dev_size: Optional[int] = None,
         dev_seed: Optional[int] = None,

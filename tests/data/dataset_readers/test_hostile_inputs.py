@@ -137,3 +137,17 @@ def test_labels_reach_the_jsonl_reader_from_a_config():
     assert reader.labels == ["pos", "neg"]
     fdu_reader = DatasetReader.from_params(Params({"type": "fdu_mtl"}))
     assert fdu_reader.labels == ["0", "1"]
+
+
+def test_a_huge_line_is_truncated_by_default(tmp_path, caplog):
+    """One 200,000-token review used to stall training: the readers cut at 10,000 tokens by
+    default (and say so); any real benchmark sentence is far shorter."""
+    import logging
+
+    path = tmp_path / "huge.task.train"
+    path.write_text("1\t" + " ".join(["word"] * 200_000) + "\n0\tshort one\n")
+    with caplog.at_level(logging.WARNING):
+        instances = list(FduMtlDatasetReader().read(str(path)))
+    assert [len(i["tokens"]) for i in instances] == [10_000, 2]
+    assert "truncated 1 of 2 instances to max_tokens=10000" in caplog.text
+    assert [len(i["tokens"]) for i in FduMtlDatasetReader(max_tokens=300_000).read(str(path))] == [200_000, 2]
