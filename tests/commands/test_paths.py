@@ -5,6 +5,7 @@ input file, `graph-mtl-report` reading a file of its own output folder. Each is 
 anything is opened, and the inputs are left byte for byte.
 """
 import json
+import re
 import os
 import shutil
 import sys
@@ -91,3 +92,44 @@ def test_report_refuses_reading_its_own_output(monkeypatch, inputs, tmp_path):
     with pytest.raises(ConfigurationError, match="is inside .*figures, where the report writes its figures"):
         run(monkeypatch, "graph-mtl-report", archive, tmp_path / "figures" / "in.jsonl", "--output-dir", tmp_path)
     assert unchanged(inputs)
+
+
+def test_evaluate_with_a_label_or_tag_the_model_never_saw(monkeypatch, inputs, tmp_path):
+    """allennlp evaluate on data with an unseen label / tag: a file:line error naming it and
+    the model's labels, not a bare KeyError."""
+    archive, _ = inputs["model.tar.gz"]
+    books = tmp_path / "books.task.train"
+    books.write_text("1\tgood book .\n0\tbad book .\n")
+    chunk = tmp_path / "chunk.txt"
+    chunk.write_text("The DT B-NP\nhedgehog NN I-NP\n\nThe DT B-NP\nhedgehog NN B-XYZ\n")
+    data = {"books": str(books), "dvd": str(books), "chunk": str(chunk), "pos": str(PREDICT_FIXTURES / "chunk.txt")}
+    with pytest.raises(Exception) as raised:
+        run(monkeypatch, "evaluate", archive, json.dumps(data))
+    assert re.search(r"chunk.txt:4: label '[BU]-XYZ' is not one the model was trained with \(its chunk_tags are \[",
+                     str(raised.value)), raised.value
+
+
+def test_label_fields_name_the_record_of_an_unseen_label():
+    from allennlp.data import Vocabulary
+    from allennlp.data.fields import TextField
+    from allennlp.data.tokenizers import Token
+
+    from graph_mtl.data.dataset_readers import DataFormatError
+    from graph_mtl.data.fields import TaskLabelField, TaskSequenceLabelField
+
+    vocab = Vocabulary()
+    for label in ("neg", "pos"):
+        vocab.add_token_to_namespace(label, "books_labels")
+    vocab.add_token_to_namespace("O", "chunk_tags")
+    field = TaskLabelField("neutral", label_namespace="books_labels")
+    field.source = ("data/books.jsonl", 3)
+    with pytest.raises(DataFormatError, match=r"^data/books.jsonl:3: label 'neutral' is not one the model was "
+                                              r"trained with \(its books_labels are \['neg', 'pos'\]\)"):
+        field.index(vocab)
+    known = TaskLabelField("pos", label_namespace="books_labels")
+    known.index(vocab)
+    assert known._label_id == vocab.get_token_index("pos", "books_labels")  # noqa: SLF001
+    tags = TaskSequenceLabelField(["O", "B-NP"], TextField([Token("a"), Token("b")]), "chunk_tags")
+    with pytest.raises(DataFormatError, match=r"^<input>: label 'B-NP' is not one"):
+        tags.index(vocab)
+

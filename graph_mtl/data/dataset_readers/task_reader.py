@@ -13,12 +13,13 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.file_utils import cached_path
 from allennlp.data.dataset_readers.dataset_reader import DatasetReader
-from allennlp.data.fields import Field, LabelField, MetadataField, SequenceLabelField, TextField
+from allennlp.data.fields import Field, MetadataField, TextField
 from allennlp.data.instance import Instance
 from allennlp.data.token_indexers import SingleIdTokenIndexer, TokenIndexer
 from allennlp.data.tokenizers import Token, Tokenizer, WhitespaceTokenizer
 
 from graph_mtl.data.dataset_readers.errors import DataFormatError
+from graph_mtl.data.fields import TaskLabelField, TaskSequenceLabelField
 from graph_mtl.data.dataset_readers.tag_schemes import SOURCE_SCHEMES, canonical_scheme, convert_tags
 
 logger = logging.getLogger(__name__)
@@ -196,6 +197,10 @@ class TaskDatasetReader(DatasetReader):
                     logger.warning("skipping unusable record (on_bad_line=skip): %s", error)
                     continue
                 stats.instances += 1
+                for name in ("label", "tags"):
+                    field = instance.fields.get(name)
+                    if isinstance(field, (TaskLabelField, TaskSequenceLabelField)):
+                        field.source = (path, record.line)
                 yield instance
         finally:
             self._stats = None
@@ -352,7 +357,7 @@ class ClassificationTaskReader(TaskDatasetReader):
             "metadata": MetadataField({"words": words}),
         }
         if label is not None:
-            fields["label"] = LabelField(self.label_text(label), label_namespace=self.label_namespace)
+            fields["label"] = TaskLabelField(self.label_text(label), label_namespace=self.label_namespace)
         return Instance(fields)
 
 
@@ -419,7 +424,7 @@ class TaggingTaskReader(TaskDatasetReader):
             "metadata": MetadataField({"words": words}),
         }
         if tag_list is not None:
-            fields["tags"] = SequenceLabelField(tag_list, text_field, self.label_namespace)
+            fields["tags"] = TaskSequenceLabelField(tag_list, text_field, self.label_namespace)
         return Instance(fields)
 
 
