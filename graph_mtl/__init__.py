@@ -36,5 +36,7 @@ from graph_mtl.models import archival  # noqa: E402
 archival.use_in_allennlp()
 # ... and refuse an output path that names one of their inputs (graph_mtl.commands.paths).
 commands.paths.guard_allennlp_commands()
+# `allennlp train` writes model.tar.gz and the metrics files atomically (graph_mtl.training.atomic_files).
+training.atomic_files.use_in_allennlp()
 
 __version__ = VERSION

@@ -4,3 +4,4 @@ from graph_mtl.training.metrics import (  # noqa: F401
     default_task_averages,
 )
 from graph_mtl.training.checkpointer import GraphMtlCheckpointer  # noqa: F401
+from graph_mtl.training import atomic_files  # noqa: F401
