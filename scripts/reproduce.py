@@ -262,14 +262,21 @@ def stamp_path(run: "Run") -> Path:
     return run.serialization_dir.with_name(run.name + ".config.json")
 
 
+#: Config entries that change how a run is saved, not what it learns: left out of the stamp, so
+#: a run trained before such a change still resumes and still counts.
+NOT_RESULT_KEYS = (("trainer", "checkpointer"),)
+
+
 def resolved_config(path: Path, text: str, env: Dict[str, str]) -> Dict[str, Any]:
     """The config as allennlp reads it, without data and vector file paths (a run may move
-    between machines with its data elsewhere)."""
+    between machines with its data elsewhere) and without `NOT_RESULT_KEYS`."""
     import _jsonnet
 
     config = json.loads(_jsonnet.evaluate_snippet(str(path), text, ext_vars=env))
     for key in ("train_data_path", "validation_data_path", "test_data_path"):
         config.pop(key, None)
+    for section, key in NOT_RESULT_KEYS:
+        config.get(section, {}).pop(key, None)
 
     def strip(value: Any) -> Any:
         if isinstance(value, dict):

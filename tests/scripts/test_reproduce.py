@@ -335,3 +335,15 @@ def test_lambda_search_picks_the_best_dev_setting(tmp_path):
     with pytest.raises(SystemExit, match="not among the table's runs"):
         script.main(arguments(tmp_path, "--models", "dc_mtl", "--lambda-grid", "0.5",
                               "--lambda-models", "fs_mtl", "--list"))
+
+
+def test_the_stamp_leaves_out_how_a_run_is_saved(tmp_path):
+    """A run trained before the configs named the crash-safe checkpointer still resumes: the
+    checkpointer says how a run is saved, not what it learns."""
+    script = load_script()
+    text = "{trainer: {num_epochs: 2, checkpointer: {type: 'graph_mtl'}}, train_data_path: 'x'}"
+    plain = "{trainer: {num_epochs: 2}}"
+    path = tmp_path / "c.jsonnet"
+    assert script.resolved_config(path, text, {}) == script.resolved_config(path, plain, {}) == {"trainer": {"num_epochs": 2}}
+    changed = "{trainer: {num_epochs: 3, checkpointer: {type: 'graph_mtl'}}}"
+    assert script.resolved_config(path, changed, {}) != script.resolved_config(path, plain, {})

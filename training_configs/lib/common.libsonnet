@@ -261,6 +261,9 @@
       patience: s.patience,
       validation_metric: validation_metric,
       cuda_device: s.cuda_device,
+      // crash-safe checkpoints: atomic files, the best epoch's never rotated away, --recover
+      // past a broken newest one (graph_mtl/training/checkpointer.py)
+      checkpointer: { type: 'graph_mtl' },
     } + (if s.grad_norm == null then {} else { grad_norm: s.grad_norm }),
     random_seed: s.seed,
     numpy_seed: s.seed,
