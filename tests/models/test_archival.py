@@ -196,3 +196,11 @@ def test_the_commands_refuse_malicious_archives(command, system_archive, travers
             main()
         assert isinstance(raised.value, UnsafeArchiveError) or "eights only" in str(raised.value), raised.value
         assert not marker.exists()
+
+
+def test_only_the_sections_loading_builds_are_checked():
+    """The trainer of an archived config is never built at load (a test-only callback there is
+    fine); the reader and the model are."""
+    archival.check_config_types({"trainer": {"callbacks": [{"type": "test_only_callback"}]}}, "a")
+    with pytest.raises(UnsafeArchiveError, match=r"dataset_reader.readers.x.type = 'os.system'"):
+        archival.check_config_types({"dataset_reader": {"readers": {"x": {"type": "os.system"}}}}, "a")
