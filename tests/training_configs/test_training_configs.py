@@ -354,3 +354,17 @@ def test_custom_library_checks_the_tasks(tmp_path):
         _custom_config(tmp_path, "fs_mtl", "{'a.b': {type: 'tagging', train: 'x', dev: 'y'}}")
     with pytest.raises(Exception, match="no task given"):
         _custom_config(tmp_path, "fs_mtl", "{}")
+
+
+def test_fs_mtl_reads_in_the_direction_of_the_other_multitask_models(tmp_path):
+    """Like-for-like baselines: with `bidirectional: true` FS-MTL's shared LSTM is bidirectional
+    as DC-MTL's, IC-MTL's and SP-MTL's are (its CRF heads read both directions); by default all
+    are left to right, as the paper's equations."""
+    default = _tagging_config(tmp_path, "{}", "fs_mtl")
+    assert default["model"]["backbone"]["encoder"]["bidirectional"] is False
+    both = _tagging_config(tmp_path, "{bidirectional: true}", "fs_mtl")
+    assert both["model"]["backbone"]["encoder"]["bidirectional"] is True
+    assert {h["input_dim"] for h in both["model"]["heads"].values()} == {2 * 200}
+    dc = _tagging_config(tmp_path, "{bidirectional: true}", "dc_mtl")
+    assert {h["input_dim"] for h in dc["model"]["heads"].values()} == {2 * 200}
+    assert _lib_config(tmp_path, "{bidirectional: true}", "fs_mtl")["model"]["heads"]["books"]["bidirectional"] is True

@@ -60,7 +60,7 @@
     // Classifier sentence representation: null = per model (see classifier_pooling below),
     // or 'last' / 'max' / 'mean' for every model.
     pooling: null,
-    bidirectional: false,  // DC-MTL / IC-MTL / SP-MTL direction (the paper's equations are left to right)
+    bidirectional: false,  // FS-MTL / DC-MTL / IC-MTL / SP-MTL direction (the paper's equations are left to right)
     // DC-MTL: whether task k's loss trains the other tasks' LSTMs that send it messages (the
     // paper's joint training). false = stop-gradient on the messages: about half the time of a
     // DC-MTL step (benchmarks/results/SUMMARY.md); each task LSTM then learns from its own task.
@@ -112,7 +112,9 @@
       num_layers: layers,
       bidirectional: bidirectional,
     };
-    if kind == 'lstm' || kind == 'fs_mtl' then lstm(1, false)
+    if kind == 'lstm' then lstm(1, false)
+    // FS-MTL reads in the direction(s) of DC-MTL / IC-MTL / SP-MTL: like-for-like baselines
+    else if kind == 'fs_mtl' then lstm(1, s.bidirectional)
     else if kind == 'bilstm' then lstm(1, true)
     else if kind == 'stacked_lstm' then lstm(s.stacked_layers, false)
     else if kind == 'mt_cnn' then {
@@ -143,7 +145,7 @@
     else error 'unknown model ' + kind + '; use one of ' + std.toString($.models),
 
   encoder_is_bidirectional(kind, s)::
-    kind == 'bilstm' || (std.member(['sp_mtl', 'dc_mtl', 'ic_mtl'], kind) && s.bidirectional),
+    kind == 'bilstm' || (std.member(['fs_mtl', 'sp_mtl', 'dc_mtl', 'ic_mtl'], kind) && s.bidirectional),
 
   encoder_output_dim(kind, s)::
     local directions = if $.encoder_is_bidirectional(kind, s) then 2 else 1;
@@ -156,7 +158,7 @@
     if s.pooling != null then { pooling: s.pooling }
     + (if s.pooling == 'last' && kind != 'sp_mtl' && $.encoder_is_bidirectional(kind, s) then { bidirectional: true } else {})
     else if kind == 'mt_cnn' || (kind == 'sp_mtl' && s.bidirectional) then { pooling: 'max' }
-    else if kind == 'bilstm' || (std.member(['dc_mtl', 'ic_mtl'], kind) && s.bidirectional) then { pooling: 'last', bidirectional: true }
+    else if kind == 'bilstm' || (std.member(['fs_mtl', 'dc_mtl', 'ic_mtl'], kind) && s.bidirectional) then { pooling: 'last', bidirectional: true }
     else { pooling: 'last' },
 
   char_encoders:: ['cnn', 'lstm'],
