@@ -275,8 +275,6 @@ def resolved_config(path: Path, text: str, env: Dict[str, str]) -> Dict[str, Any
     config = json.loads(_jsonnet.evaluate_snippet(str(path), text, ext_vars=env))
     for key in ("train_data_path", "validation_data_path", "test_data_path"):
         config.pop(key, None)
-    for section, key in NOT_RESULT_KEYS:
-        config.get(section, {}).pop(key, None)
 
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
@@ -285,7 +283,15 @@ def resolved_config(path: Path, text: str, env: Dict[str, str]) -> Dict[str, Any
             return [strip(v) for v in value]
         return value
 
-    return strip(config)
+    return without_not_result_keys(strip(config))
+
+
+def without_not_result_keys(config: Dict[str, Any]) -> Dict[str, Any]:
+    """`config` without `NOT_RESULT_KEYS` (also applied to stamps written before a key was
+    added to them)."""
+    for section, key in NOT_RESULT_KEYS:
+        config.get(section, {}).pop(key, None)
+    return config
 
 
 def write_config(spec: TableSpec, run: Run, args: argparse.Namespace) -> None:
@@ -295,7 +301,7 @@ def write_config(spec: TableSpec, run: Run, args: argparse.Namespace) -> None:
     stamp = stamp_path(run)
     if run.state() != "new" and stamp.is_file():
         now = resolved_config(run.config, text, environment(spec, args))
-        if json.loads(stamp.read_text()) != now:
+        if without_not_result_keys(json.loads(stamp.read_text())) != now:
             raise SystemExit(
                 f"{run.serialization_dir} was trained with a different config than {run.config} "
                 f"would now be (recipe, settings or seed changed); remove that directory or use "
@@ -611,17 +617,17 @@ def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[
     return table
 
 
-def fmt(value: Optional[float]) -> str:
-    return "-" if value is None else f"{value:.1f}"
+def fmt(value: Optional[float], digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def fmt3(value: Optional[float]) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def cell(ours: Optional[float], paper: Optional[float], bold: bool = False) -> str:
-    text = f"**{fmt(ours)}**" if bold else fmt(ours)
-    return text if paper is None else f"{text} ({paper:.1f})"
+def cell(ours: Optional[float], paper: Optional[float], bold: bool = False, digits: int = 1) -> str:
+    text = f"**{fmt(ours, digits)}**" if bold else fmt(ours, digits)
+    return text if paper is None else f"{text} ({paper:.{digits}f})"
 
 
 def best_multitask(spec: TableSpec, part: Dict[str, Any], task: str, columns: List[str]) -> Tuple[str, Optional[float]]:
@@ -647,27 +653,28 @@ def markdown(spec: TableSpec, table: Dict[str, Any], args: argparse.Namespace) -
              + f" at the run's best dev epoch; in brackets the paper's test number. Paper: "
              f"{spec.paper_source}",
              ""]
+    digits = 2 if spec.display == "score" else 1  # the paper's precision: 95.61 F1, 15.3 error
     for split, part in table["splits"].items():
         lines += [f"## {split}", "", "| | " + " | ".join(columns) + " |",
                   "|---|" + "---|" * len(columns)]
         for task in table["tasks"]:
             lines.append(f"| {spec.task_labels.get(task, task)} | "
-                         + " | ".join(cell(part["error"][task].get(c), spec.paper.get(c, {}).get(task))
+                         + " | ".join(cell(part["error"][task].get(c), spec.paper.get(c, {}).get(task), digits=digits)
                                       for c in columns) + " |")
         lines.append("| **average** | " + " | ".join(
-            cell(part["average"].get(c), spec.paper.get(c, {}).get("average"), bold=True)
+            cell(part["average"].get(c), spec.paper.get(c, {}).get("average"), bold=True, digits=digits)
             for c in columns) + " |")
-        if spec.paper_best:
-            best = [(spec.task_labels.get(t, t), spec.paper_best[t]) for t in table["tasks"] if t in spec.paper_best]
-            lines += ["", "The paper's best model (test): " + ", ".join(f"{label} {value:.2f}" for label, value in best)
-                      + ". Ours, best multi-task column per row (dev): " + ", ".join(
-                          f"{spec.task_labels.get(t, t)} {fmt(best_multitask(spec, part, t, columns)[1])} "
-                          f"({best_multitask(spec, part, t, columns)[0]})" for t in table["tasks"]) + "."]
         per_seed = part["average_per_seed"]
         if len(args.seeds) > 1 and per_seed:
             for seed in args.seeds:
                 lines.append(f"| average, seed {seed} | "
-                             + " | ".join(fmt(per_seed.get(c, {}).get(str(seed))) for c in columns) + " |")
+                             + " | ".join(fmt(per_seed.get(c, {}).get(str(seed)), digits) for c in columns) + " |")
+        if spec.paper_best:
+            best = [(spec.task_labels.get(t, t), spec.paper_best[t]) for t in table["tasks"] if t in spec.paper_best]
+            lines += ["", "The paper's best model (test): " + ", ".join(f"{label} {value:.2f}" for label, value in best)
+                      + ". Ours, best multi-task column per row (dev): " + ", ".join(
+                          f"{spec.task_labels.get(t, t)} {fmt(best_multitask(spec, part, t, columns)[1], digits)} "
+                          f"({best_multitask(spec, part, t, columns)[0]})" for t in table["tasks"]) + "."]
         incomplete = [c for c, ok in part["complete"].items() if not ok]
         if incomplete:
             lines += ["", f"Incomplete (runs missing; no average): {', '.join(incomplete)}."]

@@ -347,3 +347,9 @@ def test_the_stamp_leaves_out_how_a_run_is_saved(tmp_path):
     assert script.resolved_config(path, text, {}) == script.resolved_config(path, plain, {}) == {"trainer": {"num_epochs": 2}}
     changed = "{trainer: {num_epochs: 3, checkpointer: {type: 'graph_mtl'}}}"
     assert script.resolved_config(path, changed, {}) != script.resolved_config(path, plain, {})
+
+
+def test_a_stamp_written_before_a_key_was_left_out_still_matches(tmp_path):
+    script = load_script()
+    old_stamp = {"trainer": {"num_epochs": 2, "checkpointer": {"type": "graph_mtl"}}}
+    assert script.without_not_result_keys(old_stamp) == {"trainer": {"num_epochs": 2}}
