@@ -10,7 +10,6 @@ import json
 import os
 import socket
 import subprocess
-from pathlib import Path
 from typing import Dict, List
 
 import pytest
