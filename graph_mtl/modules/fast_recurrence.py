@@ -431,7 +431,7 @@ def fused_fusion_recurrence(
         )
         return hidden, None
     weight_x, weight_h, weight_m = aggregator.scorer.blocks()
-    vector = aggregator.scorer.vector.weight.squeeze(0)
+    vector = aggregator.score_vector()  # u / temperature
     element = inputs.element_size()
     if type(aggregator) is SourceAttentionAggregator:
         # (B, T, S, A): 2 (W_x x_t + W_m h_t^(i)), once per sentence (doubled: see the Function).

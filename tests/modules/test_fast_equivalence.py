@@ -140,3 +140,33 @@ def test_compiled_attention_equals_generic_loop(monkeypatch):
     assert not fast_recurrence._compiled.get("failed")
     slow = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=False)
     _assert_same(fast, slow)
+
+
+@pytest.mark.parametrize("topology_type", [DirectTopology, IndirectTopology])
+def test_temperature_on_every_path(topology_type):
+    """softmax(scores / T): fused = generic loop = step-by-step reference, and the same model as
+    T = 1 with u divided by T (outputs and attention)."""
+    encoder = make_encoder(topology_type(temperature=0.3), hidden_dim=5, init=0.8)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    inputs.requires_grad_(True)
+    weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
+    fast = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
+    _assert_same(fast, _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=False))
+    reference_output, reference_attention = reference_forward(encoder, inputs, mask, MIXED_TASKS)
+    params = [inputs] + list(encoder.parameters())
+    reference_grads = torch.autograd.grad((reference_output * weights).sum(), params, allow_unused=True)
+    _assert_same(fast, (reference_output, reference_attention, reference_grads))
+
+    plain = make_encoder(topology_type(), hidden_dim=5, init=0.8)
+    plain.load_state_dict(encoder.state_dict())
+    with torch.no_grad():
+        for name, parameter in plain.named_parameters():
+            if name.endswith("scorer.vector.weight"):
+                parameter.div_(0.3)
+    plain_output, plain_attention, _ = _run(plain, inputs, mask, MIXED_TASKS, weights, fast=True)
+    assert torch.allclose(plain_output, fast[0], atol=1e-12, rtol=0)
+    for key in plain_attention:
+        assert torch.allclose(plain_attention[key], fast[1][key], atol=1e-12, rtol=0)
+    # and not the same model as T = 1 with the same u: the temperature does something
+    plain.load_state_dict(encoder.state_dict())
+    assert not torch.allclose(_run(plain, inputs, mask, MIXED_TASKS, weights, fast=True)[0], fast[0])

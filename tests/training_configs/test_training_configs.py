@@ -216,6 +216,20 @@ def test_task_message_gradients_setting(tmp_path):
     assert stopped["task_message_gradients"] is False
 
 
+@pytest.mark.parametrize("kind", ["dc_mtl", "ic_mtl"])
+def test_attention_settings(tmp_path, kind):
+    default = _lib_config(tmp_path, "{}", kind)["model"]["backbone"]["encoder"]
+    # the paper's attention: nothing in the resolved config (old runs keep their stamps)
+    assert "temperature" not in default and "attention_dim" not in default
+    encoder = _lib_config(tmp_path, "{attention_temperature: 0.25, attention_dim: 64}", kind)["model"]["backbone"]["encoder"]
+    assert (encoder["temperature"], encoder["attention_dim"]) == (0.25, 64)
+    from allennlp.modules.seq2seq_encoders import Seq2SeqEncoder
+
+    built = Seq2SeqEncoder.from_params(Params(encoder))
+    aggregator = next(iter(built.forward_layers[0].aggregators.values()))
+    assert aggregator.temperature == 0.25 and aggregator.scorer.attention_dim == 64
+
+
 def _tagging_config(tmp_path, settings: str, kind: str) -> Dict[str, Any]:
     config = tmp_path / "tagging.jsonnet"
     lib = CONFIG_DIR / "lib"

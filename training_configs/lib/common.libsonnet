@@ -65,6 +65,11 @@
     // paper's joint training). false = stop-gradient on the messages: about half the time of a
     // DC-MTL step (benchmarks/results/SUMMARY.md); each task LSTM then learns from its own task.
     task_message_gradients: true,
+    // DC-MTL / IC-MTL attention: softmax(scores / attention_temperature) (1 = the paper; below 1
+    // sharper and, under Adam, faster-moving attention: results/planted/README.md) and the rows
+    // of W (null = hidden_dim).
+    attention_temperature: 1.0,
+    attention_dim: null,
     seed: 13,
     cuda_device: -1,
   },
@@ -142,6 +147,8 @@
       hidden_dim: s.hidden_dim,
       bidirectional: s.bidirectional,
     } + (if s.task_message_gradients then {} else { task_message_gradients: false })
+    + (if s.attention_temperature == 1.0 then {} else { temperature: s.attention_temperature })
+    + (if s.attention_dim == null then {} else { attention_dim: s.attention_dim })
     else error 'unknown model ' + kind + '; use one of ' + std.toString($.models),
 
   encoder_is_bidirectional(kind, s)::

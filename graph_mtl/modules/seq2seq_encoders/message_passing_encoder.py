@@ -350,12 +350,15 @@ class _AttentionTopologyEncoder(MessagePassingEncoder):
         attention_dim: Optional[int] = None,
         shared_attention: bool = False,
         task_message_gradients: bool = True,
+        temperature: float = 1.0,
     ) -> None:
         super().__init__(
             tasks,
             input_dim,
             hidden_dim,
-            topology=self.topology_type(attention_dim=attention_dim, shared_attention=shared_attention),
+            topology=self.topology_type(
+                attention_dim=attention_dim, shared_attention=shared_attention, temperature=temperature
+            ),
             num_layers=num_layers,
             bidirectional=bidirectional,
             dropout=dropout,
@@ -377,6 +380,8 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
     task_message_gradients : `bool`, optional (default = `True`)
         See `message_passing`: `false` stops task k's loss at the other tasks' LSTMs (about half
         the cost of a DC-MTL step, benchmarks/results/SUMMARY.md).
+    temperature : `float`, optional (default = `1.0`, the paper)
+        Attention weights softmax(scores / temperature) (see `AttentionTopology`).
     """
 
     topology_type = DirectTopology
@@ -397,6 +402,8 @@ class IcMtlEncoder(_AttentionTopologyEncoder):
     task_message_gradients : `bool`, optional (default = `True`)
         See `message_passing` (the shared LSTM is always trained; with the `indirect` topology
         no task node sends messages, so the option changes nothing here).
+    temperature : `float`, optional (default = `1.0`, the paper)
+        Attention weights softmax(scores / temperature) (see `AttentionTopology`).
     """
 
     topology_type = IndirectTopology

@@ -74,14 +74,14 @@ def reference_layer(
         o, c = lstm_cell(x, h, c, weights)
         if isinstance(aggregator, SourceAttentionAggregator):
             messages = [states[name][t] for name in sources]
-            scores = torch.stack([score(aggregator.scorer, x, h, m) for m in messages])
+            scores = torch.stack([score(aggregator.scorer, x, h, m) for m in messages]) / aggregator.temperature
             alpha = torch.softmax(scores, dim=0)
             r = sum(a * m for a, m in zip(alpha, messages))
             all_weights.append(alpha)
         elif isinstance(aggregator, PositionAttentionAggregator):
             # position-major: (position i, source s)
             messages = [states[name][i] for i in range(length) for name in sources]
-            scores = torch.stack([score(aggregator.scorer, x, h, m) for m in messages])
+            scores = torch.stack([score(aggregator.scorer, x, h, m) for m in messages]) / aggregator.temperature
             beta = torch.softmax(scores, dim=0)
             r = sum(b * m for b, m in zip(beta, messages))
             all_weights.append(beta)

@@ -23,6 +23,9 @@ class DirectTopology(AttentionTopology):
         By default each target task k has its own W and u (the attention is part of what task k
         learns: which tasks to listen to). With `True` one W, u is shared by all targets of a
         layer and direction.
+    temperature : `float`, optional (default = `1.0`, the paper)
+        alpha = softmax(scores / temperature); below 1 the attention is sharper and learns
+        faster under Adam.
     """
 
     aggregator_type = SourceAttentionAggregator

@@ -24,6 +24,8 @@ class IndirectTopology(AttentionTopology):
     shared_attention : `bool`, optional (default = `False`)
         By default each target task has its own W and u; `True` shares one W, u between all
         targets of a layer and direction.
+    temperature : `float`, optional (default = `1.0`, the paper)
+        beta = softmax(scores / temperature).
     node_name : `str`, optional (default = `"shared"`)
         Name of the virtual node (must not be a task name).
     """
@@ -35,8 +37,9 @@ class IndirectTopology(AttentionTopology):
         attention_dim: Optional[int] = None,
         shared_attention: bool = False,
         node_name: str = "shared",
+        temperature: float = 1.0,
     ) -> None:
-        super().__init__(attention_dim=attention_dim, shared_attention=shared_attention)
+        super().__init__(attention_dim=attention_dim, shared_attention=shared_attention, temperature=temperature)
         self.node_name = node_name
 
     def virtual_nodes(self) -> List[str]:
