@@ -436,6 +436,8 @@ def fused_fusion_recurrence(
     if type(aggregator) is SourceAttentionAggregator:
         # (B, T, S, A): 2 (W_x x_t + W_m h_t^(i)), once per sentence (doubled: see the Function).
         keys = F.linear(messages, 2 * weight_m) + F.linear(inputs, 2 * weight_x).unsqueeze(2)
+        if aggregator.source_embeddings is not None:
+            keys = keys + 2 * aggregator.source_embeddings
         store = keys.numel() * element <= ENERGY_BUDGET_BYTES
         hidden, weights = _FusedFusionRecurrence.apply(
             _SOURCES, store, None, input_gates, weight_hh, message_weight, message_bias, weight_c,

@@ -170,3 +170,32 @@ def test_temperature_on_every_path(topology_type):
     # and not the same model as T = 1 with the same u: the temperature does something
     plain.load_state_dict(encoder.state_dict())
     assert not torch.allclose(_run(plain, inputs, mask, MIXED_TASKS, weights, fast=True)[0], fast[0])
+
+
+def test_source_embeddings_on_every_path():
+    """u^T tanh(W [x, h, m_i] + e_i): fused = generic loop = step-by-step reference, gradients of
+    e included; zero-initialised, so a new model is the paper's until e moves."""
+    encoder = make_encoder(DirectTopology(source_embeddings=True, temperature=0.5), hidden_dim=5, init=0.8)
+    embeddings = [p for name, p in encoder.named_parameters() if name.endswith("source_embeddings")]
+    assert len(embeddings) == 3 and all(p.shape == (2, 5) for p in embeddings)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    inputs.requires_grad_(True)
+    weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
+    fast = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
+    _assert_same(fast, _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=False))
+    reference_output, reference_attention = reference_forward(encoder, inputs, mask, MIXED_TASKS)
+    params = [inputs] + list(encoder.parameters())
+    reference_grads = torch.autograd.grad((reference_output * weights).sum(), params, allow_unused=True)
+    _assert_same(fast, (reference_output, reference_attention, reference_grads))
+    names = ["inputs"] + [name for name, _ in encoder.named_parameters()]
+    for name, grad in zip(names, fast[2]):
+        if name.endswith("source_embeddings") and not name.startswith("forward_layers.0.aggregators.music"):
+            assert grad is not None and grad.abs().sum() > 0, name  # dvd and books are in the batch
+    with torch.no_grad():
+        for parameter in embeddings:
+            parameter.zero_()
+    plain = make_encoder(DirectTopology(temperature=0.5), hidden_dim=5, init=0.8)
+    state = {k: v for k, v in encoder.state_dict().items() if not k.endswith("source_embeddings")}
+    plain.load_state_dict(state)
+    assert torch.allclose(_run(plain, inputs, mask, MIXED_TASKS, weights, fast=True)[0],
+                          _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)[0], atol=1e-12, rtol=0)

@@ -228,6 +228,14 @@ def test_attention_settings(tmp_path, kind):
     built = Seq2SeqEncoder.from_params(Params(encoder))
     aggregator = next(iter(built.forward_layers[0].aggregators.values()))
     assert aggregator.temperature == 0.25 and aggregator.scorer.attention_dim == 64
+    assert "source_embeddings" not in default
+    if kind == "dc_mtl":
+        encoder = _lib_config(tmp_path, "{source_embeddings: true}", kind)["model"]["backbone"]["encoder"]
+        aggregator = next(iter(Seq2SeqEncoder.from_params(Params(encoder)).forward_layers[0].aggregators.values()))
+        assert aggregator.source_embeddings is not None
+    else:
+        with pytest.raises(Exception, match="source_embeddings is a DC-MTL setting"):
+            _lib_config(tmp_path, "{source_embeddings: true}", kind)
 
 
 def _tagging_config(tmp_path, settings: str, kind: str) -> Dict[str, Any]:

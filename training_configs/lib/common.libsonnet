@@ -70,6 +70,8 @@
     // of W (null = hidden_dim).
     attention_temperature: 1.0,
     attention_dim: null,
+    // DC-MTL: a learned vector per edge i -> k inside the attention score (false = the paper).
+    source_embeddings: false,
     seed: 13,
     cuda_device: -1,
   },
@@ -149,6 +151,9 @@
     } + (if s.task_message_gradients then {} else { task_message_gradients: false })
     + (if s.attention_temperature == 1.0 then {} else { temperature: s.attention_temperature })
     + (if s.attention_dim == null then {} else { attention_dim: s.attention_dim })
+    + (if !s.source_embeddings then {}
+       else if kind == 'dc_mtl' then { source_embeddings: true }
+       else error 'source_embeddings is a DC-MTL setting (edges between tasks), not one of ' + kind)
     else error 'unknown model ' + kind + '; use one of ' + std.toString($.models),
 
   encoder_is_bidirectional(kind, s)::

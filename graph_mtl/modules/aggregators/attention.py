@@ -159,14 +159,45 @@ class SourceAttentionAggregator(_AttentionAggregator):
         Pass the same scorer to several aggregators to share W and u between target tasks.
     temperature : `float`, optional (default = `1.0`, the paper)
         The weights are softmax(scores / temperature).
+    num_sources : `int`, optional (default = `0`, the paper)
+        If positive, one learned vector e_i per source (zero-initialised) inside the score:
+        s_t^(i->k) = u^T tanh(W [x_t, h_{t-1}^(k), h_t^(i)] + e_i), so that which source to read
+        can be learned for the edge i -> k as a whole and not only from the states' content.
     """
 
     kind = "sources"
 
-    def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
-        weight_x, weight_h, weight_m = self.scorer.blocks()
-        # (batch, seq_len, num_sources, attention_dim): W_x x_t + W_m h_t^(i), all steps at once.
+    def __init__(
+        self,
+        input_dim: int,
+        hidden_dim: int,
+        message_dim: int,
+        attention_dim: Optional[int] = None,
+        scorer: Optional[AdditiveScorer] = None,
+        temperature: float = 1.0,
+        num_sources: int = 0,
+    ) -> None:
+        super().__init__(input_dim, hidden_dim, message_dim, attention_dim, scorer, temperature)
+        self.source_embeddings: Optional[torch.nn.Parameter] = None
+        if num_sources > 0:
+            # e_i, zero at the start: the paper's score until training moves it.
+            self.source_embeddings = torch.nn.Parameter(torch.zeros(num_sources, self.scorer.attention_dim))
+
+    def keys(self, inputs: torch.Tensor, messages: torch.Tensor) -> torch.Tensor:
+        """`(batch, seq_len, num_sources, attention_dim)`: W_x x_t + W_m h_t^(i) (+ e_i), every
+        step at once (the part of the score that does not depend on h_{t-1}^(k))."""
+        weight_x, _, weight_m = self.scorer.blocks()
         keys = F.linear(messages, weight_m) + F.linear(inputs, weight_x).unsqueeze(2)
+        if self.source_embeddings is not None:
+            if self.source_embeddings.size(0) != messages.size(2):
+                raise ValueError(f"{self.source_embeddings.size(0)} source embeddings for {messages.size(2)} sources")
+            keys = keys + self.source_embeddings
+        return keys
+
+    def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
+        _, weight_h, _ = self.scorer.blocks()
+        # (batch, seq_len, num_sources, attention_dim): W_x x_t + W_m h_t^(i), all steps at once.
+        keys = self.keys(inputs, messages)
         # Per-step views made once (indexing [:, t] per step would give quadratic backward).
         return (
             keys.unbind(1),

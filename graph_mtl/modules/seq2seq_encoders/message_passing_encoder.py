@@ -382,9 +382,41 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
         the cost of a DC-MTL step, benchmarks/results/SUMMARY.md).
     temperature : `float`, optional (default = `1.0`, the paper)
         Attention weights softmax(scores / temperature) (see `AttentionTopology`).
+    source_embeddings : `bool`, optional (default = `False`, the paper)
+        A learned vector per edge i -> k inside the score (see `DirectTopology`).
     """
 
     topology_type = DirectTopology
+
+    def __init__(
+        self,
+        tasks: List[str],
+        input_dim: int,
+        hidden_dim: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        attention_dim: Optional[int] = None,
+        shared_attention: bool = False,
+        task_message_gradients: bool = True,
+        temperature: float = 1.0,
+        source_embeddings: bool = False,
+    ) -> None:
+        # The shared constructor's topology plus the option only `direct` has.
+        MessagePassingEncoder.__init__(
+            self,
+            tasks,
+            input_dim,
+            hidden_dim,
+            topology=DirectTopology(
+                attention_dim=attention_dim, shared_attention=shared_attention, temperature=temperature,
+                source_embeddings=source_embeddings,
+            ),
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            task_message_gradients=task_message_gradients,
+        )
 
 
 @Seq2SeqEncoder.register("ic_mtl")

@@ -47,11 +47,12 @@ def plain_lstm(xs: List[torch.Tensor], weights, hidden_dim: int) -> List[torch.T
     return out
 
 
-def score(scorer, x, h, m) -> torch.Tensor:
-    """u^T tanh(W [x; h; m]) for one triple."""
+def score(scorer, x, h, m, extra=None) -> torch.Tensor:
+    """u^T tanh(W [x; h; m] (+ extra)) for one triple."""
     W = scorer.projection.weight
     u = scorer.vector.weight[0]
-    return u @ torch.tanh(W @ torch.cat([x, h, m]))
+    pre = W @ torch.cat([x, h, m])
+    return u @ torch.tanh(pre if extra is None else pre + extra)
 
 
 def reference_layer(
@@ -74,7 +75,11 @@ def reference_layer(
         o, c = lstm_cell(x, h, c, weights)
         if isinstance(aggregator, SourceAttentionAggregator):
             messages = [states[name][t] for name in sources]
-            scores = torch.stack([score(aggregator.scorer, x, h, m) for m in messages]) / aggregator.temperature
+            embeddings = aggregator.source_embeddings
+            scores = torch.stack([
+                score(aggregator.scorer, x, h, m, None if embeddings is None else embeddings[i])
+                for i, m in enumerate(messages)
+            ]) / aggregator.temperature
             alpha = torch.softmax(scores, dim=0)
             r = sum(a * m for a, m in zip(alpha, messages))
             all_weights.append(alpha)

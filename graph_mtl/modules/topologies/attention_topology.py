@@ -3,7 +3,7 @@ What the built-in `direct` and `indirect` topologies share: one additive-attenti
 target task, whose scorer (W, u of eq. 5) belongs to the target by default or, with
 `shared_attention`, is one `AdditiveScorer` shared by all targets of a layer and direction.
 """
-from typing import List, Optional, Type
+from typing import Any, Dict, List, Optional, Type
 
 from graph_mtl.modules.aggregators.attention import AdditiveScorer
 from graph_mtl.modules.topologies.topology import MessageAggregator, Topology
@@ -54,5 +54,10 @@ class AttentionTopology(Topology):
                 )
             scorer = self._scorer
         return self.aggregator_type(
-            input_dim, hidden_dim, message_dim, self.attention_dim, scorer=scorer, temperature=self.temperature
+            input_dim, hidden_dim, message_dim, self.attention_dim, scorer=scorer, temperature=self.temperature,
+            **self.aggregator_options(sources),
         )
+
+    def aggregator_options(self, sources: List[str]) -> Dict[str, Any]:
+        """More keyword arguments of `aggregator_type` for a target reading `sources`."""
+        return {}

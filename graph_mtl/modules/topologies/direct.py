@@ -2,7 +2,7 @@
 `direct` topology: DC-MTL (eqs. 3-6). Every task node sends its state h_t^(i) to every other
 task node; the target attends over the source tasks at each step.
 """
-from typing import List
+from typing import Any, Dict, List, Optional
 
 from graph_mtl.modules.aggregators.attention import SourceAttentionAggregator
 from graph_mtl.modules.topologies.attention_topology import AttentionTopology
@@ -26,9 +26,25 @@ class DirectTopology(AttentionTopology):
     temperature : `float`, optional (default = `1.0`, the paper)
         alpha = softmax(scores / temperature); below 1 the attention is sharper and learns
         faster under Adam.
+    source_embeddings : `bool`, optional (default = `False`, the paper)
+        Give every edge i -> k a learned vector e_i inside the score (zero at the start):
+        u^T tanh(W [x_t, h_{t-1}^(k), h_t^(i)] + e_i) (`SourceAttentionAggregator`).
     """
 
     aggregator_type = SourceAttentionAggregator
 
+    def __init__(
+        self,
+        attention_dim: Optional[int] = None,
+        shared_attention: bool = False,
+        temperature: float = 1.0,
+        source_embeddings: bool = False,
+    ) -> None:
+        super().__init__(attention_dim=attention_dim, shared_attention=shared_attention, temperature=temperature)
+        self.source_embeddings = source_embeddings
+
     def sources(self, target: str, tasks: List[str]) -> List[str]:
         return [task for task in tasks if task != target]
+
+    def aggregator_options(self, sources: List[str]) -> Dict[str, Any]:
+        return {"num_sources": len(sources)} if self.source_embeddings else {}
