@@ -21,4 +21,6 @@ setup(
     install_requires=["torch>=2.0", "jsonnet", "pluggy>=1.3", "spacy>=3.7"],
     entry_points={"console_scripts": []},
     include_package_data=True,
+    # The config library (`import 'graph_mtl/configs/custom.libsonnet'` from any config).
+    package_data={"graph_mtl": ["configs/*.libsonnet"]},
 )

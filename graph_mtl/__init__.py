@@ -17,6 +17,8 @@ compat.apply()
 from graph_mtl import config_variables  # noqa: E402
 
 config_variables.apply_defaults()
+# ... and `import 'graph_mtl/configs/custom.libsonnet'` from a config anywhere.
+config_variables.use_import_path()
 
 # Every subpackage registers its components on import.
 from graph_mtl import data  # noqa: E402

@@ -11,6 +11,10 @@ Each test takes one optimizer step (a `uniform` task sampler with `instances_per
 to the batch size) and validates on every task's two dev instances.
 """
 import copy
+import os
+import shutil
+import subprocess
+import sys
 import json
 from pathlib import Path
 from typing import Any, Dict, List
@@ -390,3 +394,47 @@ def test_fs_mtl_reads_in_the_direction_of_the_other_multitask_models(tmp_path):
     dc = _tagging_config(tmp_path, "{bidirectional: true}", "dc_mtl")
     assert {h["input_dim"] for h in dc["model"]["heads"].values()} == {2 * 200}
     assert _lib_config(tmp_path, "{bidirectional: true}", "fs_mtl")["model"]["heads"]["books"]["bidirectional"] is True
+
+
+def test_readme_own_tasks_example_trains_from_any_folder(tmp_path):
+    """The README's "Your own tasks" config, copied into a folder outside the checkout, imports
+    the library as `graph_mtl/configs/custom.libsonnet` and trains with `allennlp train`."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    block = readme.split("<!-- own-tasks-example -->", 1)[1].split("```jsonnet\n", 1)[1].split("```", 1)[0]
+    assert "import 'graph_mtl/configs/custom.libsonnet'" in block
+    (tmp_path / "my_tasks.jsonnet").write_text(block)
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, fixture in [("reviews", "cls_a.jsonl"), ("people", "tag_c.jsonl")]:
+        for split in ("train", "dev"):
+            shutil.copy(JSONL / fixture, data / f"{name}.{split}.jsonl")
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "allennlp"), "train", "my_tasks.jsonnet", "-s", "runs/my_tasks",
+         "--include-package", "graph_mtl", "-o", '{"trainer.num_epochs": 1}'],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((tmp_path / "runs" / "my_tasks" / "metrics.json").read_text())
+    assert {"best_validation_reviews_accuracy", "best_validation_people_f1-measure-overall"} <= set(metrics)
+    config = json.loads((tmp_path / "runs" / "my_tasks" / "config.json").read_text())
+    assert config["model"]["backbone"]["encoder"]["type"] == "dc_mtl"
+
+
+def test_config_library_is_package_data_and_on_the_import_path(tmp_path):
+    from graph_mtl import config_variables
+
+    library = Path(config_variables.CONFIG_LIBRARY)
+    assert library == REPO_ROOT / "graph_mtl" / "configs"
+    assert (CONFIG_DIR / "lib").resolve() == library  # the checkout's training_configs/lib
+    assert {p.name for p in library.glob("*.libsonnet")} >= {"common.libsonnet", "custom.libsonnet", "fdu_mtl.libsonnet"}
+    config = tmp_path / "x.jsonnet"
+    config.write_text("(import 'graph_mtl/configs/common.libsonnet').defaults { extra: 1 }\n")
+    assert Params.from_file(str(config)).as_dict()["extra"] == 1
+    # the caller's own import paths come first
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "lib.libsonnet").write_text("{ mine: true }\n")
+    config.write_text("import 'lib.libsonnet'\n")
+    from allennlp.common import params as allennlp_params
+
+    assert json.loads(allennlp_params.evaluate_file(str(config), jpathdir=str(tmp_path / "mine"))) == {"mine": True}

@@ -1,7 +1,7 @@
 // Data-parallel training of any graph-mtl config with AllenNLP's own `distributed` setting
 // (PyTorch DDP; gloo on CPU, NCCL on GPUs):
 //
-//   local distributed = import 'training_configs/lib/distributed.libsonnet';
+//   local distributed = import 'graph_mtl/configs/distributed.libsonnet';
 //   distributed.cpu_workers((import 'training_configs/fdu_mtl/dc_mtl.jsonnet'), 2)
 //   distributed.gpus((import 'training_configs/fdu_mtl/dc_mtl.jsonnet'), [0, 1])
 //

@@ -1,8 +1,8 @@
 // Named training recipes: `settings` objects for fdu_mtl.config / tagging.config, used by
 // scripts/reproduce.py (`--recipe NAME`) and by hand:
 //
-//   local fdu = import 'training_configs/lib/fdu_mtl.libsonnet';
-//   local recipes = import 'training_configs/lib/recipes.libsonnet';
+//   local fdu = import 'graph_mtl/configs/fdu_mtl.libsonnet';
+//   local recipes = import 'graph_mtl/configs/recipes.libsonnet';
 //   fdu.config('dc_mtl', settings=recipes.fdu_mtl.cpu)
 //
 // Every recipe applies to every model of a table alike; the results of each are in

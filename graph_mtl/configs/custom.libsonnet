@@ -4,7 +4,7 @@
 //   classification: {"text": "a sentence", "label": "pos"}   (text may be a list of tokens)
 //   tagging:        {"tokens": ["EU", "rejects"], "tags": ["B-ORG", "O"]}
 //
-//   local custom = import 'training_configs/lib/custom.libsonnet';
+//   local custom = import 'graph_mtl/configs/custom.libsonnet';
 //   custom.config('dc_mtl', {
 //     reviews: { type: 'classification', train: 'data/reviews.train.jsonl',
 //                dev: 'data/reviews.dev.jsonl', labels: ['neg', 'pos'] },
