@@ -25,18 +25,25 @@ $(STAMP): $(REQS)
 test: install
 	$(VENV)/bin/pytest -q tests
 
+# The full logs go to files (their paths are printed); the terminal gets a one-screen summary.
 demo: install clean-demo
-	$(VENV)/bin/allennlp train fixtures/configs/demo.jsonnet -s $(DEMO_DIR)/model
-	$(VENV)/bin/allennlp predict $(DEMO_DIR)/model/model.tar.gz fixtures/predict/demo_input.jsonl \
-		--output-file $(DEMO_DIR)/predictions.jsonl --silent
+	@mkdir -p $(DEMO_DIR)
+	@echo "Training DC-MTL on three small domains (fixtures/demo), ~1-2 min; log: $(DEMO_DIR)/train.log"
+	@$(VENV)/bin/allennlp train fixtures/configs/demo.jsonnet -s $(DEMO_DIR)/model > $(DEMO_DIR)/train.log 2>&1 \
+		|| { tail -n 20 $(DEMO_DIR)/train.log; echo "Training failed; the whole log: $(DEMO_DIR)/train.log"; exit 1; }
+	@echo "Predicting fixtures/predict/demo_input.jsonl; log: $(DEMO_DIR)/predict.log"
+	@$(VENV)/bin/allennlp predict $(DEMO_DIR)/model/model.tar.gz fixtures/predict/demo_input.jsonl \
+		--output-file $(DEMO_DIR)/predictions.jsonl --silent > $(DEMO_DIR)/predict.log 2>&1 \
+		|| { tail -n 20 $(DEMO_DIR)/predict.log; echo "Prediction failed; the whole log: $(DEMO_DIR)/predict.log"; exit 1; }
 	@echo
 	@echo "Model archive:   $(DEMO_DIR)/model/model.tar.gz"
 	@echo "Dev metrics:     $(DEMO_DIR)/model/metrics.json"
 	@echo "Predictions:     $(DEMO_DIR)/predictions.jsonl"
+	@echo "TensorBoard:     tensorboard --logdir $(DEMO_DIR)/model/log   (pip install tensorboard)"
 	@$(PY) scripts/show_predictions.py $(DEMO_DIR)/model/metrics.json $(DEMO_DIR)/predictions.jsonl
 
 clean-demo:
-	rm -rf $(DEMO_DIR)
+	@rm -rf $(DEMO_DIR)
 
 data-counts: install
 	$(PY) scripts/count_instances.py

@@ -264,7 +264,9 @@ def stamp_path(run: "Run") -> Path:
 
 #: Config entries that change how a run is saved, not what it learns: left out of the stamp, so
 #: a run trained before such a change still resumes and still counts.
-NOT_RESULT_KEYS = (("trainer", "checkpointer"),)
+# Settings that do not change what a run computes (checkpoint files, logging callbacks): a run
+# trained before they were added to the configs is still the same run.
+NOT_RESULT_KEYS = (("trainer", "checkpointer"), ("trainer", "callbacks"), ("trainer", "enable_default_callbacks"))
 
 
 def resolved_config(path: Path, text: str, env: Dict[str, str]) -> Dict[str, Any]:

@@ -30,3 +30,29 @@ def test_readme_commands_are_make_targets_and_ci_runs_the_test_command():
     for target in commands:
         assert re.search(rf"^{target}:", targets, re.MULTILINE), target
     assert "make test" in (REPO_ROOT / ".ci" / "run").read_text()
+
+
+def test_make_demo_prints_one_screen_and_keeps_the_logs(tmp_path):
+    """`make demo` (the README's first command): at most ~40 lines on the terminal, the full
+    training and prediction logs in files whose paths it prints, predictions written."""
+    import os
+    import sys
+    from pathlib import Path
+
+    demo = tmp_path / "demo"
+    venv = Path(sys.executable).parent.parent
+    result = subprocess.run(
+        # -o install: the environment running the tests is the installed one (no reinstall here)
+        ["make", "--no-print-directory", "-o", "install", "demo", f"DEMO_DIR={demo}", f"VENV={venv}"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
+        env=dict(os.environ, OMP_NUM_THREADS="1"),
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    lines = output.splitlines()
+    assert len(lines) <= 40, output
+    assert f"{demo}/train.log" in output and f"{demo}/predict.log" in output
+    assert "Best epoch" in output and "Predictions:" in output
+    assert "INFO" not in output and "Batch inputs" not in (demo / "train.log").read_text()
+    assert "allennlp.common.params - trainer.num_epochs" in (demo / "train.log").read_text()  # the full log
+    assert len((demo / "predictions.jsonl").read_text().splitlines()) == 4

@@ -45,6 +45,9 @@
     // (dense_sparse_adam, sgd, adagrad), true (an error with any other optimizer), false.
     sparse_embeddings: 'auto',
     grad_norm: null,
+    // TensorBoard event files (loss, metrics, parameter statistics every 100 batches) in
+    // <serialization dir>/log; view with `tensorboard --logdir <dir>` (pip install tensorboard).
+    tensorboard: true,
     embedding_dropout: 0.0,
     encoder_dropout: 0.0,
     // Truncate every instance to this many tokens (null: keep whole sentences).
@@ -278,6 +281,11 @@
       // crash-safe checkpoints: atomic files, the best epoch's never rotated away, --recover
       // past a broken newest one (graph_mtl/training/checkpointer.py)
       checkpointer: { type: 'graph_mtl' },
+      // allennlp's console logger without its dump of the first batch's tensors, and
+      // TensorBoard event files in <serialization dir>/log (`tensorboard --logdir runs/`).
+      enable_default_callbacks: false,
+      callbacks: [{ type: 'console_logger', should_log_inputs: false }]
+                 + (if s.tensorboard then [{ type: 'tensorboard' }] else []),
     } + (if s.grad_norm == null then {} else { grad_norm: s.grad_norm }),
     random_seed: s.seed,
     numpy_seed: s.seed,

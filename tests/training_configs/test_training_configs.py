@@ -213,6 +213,14 @@ def test_paper_recipe_and_embedding_update_settings(tmp_path):
         _lib_config(tmp_path, "{sparse_embeddings: 'yes'}")
 
 
+def test_logging_callbacks(tmp_path):
+    trainer = _lib_config(tmp_path, "{}")["trainer"]
+    assert trainer["enable_default_callbacks"] is False
+    assert trainer["callbacks"] == [{"type": "console_logger", "should_log_inputs": False}, {"type": "tensorboard"}]
+    assert _lib_config(tmp_path, "{tensorboard: false}")["trainer"]["callbacks"] == [
+        {"type": "console_logger", "should_log_inputs": False}]
+
+
 def test_task_message_gradients_setting(tmp_path):
     default = _lib_config(tmp_path, "{}", "dc_mtl")["model"]["backbone"]["encoder"]
     assert "task_message_gradients" not in default  # the encoder's default: the paper's joint training
@@ -419,6 +427,11 @@ def test_readme_own_tasks_example_trains_from_any_folder(tmp_path):
     assert {"best_validation_reviews_accuracy", "best_validation_people_f1-measure-overall"} <= set(metrics)
     config = json.loads((tmp_path / "runs" / "my_tasks" / "config.json").read_text())
     assert config["model"]["backbone"]["encoder"]["type"] == "dc_mtl"
+    # quiet logs: no dump of the first batch's tensors; TensorBoard event files written
+    log = (tmp_path / "runs" / "my_tasks" / "out.log").read_text() + result.stderr
+    assert "Batch inputs" not in log and "batch_input/" not in log
+    assert list((tmp_path / "runs" / "my_tasks" / "log" / "train").glob("events.out.tfevents.*"))
+    assert list((tmp_path / "runs" / "my_tasks" / "log" / "validation").glob("events.out.tfevents.*"))
 
 
 def test_config_library_is_package_data_and_on_the_import_path(tmp_path):
