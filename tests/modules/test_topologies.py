@@ -97,3 +97,37 @@ def test_topology_giving_unknown_sources_is_rejected():
 
     with pytest.raises(ConfigurationError, match="nowhere"):
         MessagePassingEncoder(TASKS, 4, 3, topology=Broken())
+
+
+@pytest.mark.parametrize(
+    "bad, rule",
+    [
+        ("hub.a", "'.'"),
+        ("", "empty"),
+        ("keys", "torch.nn.ModuleDict"),
+        (7, "string"),
+    ],
+)
+def test_bad_virtual_node_names_are_configuration_errors_naming_the_rule(bad, rule):
+    # torch's ModuleDict would raise a bare KeyError ("module name can't contain \".\"") from
+    # deep inside the encoder; the topology's author gets the naming rule instead.
+    class BadNames(DirectTopology):
+        def virtual_nodes(self):
+            return [bad]
+
+    with pytest.raises(ConfigurationError) as error:
+        MessagePassingEncoder(TASKS, 4, 3, topology=BadNames())
+    message = str(error.value)
+    assert "BadNames" in message and repr(bad) in message and rule in message
+    assert "docs/plugins.md" in message
+
+
+def test_duplicate_virtual_nodes_and_bad_task_names_are_rejected():
+    class Twice(DirectTopology):
+        def virtual_nodes(self):
+            return ["hub", "hub"]
+
+    with pytest.raises(ConfigurationError, match="more than once"):
+        MessagePassingEncoder(TASKS, 4, 3, topology=Twice())
+    with pytest.raises(ConfigurationError, match="task name 'books.v2'"):
+        MessagePassingEncoder(["books.v2", "dvd"], 4, 3, topology="direct")
