@@ -42,7 +42,6 @@ Examples:
 """
 import argparse
 import datetime
-import json
 import os
 import platform
 import statistics
@@ -55,6 +54,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import torch  # noqa: E402
 
+from benchmarks.atomic import atomic_write_json, atomic_write_text  # noqa: E402
 from benchmarks.encoders import Encoders  # noqa: E402
 from benchmarks.timing import time_step  # noqa: E402
 
@@ -309,10 +309,8 @@ def run(args) -> Optional[dict]:
     if not args.no_write:
         os.makedirs(args.results_dir, exist_ok=True)
         name = args.name or f"{device.type}-{datetime.datetime.utcnow().strftime('%Y%m%d-%H%M')}"
-        with open(os.path.join(args.results_dir, name + ".json"), "w") as handle:
-            json.dump(report, handle, indent=1)
-        with open(os.path.join(args.results_dir, name + ".md"), "w") as handle:
-            handle.write(text)
+        atomic_write_json(os.path.join(args.results_dir, name + ".json"), report, indent=1)
+        atomic_write_text(os.path.join(args.results_dir, name + ".md"), text)
         print(f"written: {os.path.join(args.results_dir, name)}.md and .json")
     return report
 

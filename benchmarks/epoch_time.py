@@ -43,6 +43,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS_DIR = os.path.join(ROOT, "benchmarks", "results")
 sys.path.insert(0, ROOT)
 
+from benchmarks.atomic import atomic_write_json, atomic_write_text  # noqa: E402
+
 
 def full_epoch_batches(data_dir: str, dev_size: int = 200, batch_size: int = 8):
     per_task = {}
@@ -294,10 +296,8 @@ def main(argv=None) -> int:
     print(text)
     os.makedirs(RESULTS_DIR, exist_ok=True)
     name = args.name or "epoch-cpu-" + datetime.datetime.utcnow().strftime("%Y%m%d-%H%M")
-    with open(os.path.join(RESULTS_DIR, name + ".json"), "w") as handle:
-        json.dump(report, handle, indent=1)
-    with open(os.path.join(RESULTS_DIR, name + ".md"), "w") as handle:
-        handle.write(text)
+    atomic_write_json(os.path.join(RESULTS_DIR, name + ".json"), report, indent=1)
+    atomic_write_text(os.path.join(RESULTS_DIR, name + ".md"), text)
     return 0
 
 

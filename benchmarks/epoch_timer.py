@@ -4,13 +4,14 @@ CPU (process) time since the previous batch, the batch's padded length and its t
 them with the epoch totals to `<serialization_dir>/epoch_timer.json`. Used by
 benchmarks/epoch_time.py (`--include-package benchmarks.epoch_timer`).
 """
-import json
 import os
 import time
 from typing import Any, Dict, List
 
 import torch
 from allennlp.training.callbacks.callback import TrainerCallback
+
+from benchmarks.atomic import atomic_write_json
 
 
 def _first_token_tensor(value: Any):
@@ -68,7 +69,7 @@ class EpochTimer(TrainerCallback):
             "cpu": now[1] - self._epoch_start[1],
             "batches": sum(1 for b in self.batches if b["epoch"] == epoch),
         })
-        with open(os.path.join(self.serialization_dir, "epoch_timer.json"), "w") as handle:
-            json.dump({"epochs": self.epochs, "batches": self.batches,
-                       "torch_threads": torch.get_num_threads()}, handle, indent=1)
+        atomic_write_json(os.path.join(self.serialization_dir, "epoch_timer.json"),
+                          {"epochs": self.epochs, "batches": self.batches,
+                           "torch_threads": torch.get_num_threads()}, indent=1)
         self._epoch_start = self._last = self._now()

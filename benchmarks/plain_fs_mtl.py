@@ -77,8 +77,9 @@ def export_plan(config: str, output: str, overrides: str = "") -> Dict[str, Any]
                   for task in loader.tasks},
         "batches": batches,
     }
-    with open(output, "w") as handle:
-        json.dump(plan, handle)
+    from benchmarks.atomic import atomic_write_json
+
+    atomic_write_json(output, plan)
     return plan
 
 
@@ -149,8 +150,9 @@ def train(plan_path: str, output: str, seed: int = 13, lstm_input: str = "padded
         "padded_positions": sum(len(b["words"]) * max(len(s) for s in b["words"]) for b in plan["batches"]),
         "tokens": sum(len(s) for b in plan["batches"] for s in b["words"]),
     }
-    with open(output, "w") as handle:
-        json.dump(result, handle, indent=1)
+    from benchmarks.atomic import atomic_write_json
+
+    atomic_write_json(output, result, indent=1)
     return result
 
 

@@ -28,7 +28,9 @@ sentences with `allennlp predict`, and reports:
     python benchmarks/planted_relation.py --quick ...      # a minute-long check (the test suite's)
 
 `--settings` (JSON) adds model settings (common.defaults fields) to the benchmark's own.
-Writes `<results>.md` and `<results>.json`.
+Writes `<results>.md` and `<results>.json`. Every file it writes (data, configs, inputs, results)
+is written atomically (benchmarks/atomic.py), and so are the prediction files of `allennlp
+predict` (graph_mtl.commands.atomic_outputs): a killed run resumes from complete files only.
 """
 import argparse
 import json
@@ -45,6 +47,10 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = REPO_ROOT / "training_configs" / "lib" / "custom.libsonnet"
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.atomic import atomic_open, atomic_write_text  # noqa: E402
 
 # The benchmark's model settings (on top of common.defaults): small, quick, Adam.
 DEFAULT_SETTINGS: Dict[str, Any] = {
@@ -130,7 +136,7 @@ def generate(design: Design, directory: Path, seed: int = 0) -> List[Task]:
     for task in tasks:
         task.fillers = rng.sample(fillers, min(120, len(fillers)))
         for split, size in (("train", task.train_size), ("dev", design.dev_size)):
-            with open(directory / f"{task.name}.{split}.jsonl", "w", encoding="utf-8") as out:
+            with atomic_open(directory / f"{task.name}.{split}.jsonl", "w", encoding="utf-8") as out:
                 for _ in range(size):
                     words, label = sentence(rng, task, design, rules)
                     out.write(json.dumps({"text": " ".join(words), "label": str(label)}) + "\n")
@@ -259,8 +265,8 @@ def write_config(path: Path, kind: str, tasks: List[Task], data: Path, settings:
     library = os.path.relpath(LIBRARY, path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
     extra = f"\n+ {{ model+: {{ backbone+: {{ encoder+: {json.dumps(encoder, sort_keys=True)} }} }} }}" if encoder else ""
-    path.write_text(f"(import '{library}').config({json.dumps(kind)},\n  {json.dumps(specs, indent=1)},\n"
-                    f"  {json.dumps(settings, sort_keys=True)}){extra}\n")
+    atomic_write_text(path, f"(import '{library}').config({json.dumps(kind)},\n  {json.dumps(specs, indent=1)},\n"
+                            f"  {json.dumps(settings, sort_keys=True)}){extra}\n")
 
 
 def allennlp(*args: str) -> None:
@@ -283,7 +289,7 @@ def train(config: Path, serialization_dir: Path) -> Dict[str, Any]:
 
 def predict(archive: Path, data: Path, tasks: List[Task], output: Path) -> List[Dict[str, Any]]:
     inputs = output.with_name(output.stem + ".input.jsonl")
-    with open(inputs, "w", encoding="utf-8") as out:
+    with atomic_open(inputs, "w", encoding="utf-8") as out:
         for task in tasks:
             for line in (data / f"{task.name}.dev.jsonl").read_text().splitlines():
                 out.write(json.dumps({"task": task.name, "sentence": json.loads(line)["text"]}) + "\n")
@@ -398,8 +404,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     text = markdown(report)
     if args.results:
         args.results.parent.mkdir(parents=True, exist_ok=True)
-        args.results.with_suffix(".md").write_text(text + "\n")
-        args.results.with_suffix(".json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+        atomic_write_text(args.results.with_suffix(".md"), text + "\n")
+        atomic_write_text(args.results.with_suffix(".json"), json.dumps(report, indent=1, sort_keys=True) + "\n")
     print(text)
     return report
 

@@ -25,16 +25,15 @@ def git_commit(root: str) -> str:
 
 def emit_results(lines: list, report: dict, results_dir: str, name: str = None) -> str:
     """Prints the Markdown `lines`; with a `name`, writes `<results_dir>/<name>.md` and
-    `<name>.json` (the report). Returns the text."""
-    import json
+    `<name>.json` (the report), atomically. Returns the text."""
     import os
+
+    from benchmarks.atomic import atomic_write_json, atomic_write_text
 
     text = "\n".join(lines) + "\n"
     print(text)
     if name:
         os.makedirs(results_dir, exist_ok=True)
-        with open(os.path.join(results_dir, name + ".json"), "w") as handle:
-            json.dump(report, handle, indent=1)
-        with open(os.path.join(results_dir, name + ".md"), "w") as handle:
-            handle.write(text)
+        atomic_write_json(os.path.join(results_dir, name + ".json"), report, indent=1)
+        atomic_write_text(os.path.join(results_dir, name + ".md"), text)
     return text

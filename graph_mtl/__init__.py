@@ -40,5 +40,7 @@ archival.use_in_allennlp()
 commands.paths.guard_allennlp_commands()
 # `allennlp train` writes model.tar.gz and the metrics files atomically (graph_mtl.training.atomic_files).
 training.atomic_files.use_in_allennlp()
+# ... and `allennlp predict` / `evaluate` their output files (graph_mtl.commands.atomic_outputs).
+commands.atomic_outputs.use_in_allennlp()
 
 __version__ = VERSION

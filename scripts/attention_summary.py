@@ -154,6 +154,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     import graph_mtl  # noqa: F401
     from allennlp.predictors import Predictor
 
+    from graph_mtl.common.atomic import atomic_write_text
     from graph_mtl.models.archival import load_archive
 
     archive = load_archive(args.archive)
@@ -174,8 +175,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     summary["archive"] = args.archive
     args.output.parent.mkdir(parents=True, exist_ok=True)
     text = markdown(summary, args.archive)
-    args.output.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
-    args.output.with_suffix(".md").write_text(text)
+    atomic_write_text(args.output.with_suffix(".json"), json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(args.output.with_suffix(".md"), text)
     print(text, end="")
     return summary
 

@@ -45,6 +45,8 @@ def sentence(rng: random.Random, domain: str, label: int) -> str:
 
 
 def main() -> None:
+    from graph_mtl.common.atomic import atomic_write_text
+
     rng = random.Random(13)
     out = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
     out.mkdir(parents=True, exist_ok=True)
@@ -54,7 +56,7 @@ def main() -> None:
             block = [f"{i % 2}\t{sentence(rng, domain, i % 2)}" for i in range(split_size)]
             rng.shuffle(block)
             lines.extend(block)
-        (out / f"{domain}.task.train").write_text("\n".join(lines) + "\n")
+        atomic_write_text(out / f"{domain}.task.train", "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

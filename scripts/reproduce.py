@@ -19,9 +19,11 @@ kept; one with checkpoints continues with `allennlp train --recover`; one withou
 again. Model selection is on dev only (each run's best epoch by the table's validation metric);
 `--test-dir DIR` evaluates every finished archive on `DIR/<task>.task.test` with
 `allennlp evaluate` and adds test columns. Writes `<results-dir>/table.md`, `table.json`
-and `commands.sh` (the exact commands of every run).
+and `commands.sh` (the exact commands of every run). Every file is written atomically
+(graph_mtl/common/atomic.py): a kill part-way leaves the previous version, never half a file.
 """
 import argparse
+import importlib.util
 import json
 import os
 import shlex
@@ -36,6 +38,19 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LIB_DIR = REPO_ROOT / "training_configs" / "lib"
+
+
+def _load_atomic() -> Any:
+    """graph_mtl.common.atomic (atomic file writes), loaded from its file: `import graph_mtl`
+    would load allennlp and torch (~7 s, ~1 GB) into this runner, which only starts processes."""
+    spec = importlib.util.spec_from_file_location("graph_mtl_common_atomic",
+                                                  REPO_ROOT / "graph_mtl" / "common" / "atomic.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+atomic = _load_atomic()
 
 
 @dataclass
@@ -309,7 +324,7 @@ def write_config(spec: TableSpec, run: Run, args: argparse.Namespace) -> None:
                 f"would now be (recipe, settings or seed changed); remove that directory or use "
                 f"another --output-dir"
             )
-    run.config.write_text(text)
+    atomic.atomic_write_text(run.config, text)
 
 
 def rel(path: Path) -> str:
@@ -433,7 +448,7 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
             if state == "new" and run.serialization_dir.exists():
                 shutil.rmtree(run.serialization_dir)  # a start that never wrote a checkpoint
             run.serialization_dir.parent.mkdir(parents=True, exist_ok=True)
-            stamp_path(run).write_text(json.dumps(
+            atomic.atomic_write_text(stamp_path(run), json.dumps(
                 resolved_config(run.config, run.config.read_text(), env), indent=1, sort_keys=True) + "\n")
             command = train_command(run, recover=state == "partial")
             log_file = open(run.serialization_dir.with_name(run.name + ".log"), "a")
@@ -800,7 +815,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for run in runs:
         write_config(spec, run, args)
     args.results_dir.mkdir(parents=True, exist_ok=True)
-    (args.results_dir / "commands.sh").write_text(commands_text(spec, runs, args, argv))
+    atomic.atomic_write_text(args.results_dir / "commands.sh", commands_text(spec, runs, args, argv))
     if args.list:
         print((args.results_dir / "commands.sh").read_text(), end="")
         return 0
@@ -811,9 +826,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.test_dir:
         evaluate_tests(spec, runs, args)
     table = collect(spec, runs, args)
-    (args.results_dir / "table.json").write_text(json.dumps(table, indent=2, sort_keys=True) + "\n")
+    atomic.atomic_write_text(args.results_dir / "table.json", json.dumps(table, indent=2, sort_keys=True) + "\n")
     text = markdown(spec, table, args)
-    (args.results_dir / "table.md").write_text(text)
+    atomic.atomic_write_text(args.results_dir / "table.md", text)
     print(text, end="")
     if failed:
         log(f"{len(failed)} run(s) failed: {', '.join(failed)}")

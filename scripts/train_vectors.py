@@ -27,7 +27,6 @@ import glob
 import hashlib
 import json
 import logging
-import os
 import sys
 import time
 import zlib
@@ -130,18 +129,19 @@ def train_word2vec(
 
 
 def write_glove_format(vectors: Any, path: Path) -> int:
-    """Writes `word v1 ... vd` lines in gensim's frequency order; returns the number of words."""
+    """Writes `word v1 ... vd` lines in gensim's frequency order (atomically); returns the number
+    of words."""
+    from graph_mtl.common.atomic import atomic_open
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
     count = 0
-    with open(partial, "w", encoding="utf-8") as out:
+    with atomic_open(path, "w", encoding="utf-8") as out:
         for word in vectors.index_to_key:
             if any(character.isspace() for character in word):
                 continue  # cannot be written in the whitespace-separated format
             values = " ".join(f"{value:.6f}" for value in vectors[word])
             out.write(f"{word} {values}\n")
             count += 1
-    os.replace(partial, path)
     return count
 
 
@@ -208,7 +208,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         "seconds": round(time.time() - started, 1),
         "command": " ".join([Path(sys.argv[0]).name] + list(argv if argv is not None else sys.argv[1:])),
     }
-    output.with_name(output.name + ".json").write_text(json.dumps(record, indent=2) + "\n")
+    from graph_mtl.common.atomic import atomic_write_json
+
+    atomic_write_json(output.with_name(output.name + ".json"), record, indent=2, trailing_newline=True)
     logger.info("wrote %d vectors of %d dimensions to %s (%.0f s)", words, args.dim, output,
                 record["seconds"])
     return record

@@ -145,6 +145,8 @@ def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_d
     from allennlp.commands.train import train_model_from_file
     from allennlp.common import Params
 
+    from graph_mtl.common.atomic import atomic_write_text
+
     archive = serialization_dir / "model.tar.gz"
     recorded = serialization_dir / "transfer_run.json"
     with transfer_environment(options, data_dir):
@@ -185,7 +187,7 @@ def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_d
     logger.info("trained %s in %.1fs", serialization_dir, time.time() - started)
     if not archive.exists():
         raise RuntimeError(f"training {config.name} left no {archive}; see {serialization_dir}/out.log")
-    recorded.write_text(run)
+    atomic_write_text(recorded, run)
     return archive
 
 
@@ -291,6 +293,8 @@ def format_cell(value: Any, key: str = "") -> str:
 
 
 def write_results(rows: List[Dict[str, Any]], output_dir: Path, command: str = "") -> str:
+    from graph_mtl.common.atomic import atomic_open, atomic_write_text
+
     columns = [(k, h) for k, h in COLUMNS if any(k in r for r in rows)]
     table = rows + ([mean_row(rows)] if len(rows) > 1 else [])
     lines = ["| " + " | ".join(h for _, h in columns) + " |",
@@ -300,12 +304,13 @@ def write_results(rows: List[Dict[str, Any]], output_dir: Path, command: str = "
     markdown = "\n".join(lines) + "\n"
     if command:
         markdown += f"\nCommand: `{command}`\n"
-    (output_dir / "results.md").write_text(markdown)
-    with open(output_dir / "results.tsv", "w") as handle:
+    atomic_write_text(output_dir / "results.md", markdown)
+    with atomic_open(output_dir / "results.tsv", "w") as handle:
         handle.write("\t".join(k for k, _ in columns) + "\n")
         for row in table:
             handle.write("\t".join("" if row.get(k) is None else str(row.get(k)) for k, _ in columns) + "\n")
-    (output_dir / "results.json").write_text(json.dumps({"command": command, "folds": rows, "mean": mean_row(rows)}, indent=2))
+    atomic_write_text(output_dir / "results.json",
+                      json.dumps({"command": command, "folds": rows, "mean": mean_row(rows)}, indent=2))
     return markdown
 
 

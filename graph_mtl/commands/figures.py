@@ -11,14 +11,13 @@ Pictures of the learned communication, drawn from `graph_mtl` predictions (the J
 * `beta_profiles` / `draw_beta_profiles`: IC-MTL over a file, mean beta by offset and by
   absolute position of the shared position read, per task.
 * `render_report`: a self-contained HTML page (no scripts, no network: figures are embedded as
-  data URIs) plus the PNG files.
+  data URIs) plus the PNG files, each file written atomically (`graph_mtl.common.atomic`).
 
 Only matplotlib's Agg backend is used, so nothing needs a display.
 """
 import base64
 import html
 import io
-import json
 import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -29,6 +28,13 @@ import matplotlib
 matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Arc, Rectangle  # noqa: E402
+
+from graph_mtl.common.atomic import (  # noqa: E402
+    atomic_open,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_text,
+)
 
 MIN_ARC_WEIGHT = 0.05  # beta below this is not drawn as an arc (the page's tables keep all)
 TOP_SOURCES = 3
@@ -420,8 +426,7 @@ def render_report(
 
     def save(name: str, png: bytes) -> str:
         path = os.path.join(figures_dir, name)
-        with open(path, "wb") as handle:
-            handle.write(png)
+        atomic_write_bytes(path, png)
         pngs.append(path)
         return path
 
@@ -454,7 +459,7 @@ def render_report(
         entropies = alpha_entropy(good)
         png = draw_relation_matrix(targets, sources, matrix)
         save("relation_matrix.png", png)
-        with open(os.path.join(output_dir, "relation_matrix.tsv"), "w", encoding="utf-8") as handle:
+        with atomic_open(os.path.join(output_dir, "relation_matrix.tsv"), "w", encoding="utf-8") as handle:
             handle.write("target\\source\t" + "\t".join(sources) + "\ttokens\tentropy_vs_uniform\n")
             for i, target in enumerate(targets):
                 cells = ["" if not numpy.isfinite(v) else f"{v:.6f}" for v in matrix[i]]
@@ -559,10 +564,8 @@ def render_report(
         parts.append("</div>")
     parts.append("</body></html>")
     path = os.path.join(output_dir, "report.html")
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(parts))
+    atomic_write_text(path, "\n".join(parts))
     summary["html"] = path
     summary["pngs"] = pngs
-    with open(os.path.join(output_dir, "summary.json"), "w", encoding="utf-8") as handle:
-        json.dump({k: v for k, v in summary.items()}, handle, indent=2)
+    atomic_write_json(os.path.join(output_dir, "summary.json"), {k: v for k, v in summary.items()}, indent=2)
     return summary

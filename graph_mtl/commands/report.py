@@ -18,6 +18,9 @@ Writes into the output directory:
 * `figures/*.png`: the same figures as PNG files (`relation_matrix.png`,
   `beta_profile.png`, `lineNNNNN_alpha.png`, `lineNNNNN_beta.png`), `relation_matrix.tsv` and
   `summary.json`.
+
+Each file is written atomically (`graph_mtl.common.atomic`): a kill or an error part-way leaves
+the previous version of a file (or none), never a truncated one.
 """
 import argparse
 import logging
@@ -30,6 +33,7 @@ from allennlp.common.util import lazy_groups_of
 from allennlp.predictors import Predictor
 
 from graph_mtl.commands.paths import refuse_overwriting_inputs
+from graph_mtl.common.atomic import atomic_open
 from graph_mtl.models.archival import load_archive
 from graph_mtl.predictors.inputs import INPUT_FORMATS, InputLineError, read_lines
 
@@ -148,7 +152,7 @@ def make_report(
     os.makedirs(output_dir, exist_ok=True)
     predictions: List[Dict[str, Any]] = []
     predictions_path = os.path.join(output_dir, "predictions.jsonl")
-    with open(predictions_path, "w", encoding="utf-8") as out:
+    with atomic_open(predictions_path, "w", encoding="utf-8") as out:
         try:
             for batch in lazy_groups_of(read_lines(input_file), batch_size):
                 inputs = []

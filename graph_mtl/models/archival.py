@@ -111,10 +111,14 @@ def check_config_types(config: Any, source: str) -> None:
             for key, item in value.items():
                 where = f"{path}.{key}" if path else str(key)
                 if key == "type" and isinstance(item, str) and item not in names:
+                    from graph_mtl.plugins import get_plugin_manager  # loaded after this module
+
+                    because = get_plugin_manager().explain_missing(item)
                     raise UnsafeArchiveError(
                         source,
                         f"{where} = {item!r} is not a registered component name (an archive may "
-                        "only name registered components; a Python path is never imported)",
+                        "only name registered components; a Python path is never imported)"
+                        + (f". {because}" if because else ""),
                     )
                 walk(item, where)
         elif isinstance(value, list):

@@ -25,7 +25,7 @@ from torch.nn import functional as F
 
 from graph_mtl.modules.fusion_lstm import FusionLSTMCell, lstm_weights
 from graph_mtl.modules.recurrent_linear import RecurrentLinear
-from graph_mtl.modules.topologies.topology import Topology
+from graph_mtl.modules.topologies.topology import Topology, check_node_names
 
 
 class Group(NamedTuple):
@@ -84,6 +84,7 @@ class MessagePassingLayer(torch.nn.Module):
         self.virtual_nodes = list(topology.virtual_nodes())
         self.input_dim = input_dim
         self.hidden_dim = hidden_dim
+        check_node_names(topology, self.tasks, self.virtual_nodes)
         clash = sorted(set(self.tasks) & set(self.virtual_nodes))
         if clash:
             raise ConfigurationError(f"virtual node name(s) {clash} are also task names")

@@ -5,11 +5,13 @@ registrable components) without any change to graph-mtl.
 * `hookimpl` -- the decorator a plugin puts on its hook functions;
 * hooks (`graph_mtl.plugins.hookspecs`): `graph_mtl_topologies()` returns
   `{name: Topology subclass}`, `graph_mtl_components()` returns `(base, name, class)` triples;
-* discovery: entry points in the group `graph_mtl`, loaded by `load_plugins()` when `graph_mtl`
-  is imported (so every `allennlp` command sees them). A plugin that fails to import is logged
-  with its name and the error and skipped; the others still load;
+* discovery: entry points in the group `graph_mtl`, loaded with pluggy by `load_plugins()` when
+  `graph_mtl` is imported (so every `allennlp` command sees them). A plugin that fails to import
+  is logged with its name and the error and skipped; the others still load, and a config naming
+  a missing component then says which plugin failed. A name two plugins register is refused for
+  both, with one message naming both (the same on every way in);
 * `python -m graph_mtl.plugins` prints the plugins found, what each registered, what failed,
-  and the available topologies.
+  what was refused, and the available topologies.
 
 See docs/plugins.md for how to write, register and install a plugin.
 """

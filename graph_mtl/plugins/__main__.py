@@ -1,4 +1,5 @@
-"""`python -m graph_mtl.plugins`: list graph-mtl plugins, their contributions and failures."""
+"""`python -m graph_mtl.plugins`: list graph-mtl plugins, their contributions, failures and
+refused (clashing) names; exit status 1 when a plugin failed or a name was refused."""
 import sys
 
 import graph_mtl  # noqa: F401  (loads the plugins)
@@ -8,7 +9,7 @@ from graph_mtl.plugins import get_plugin_manager
 def main() -> int:
     manager = get_plugin_manager()
     print(manager.report())
-    return 1 if manager.failures else 0
+    return 1 if manager.failures or manager.clashes else 0
 
 
 if __name__ == "__main__":

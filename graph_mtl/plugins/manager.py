@@ -1,20 +1,30 @@
 """
-The graph-mtl plugin manager: finds plugins through the `graph_mtl` entry-point group, registers
-them with pluggy, and registers what their hooks contribute with AllenNLP's registries.
+The graph-mtl plugin manager: a `pluggy.PluginManager` that loads the plugins announced under
+the entry-point group `graph_mtl` and registers what their hooks contribute with AllenNLP's
+registries.
 
-Isolation rules (a broken plugin never breaks graph-mtl or the other plugins):
+pluggy does the plugin mechanics, as in pytest: `load_setuptools_entrypoints` finds and imports
+each entry point and registers it under the entry point's name, `set_blocked` keeps the plugins
+named in `GRAPH_MTL_DISABLE_PLUGINS` out. graph-mtl adds what pluggy leaves to its users:
 
-* an entry point that fails to import (any exception, `SystemExit` included) is logged at ERROR
-  with the plugin's name, its entry point and the error, recorded in `manager.failures`, and
-  skipped;
-* a hook that raises is treated the same way (the plugin stays registered, contributes nothing);
-* a malformed or conflicting contribution (not a `Topology` subclass, a name that is already
-  taken by another class) is logged, recorded in `manager.problems` and skipped on its own; the
-  plugin's other contributions are kept.
+* isolation: entry points are loaded one name at a time, so a plugin that fails to import (any
+  exception, `SystemExit` included) is logged at ERROR with its name, module, distribution and
+  the error, recorded in `manager.failures` and skipped, and the other plugins still load; a
+  hook that raises is treated the same way;
+* checking: a malformed contribution (not a `Topology` subclass, a name already taken by a
+  built-in) is logged, recorded in `manager.problems` and skipped on its own;
+* no silent winner: a name (a topology, or any other component) that two plugins register with
+  different classes is refused for both, whatever their order on `sys.path`, with one ERROR
+  message naming both plugins, their modules and distributions (`manager.clashes`); the same
+  for an entry-point name declared by two distributions. Every way into graph-mtl (`import
+  graph_mtl`, the `allennlp` command, `python -m graph_mtl.plugins`) loads plugins here, so each
+  gives the same message, and a config that names a refused or missing name ends with it
+  (`explain_missing`, used by `use_in_allennlp_errors`).
 
-Plugins registered by hand (`get_plugin_manager().register(obj, name)`) after loading are
-applied at once, with the same rules, so a test or a notebook can add a topology without
-packaging it.
+The hooks are not `historic`: pluggy's historic calls hand a result to a callback without saying
+which plugin returned it, and a clash has to name both plugins. Instead `register` calls the new
+plugin's own hooks, so a plugin registered by hand after loading
+(`get_plugin_manager().register(obj, name)`) is applied at once, with the same rules.
 """
 import importlib.metadata
 import logging
@@ -22,7 +32,8 @@ import os
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import pluggy
-from allennlp.common import Registrable
+from allennlp.common import Params, Registrable
+from allennlp.common.checks import ConfigurationError
 
 from graph_mtl.modules.topologies.topology import Topology
 from graph_mtl.plugins import hookspecs
@@ -49,6 +60,13 @@ def _error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _distribution(entry_point: Any) -> str:
+    dist = getattr(entry_point, "dist", None)
+    if dist is None:
+        return "distribution unknown"
+    return f"distribution {dist.metadata['Name']} {dist.version}"
+
+
 class GraphMtlPluginManager(pluggy.PluginManager):
     """
     A `pluggy.PluginManager` for the `graph_mtl` hooks (`graph_mtl.plugins.hookspecs`).
@@ -59,7 +77,10 @@ class GraphMtlPluginManager(pluggy.PluginManager):
     problems : `Dict[str, List[str]]` -- plugin name -> contributions that were skipped.
     contributions : `Dict[str, List[Tuple[type, str, type]]]` -- plugin name ->
         `(base, name, class)` registered on its behalf.
+    clashes : `Dict[Tuple[type, str], str]` -- `(base, name)` offered by more than one plugin
+        (so registered for none) -> the message that says so.
     origins : `Dict[str, str]` -- plugin name -> where it came from (entry point, distribution).
+    disabled : `List[str]` -- entry-point names skipped because of `GRAPH_MTL_DISABLE_PLUGINS`.
     """
 
     def __init__(self) -> None:
@@ -68,32 +89,55 @@ class GraphMtlPluginManager(pluggy.PluginManager):
         self.failures: Dict[str, str] = {}
         self.problems: Dict[str, List[str]] = {}
         self.contributions: Dict[str, List[Contribution]] = {}
+        self.clashes: Dict[Tuple[type, str], str] = {}
         self.origins: Dict[str, str] = {}
+        self.disabled: List[str] = []
+        self._offers: Dict[str, List[Contribution]] = {}  # checked hook results per plugin
+        self._where: Dict[str, str] = {}  # plugin name -> "module m, distribution d v"
+        self._pending: Dict[str, str] = {}  # plugin name -> module still being imported
+        self._loading = False
 
     # ----------------------------------------------------------------------------------------
     # registration
 
     def register(self, plugin: Any, name: Optional[str] = None) -> Optional[str]:
-        """Register `plugin` with pluggy and register its contributions with AllenNLP."""
+        """Register `plugin` with pluggy and its contributions with AllenNLP (`None` when the
+        name is blocked, or the plugin's module is still being imported)."""
+        if self._loading and getattr(getattr(plugin, "__spec__", None), "_initializing", False):
+            # The plugin's module imported graph_mtl (which loads the plugins) before it defined
+            # its hooks: registering it now would find none. A later `load_plugins()` takes it.
+            module = getattr(plugin, "__name__", _describe(plugin))
+            self._pending[name or module] = module
+            logger.warning(
+                "graph-mtl plugin %r: module %s is still being imported (it was imported "
+                "before graph_mtl); not loaded now. Import graph_mtl first (list graph_mtl, "
+                "not the plugin, in .allennlp_plugins), or make the plugin a package whose "
+                "__init__ imports graph_mtl before its own modules.",
+                name or module,
+                module,
+            )
+            return None
         plugin_name = super().register(plugin, name)
         if plugin_name is not None:
+            self._pending.pop(plugin_name, None)
             self.origins.setdefault(plugin_name, f"registered in process ({_describe(plugin)})")
-            self._apply(plugin_name, plugin)
+            module = plugin.__name__ if hasattr(plugin, "__file__") else _describe(type(plugin))
+            self._where.setdefault(plugin_name, f"registered in process, {module}")
+            self._offers[plugin_name] = self._collect(plugin_name, plugin)
+            if not self._loading:
+                self._sync()
         return plugin_name
 
     def unregister(self, plugin: Any = None, name: Optional[str] = None) -> Any:
-        """Unregister a plugin and remove the names it registered (if still its own)."""
+        """Unregister a plugin and remove the names it registered; a name it clashed on goes to
+        the plugin that is left."""
         if name is None and plugin is not None:
             name = self.get_name(plugin)
         removed = super().unregister(plugin=plugin, name=name)
-        for base, key, cls in self.contributions.pop(name or "", []):
-            registry = Registrable._registry.get(base, {})
-            if key in registry and registry[key][0] is cls:
-                del registry[key]
         if name is not None:
-            self.problems.pop(name, None)
-            self.failures.pop(name, None)
-            self.origins.pop(name, None)
+            for record in (self._offers, self.problems, self.failures, self.origins, self._where):
+                record.pop(name, None)
+            self._sync()
         return removed
 
     def _hook_results(self, plugin: Any, hook_name: str) -> List[Any]:
@@ -101,16 +145,18 @@ class GraphMtlPluginManager(pluggy.PluginManager):
         caller = getattr(self.hook, hook_name)
         return [impl.function() for impl in caller.get_hookimpls() if impl.plugin is plugin]
 
-    def _apply(self, plugin_name: str, plugin: Any) -> None:
+    def _collect(self, plugin_name: str, plugin: Any) -> List[Contribution]:
+        """The plugin's contributions that are well-formed and do not override a name that is
+        registered outside this manager (a built-in)."""
         try:
-            contributions: List[Contribution] = []
+            offered: List[Contribution] = []
             for result in self._hook_results(plugin, "graph_mtl_topologies"):
-                contributions.extend(self._check_topologies(plugin_name, result))
+                offered.extend(self._check_topologies(plugin_name, result))
             for result in self._hook_results(plugin, "graph_mtl_components"):
-                contributions.extend(self._check_components(plugin_name, result))
+                offered.extend(self._check_components(plugin_name, result))
         except Exception as exc:  # a hook that raises: the plugin contributes nothing
             self._fail(plugin_name, f"a hook raised {_error(exc)}", exc)
-            return
+            return []
         if not any(
             impl.plugin is plugin
             for caller in (self.hook.graph_mtl_topologies, self.hook.graph_mtl_components)
@@ -123,19 +169,65 @@ class GraphMtlPluginManager(pluggy.PluginManager):
                 "graph_mtl.plugins.hookimpl); if it is a module that imports graph_mtl before "
                 "defining them, import graph_mtl in its package __init__ instead",
             )
-        for base, key, cls in contributions:
+        ours = {(base, key, cls) for registered in self.contributions.values() for base, key, cls in registered}
+        kept = []
+        for base, key, cls in offered:
             registry = Registrable._registry[base]
-            if key in registry and registry[key][0] is not cls:
-                owner = _describe(registry[key][0])
+            if key in registry and registry[key][0] is not cls and (base, key, registry[key][0]) not in ours:
                 self._problem(
                     plugin_name,
-                    f"{base.__name__} name {key!r} is already registered by {owner}; "
-                    f"{_describe(cls)} is not registered under it",
+                    f"{base.__name__} name {key!r} is already registered by "
+                    f"{_describe(registry[key][0])}; {_describe(cls)} is not registered under it",
                 )
                 continue
-            base.register(key, exist_ok=True)(cls)
-            self.contributions.setdefault(plugin_name, []).append((base, key, cls))
-            logger.debug("plugin %r registered %s %r: %s", plugin_name, base.__name__, key, _describe(cls))
+            kept.append((base, key, cls))
+        return kept
+
+    def _sync(self) -> None:
+        """Make the registries match the plugins' offers: a name offered by one plugin (or by
+        several with the same class) is registered; a name offered with different classes is
+        refused for all of them."""
+        offers: Dict[Tuple[type, str], Dict[str, type]] = {}
+        for plugin_name, offered in self._offers.items():
+            for base, key, cls in offered:
+                offers.setdefault((base, key), {})[plugin_name] = cls
+        clashes: Dict[Tuple[type, str], str] = {}
+        wanted: Dict[str, List[Contribution]] = {}
+        for (base, key), by_plugin in offers.items():
+            if len(set(by_plugin.values())) > 1:
+                clashes[(base, key)] = self._clash_message(base, key, sorted(by_plugin))
+                continue
+            for plugin_name, cls in by_plugin.items():
+                wanted.setdefault(plugin_name, []).append((base, key, cls))
+        keep = {contribution for offered in wanted.values() for contribution in offered}
+        for registered in self.contributions.values():
+            for base, key, cls in registered:
+                registry = Registrable._registry.get(base, {})
+                if (base, key, cls) not in keep and key in registry and registry[key][0] is cls:
+                    del registry[key]
+        for plugin_name, offered in wanted.items():
+            for base, key, cls in offered:
+                registry = Registrable._registry[base]
+                if key not in registry:
+                    base.register(key)(cls)
+                    logger.debug("plugin %r registered %s %r: %s", plugin_name, base.__name__, key, _describe(cls))
+        self.contributions = wanted
+        for key, message in clashes.items():
+            if self.clashes.get(key) != message:
+                logger.error("%s", message)
+        for base, key in set(self.clashes) - set(clashes):
+            logger.info("%s name %r is no longer registered by more than one plugin", base.__name__, key)
+        self.clashes = clashes
+
+    def _clash_message(self, base: type, key: str, plugin_names: List[str]) -> str:
+        plugins = [f"{name!r} ({self._where.get(name, 'registered in process')})" for name in plugin_names]
+        listed = ", ".join(plugins[:-1]) + " and " + plugins[-1]
+        nobody = "neither is used" if len(plugins) == 2 else "none of them is used"
+        return (
+            f"{base.__name__} name {key!r} is registered by {len(plugins)} graph-mtl plugins: "
+            f"{listed}; {nobody}. Uninstall one of them, or skip one with "
+            f"{DISABLE_ENV}=<plugin name>."
+        )
 
     def _check_topologies(self, plugin_name: str, result: Any) -> List[Contribution]:
         if not isinstance(result, dict):
@@ -199,8 +291,9 @@ class GraphMtlPluginManager(pluggy.PluginManager):
 
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> List[str]:
         """
-        Load every plugin announced under the entry-point `group` that is not loaded yet.
-        Returns the names of the plugins registered by this call. Never raises.
+        Load every plugin announced under the entry-point `group` that is not loaded yet, with
+        pluggy's `load_setuptools_entrypoints`, one name at a time. Returns the names of the
+        plugins registered by this call. Never raises.
         """
         disabled = {
             name.strip() for name in os.environ.get(DISABLE_ENV, "").split(",") if name.strip()
@@ -213,67 +306,87 @@ class GraphMtlPluginManager(pluggy.PluginManager):
         except Exception as exc:  # corrupt metadata of some installed distribution
             logger.error("cannot list graph-mtl plugins (entry points %r): %s", group, _error(exc))
             return []
-        loaded = []
-        seen = set()
+        declared: Dict[str, Dict[Tuple[str, str], Any]] = {}
         for entry_point in entry_points:
-            name = entry_point.name
-            key = (name, entry_point.value)
-            if key in seen:  # the same distribution found twice on sys.path
-                continue
-            seen.add(key)
-            if name in disabled:
-                logger.info("graph-mtl plugin %r skipped (%s)", name, DISABLE_ENV)
-                continue
-            if self.has_plugin(name) or name in self.failures:
-                continue
-            dist = getattr(entry_point, "dist", None)
-            origin = f"entry point {name} = {entry_point.value}"
-            if dist is not None:
-                origin += f" (distribution {dist.metadata['Name']} {dist.version})"
-            try:
-                plugin = entry_point.load()
-            except (Exception, SystemExit) as exc:
-                self.origins[name] = origin
-                self._fail(name, f"cannot import {entry_point.value}: {_error(exc)}", exc)
-                continue
-            if getattr(getattr(plugin, "__spec__", None), "_initializing", False):
-                # The plugin's module imported graph_mtl (which loads the plugins) before it
-                # defined its hooks: registering it now would find none. Leave it for a later
-                # `load_plugins()` call, and say how to avoid it.
-                logger.warning(
-                    "graph-mtl plugin %r: module %s is still being imported (it was imported "
-                    "before graph_mtl); not loaded now. Import graph_mtl first (list graph_mtl, "
-                    "not the plugin, in .allennlp_plugins), or make the plugin a package whose "
-                    "__init__ imports graph_mtl before its own modules.",
-                    name,
-                    plugin.__name__,
+            # the same distribution found twice on sys.path declares the same (distribution, value)
+            key = (_distribution(entry_point), entry_point.value)
+            declared.setdefault(entry_point.name, {}).setdefault(key, entry_point)
+        loaded = []
+        self._loading = True
+        try:
+            for name in sorted(declared):
+                if name in disabled:
+                    if not self.is_blocked(name):
+                        self.set_blocked(name)
+                        self.disabled.append(name)
+                        logger.info("graph-mtl plugin %r skipped (%s)", name, DISABLE_ENV)
+                    continue
+                if self.has_plugin(name) or self.is_blocked(name) or name in self.failures:
+                    continue
+                versions = list(declared[name].values())
+                self._where[name] = ", ".join(
+                    f"module {ep.value}, {_distribution(ep)}" for ep in versions
                 )
-                continue
-            if self.is_registered(plugin):
-                logger.warning(
-                    "graph-mtl plugin %r (%s) is already registered as %r; skipped",
-                    name,
-                    origin,
-                    self.get_name(plugin),
+                self.origins[name] = "; ".join(
+                    f"entry point {name} = {ep.value} ({_distribution(ep)})" for ep in versions
                 )
-                continue
-            self.origins[name] = origin
-            try:
-                self.register(plugin, name=name)
-            except Exception as exc:  # pluggy's own validation (bad hookimpl signature, ...)
-                self._fail(name, f"cannot register {entry_point.value}: {_error(exc)}", exc)
-                continue
-            loaded.append(name)
+                if len(versions) > 1:
+                    self._fail(
+                        name,
+                        f"the plugin name {name!r} is declared by {len(versions)} distributions "
+                        f"({self._where[name]}); none of them is loaded. Uninstall one of them.",
+                    )
+                    continue
+                try:
+                    self.load_setuptools_entrypoints(group, name=name)
+                except (Exception, SystemExit) as exc:
+                    what = "register" if isinstance(exc, pluggy.PluginValidationError) else "import"
+                    self._fail(name, f"cannot {what} {versions[0].value}: {_error(exc)}", exc)
+                    continue
+                if self.has_plugin(name):
+                    loaded.append(name)
+        finally:
+            self._loading = False
+            self._sync()
         return loaded
 
     # ----------------------------------------------------------------------------------------
     # reporting
 
+    def explain_missing(self, name: str) -> Optional[str]:
+        """
+        Why a component name a config asks for may be missing because of a plugin: the clash
+        that refused it, or the plugins that failed to load (or were still being imported).
+        `None` when no plugin is in trouble.
+        """
+        for (base, key), message in sorted(self.clashes.items(), key=lambda item: item[0][1]):
+            if key == name:
+                return message
+        reasons = [
+            f"graph-mtl plugin {plugin!r} ({self._where.get(plugin, 'registered in process')}) "
+            f"failed to load: {failure}"
+            for plugin, failure in sorted(self.failures.items())
+        ]
+        reasons += [
+            f"graph-mtl plugin {plugin!r} (module {module}) was still being imported when "
+            "graph_mtl loaded its plugins (import graph_mtl before the plugin)"
+            for plugin, module in sorted(self._pending.items())
+            if not self.has_plugin(plugin)
+        ]
+        if not reasons:
+            return None
+        return (
+            "; ".join(reasons)
+            + ". What a failed plugin registers is missing: fix it or uninstall it ("
+            + f"{DISABLE_ENV}=<plugin name> skips it); `python -m graph_mtl.plugins` lists every "
+            "plugin and what it registered."
+        )
+
     def report(self) -> str:
         """A human-readable summary: plugins, what each registered, and what failed."""
         lines = ["graph-mtl plugins:"]
         names = sorted(
-            set(self.origins) | set(self.failures) | {n for n, _ in self.list_name_plugin()}
+            set(self.origins) | set(self.failures) | {n for n, p in self.list_name_plugin() if p is not None}
         )
         if not names:
             lines.append("  (none)")
@@ -282,10 +395,18 @@ class GraphMtlPluginManager(pluggy.PluginManager):
             lines.append(f"  {name} [{status}] {self.origins.get(name, '')}".rstrip())
             for base, key, cls in self.contributions.get(name, []):
                 lines.append(f"    {base.__name__} {key!r}: {_describe(cls)}")
+            for base, key, cls in self._offers.get(name, []):
+                if (base, key) in self.clashes:
+                    lines.append(f"    {base.__name__} {key!r}: {_describe(cls)} REFUSED (see below)")
             if name in self.failures:
                 lines.append(f"    error: {self.failures[name]}")
             for problem in self.problems.get(name, []):
                 lines.append(f"    skipped: {problem}")
+        for name in self.disabled:
+            lines.append(f"  {name} [disabled by {DISABLE_ENV}]")
+        if self.clashes:
+            lines.append("refused (registered by more than one plugin):")
+            lines.extend(f"  {message}" for _, message in sorted(self.clashes.items(), key=lambda item: item[1]))
         lines.append("available topologies: " + ", ".join(available_topologies()))
         return "\n".join(lines)
 
@@ -309,6 +430,37 @@ def get_plugin_manager() -> GraphMtlPluginManager:
     return _manager
 
 
+def use_in_allennlp_errors() -> None:
+    """
+    A config that names a component AllenNLP does not know ends with allennlp's "X not in
+    acceptable choices for ...: [...]", followed by advice to use `--include-package`. When a
+    graph-mtl plugin failed or a name was refused as a clash, that advice is wrong (and for a
+    one-file plugin leads into the "still being imported" trap): the message says instead which
+    plugin failed and why (`GraphMtlPluginManager.explain_missing`). Idempotent.
+    """
+    original = Params.pop_choice
+    if getattr(original, "graph_mtl_plugins", False):
+        return
+
+    def pop_choice(
+        self: Params, key: str, choices: List[Any], default_to_first_choice: bool = False,
+        allow_class_names: bool = True,
+    ) -> Any:
+        value = self.params.get(key) if isinstance(self.params, dict) else None
+        try:
+            return original(self, key, choices, default_to_first_choice, allow_class_names)
+        except ConfigurationError:
+            explanation = get_plugin_manager().explain_missing(value) if isinstance(value, str) else None
+            if explanation is None:
+                raise
+        raise ConfigurationError(
+            f"{value} not in acceptable choices for {self.history}{key}: {list(choices)}. {explanation}"
+        )
+
+    pop_choice.graph_mtl_plugins = True  # type: ignore[attr-defined]
+    Params.pop_choice = pop_choice  # type: ignore[assignment]
+
+
 def load_plugins() -> GraphMtlPluginManager:
     """
     Load the plugins installed under the `graph_mtl` entry-point group (those not loaded yet)
@@ -317,6 +469,7 @@ def load_plugins() -> GraphMtlPluginManager:
     """
     manager = get_plugin_manager()
     try:
+        use_in_allennlp_errors()
         manager.load_entry_points()
     except Exception as exc:  # a bug here must not make `import graph_mtl` fail
         logger.error("loading graph-mtl plugins failed: %s", _error(exc), exc_info=True)

@@ -1,6 +1,7 @@
 """`allennlp graph-mtl-report`: HTML with every sentence, valid PNG figures, no network assets."""
 import html
 import json
+import os
 import re
 import subprocess
 
@@ -9,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.image  # noqa: E402
 import numpy  # noqa: E402
+import pytest  # noqa: E402
 
 from graph_mtl.commands.figures import relation_matrix, render_report, word_shares  # noqa: E402
 from graph_mtl.commands.report import make_report  # noqa: E402
@@ -169,3 +171,45 @@ def test_figures_per_task_picks_sentences_of_every_task(tmp_path):
     summary = render_report(predictions, str(tmp_path / "first"), max_figures=3)
     assert sorted(p.rsplit("/", 1)[-1] for p in summary["pngs"] if "line" in p) == [
         "line00001_alpha.png", "line00002_alpha.png", "line00003_alpha.png"]
+
+
+def alpha_predictions(weight):
+    return [{"line": 1, "task": "a", "tokens": ["x", "y"], "alpha_sources": ["b", "c"],
+             "alpha": [[weight, 1 - weight], [0.5, 0.5]]},
+            {"line": 2, "task": "b", "tokens": ["z"], "alpha_sources": ["a", "c"], "alpha": [[1 - weight, weight]]}]
+
+
+REPORT_FILES = ["relation_matrix.png", "relation_matrix.tsv", "line00001_alpha.png", "report.html", "summary.json"]
+
+
+def report_files(directory):
+    return {path.name: path.read_bytes() for path in directory.rglob("*") if path.is_file()}
+
+
+@pytest.fixture(scope="module")
+def new_report(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("new_report")
+    render_report(alpha_predictions(0.6), str(directory))
+    return report_files(directory)
+
+
+@pytest.mark.parametrize("name", REPORT_FILES)
+def test_every_report_file_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch, new_report, name):
+    """The report's writes go through graph_mtl.common.atomic: when the rename of one file fails
+    (as a kill before it would), that file keeps its previous content and no temporary file stays."""
+    render_report(alpha_predictions(0.9), str(tmp_path))
+    old = report_files(tmp_path)
+    assert set(REPORT_FILES) <= set(old) and old[name] != new_report[name]
+    replace = os.replace
+
+    def failing_replace(source, destination):
+        if os.path.basename(destination) == name:
+            raise OSError(f"cannot rename onto {name}")
+        return replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match=f"cannot rename onto {name}"):
+        render_report(alpha_predictions(0.6), str(tmp_path))
+    now = report_files(tmp_path)
+    assert now[name] == old[name]
+    assert set(now) == set(old)  # nothing else, in particular no *.partial file

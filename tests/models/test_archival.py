@@ -204,3 +204,19 @@ def test_only_the_sections_loading_builds_are_checked():
     archival.check_config_types({"trainer": {"callbacks": [{"type": "test_only_callback"}]}}, "a")
     with pytest.raises(UnsafeArchiveError, match=r"dataset_reader.readers.x.type = 'os.system'"):
         archival.check_config_types({"dataset_reader": {"readers": {"x": {"type": "os.system"}}}}, "a")
+
+
+def test_an_archive_naming_a_component_of_a_failed_plugin_says_which_plugin_failed():
+    # an archive trained with a plugin's topology, loaded where that plugin failed to import
+    from graph_mtl.plugins import get_plugin_manager
+
+    manager = get_plugin_manager()
+    manager.failures["test_gone"] = "cannot import test_gone: ImportError: no torch_scatter"
+    try:
+        with pytest.raises(UnsafeArchiveError) as raised:
+            archival.check_config_types({"model": {"topology": {"type": "gone_topology"}}}, "a")
+    finally:
+        del manager.failures["test_gone"]
+    message = str(raised.value)
+    assert "model.topology.type = 'gone_topology' is not a registered component name" in message
+    assert "graph-mtl plugin 'test_gone'" in message and "ImportError: no torch_scatter" in message

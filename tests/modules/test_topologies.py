@@ -126,3 +126,37 @@ def test_temperature_from_config_sharpens_alpha():
     ic = Seq2SeqEncoder.from_params(Params({
         "type": "ic_mtl", "tasks": ["a", "b"], "input_dim": 4, "hidden_dim": 3, "temperature": 0.5}))
     assert {aggregator.temperature for aggregator in ic.forward_layers[0].aggregators.values()} == {0.5}
+
+
+@pytest.mark.parametrize(
+    "bad, rule",
+    [
+        ("hub.a", "'.'"),
+        ("", "empty"),
+        ("keys", "torch.nn.ModuleDict"),
+        (7, "string"),
+    ],
+)
+def test_bad_virtual_node_names_are_configuration_errors_naming_the_rule(bad, rule):
+    # torch's ModuleDict would raise a bare KeyError ("module name can't contain \".\"") from
+    # deep inside the encoder; the topology's author gets the naming rule instead.
+    class BadNames(DirectTopology):
+        def virtual_nodes(self):
+            return [bad]
+
+    with pytest.raises(ConfigurationError) as error:
+        MessagePassingEncoder(TASKS, 4, 3, topology=BadNames())
+    message = str(error.value)
+    assert "BadNames" in message and repr(bad) in message and rule in message
+    assert "docs/plugins.md" in message
+
+
+def test_duplicate_virtual_nodes_and_bad_task_names_are_rejected():
+    class Twice(DirectTopology):
+        def virtual_nodes(self):
+            return ["hub", "hub"]
+
+    with pytest.raises(ConfigurationError, match="more than once"):
+        MessagePassingEncoder(TASKS, 4, 3, topology=Twice())
+    with pytest.raises(ConfigurationError, match="task name 'books.v2'"):
+        MessagePassingEncoder(["books.v2", "dvd"], 4, 3, topology="direct")

@@ -230,3 +230,70 @@ def test_command_line_report(capsys):
     assert "Topology 'hierarchical': graph_mtl_hierarchical.topology.HierarchicalTopology" in printed
     assert "available topologies: direct, indirect" in printed
     assert status == (1 if get_plugin_manager().failures else 0)
+
+
+class OtherRingTopology(RingTopology):
+    """A second class for the same name (test-only)."""
+
+
+def topology_plugin(name: str, cls: type) -> object:
+    class Plugin:
+        @hookimpl
+        def graph_mtl_topologies(self):
+            return {name: cls}
+
+    return Plugin()
+
+
+def test_a_name_two_plugins_register_is_refused_for_both_until_one_goes(caplog):
+    manager = get_plugin_manager()
+    first, second = topology_plugin("test_dup", RingTopology), topology_plugin("test_dup", OtherRingTopology)
+    same = topology_plugin("test_dup", RingTopology)
+    manager.register(first, name="test-first")
+    assert Topology.by_name("test_dup") is RingTopology
+    try:
+        with caplog.at_level("ERROR", logger="graph_mtl.plugins.manager"):
+            manager.register(second, name="test-second")
+        message = manager.clashes[(Topology, "test_dup")]
+        assert message in caplog.text
+        assert message.startswith("Topology name 'test_dup' is registered by 2 graph-mtl plugins: 'test-first'")
+        assert "'test-second' (registered in process, tests.plugins.test_manager" in message
+        assert "test_dup" not in available_topologies()  # neither wins
+        assert manager.explain_missing("test_dup") == message
+        with pytest.raises(ConfigurationError) as error:  # the config error says why
+            Topology.from_params(Params({"type": "test_dup"}))
+        assert str(error.value).endswith(message) and "--include-package" not in str(error.value)
+        assert "refused (registered by more than one plugin):" in manager.report()
+        # a third plugin with the first one's class does not clash with the first one
+        manager.unregister(second)
+        assert Topology.by_name("test_dup") is RingTopology and not manager.clashes
+        manager.register(same, name="test-same")
+        assert Topology.by_name("test_dup") is RingTopology and not manager.clashes
+        manager.unregister(first)
+        assert Topology.by_name("test_dup") is RingTopology  # still test-same's
+    finally:
+        for plugin in (first, second, same):
+            if manager.is_registered(plugin):
+                manager.unregister(plugin)
+    assert "test_dup" not in available_topologies()
+
+
+def test_an_entry_point_name_declared_by_two_distributions_loads_neither(tmp_path, monkeypatch):
+    ring = (
+        "from graph_mtl.plugins import hookimpl\n"
+        "from tests.plugins.test_manager import RingTopology\n"
+        "@hookimpl\n"
+        "def graph_mtl_topologies():\n"
+        "    return {'test_twin_ring': RingTopology}\n"
+    )
+    write_dist(tmp_path, "twin_a", {"test_twin": "test_twin_a"}, {"test_twin_a": ring})
+    write_dist(tmp_path, "twin_b", {"test_twin": "test_twin_b"}, {"test_twin_b": ring})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    manager = GraphMtlPluginManager()
+    loaded = manager.load_entry_points()
+    assert "test_twin" not in loaded and not manager.has_plugin("test_twin")
+    failure = manager.failures["test_twin"]
+    assert "declared by 2 distributions" in failure
+    assert "module test_twin_a, distribution twin_a 0.0.1" in failure
+    assert "module test_twin_b, distribution twin_b 0.0.1" in failure
+    assert "test_twin_ring" not in available_topologies()

@@ -353,3 +353,30 @@ def test_a_stamp_written_before_a_key_was_left_out_still_matches(tmp_path):
     script = load_script()
     old_stamp = {"trainer": {"num_epochs": 2, "checkpointer": {"type": "graph_mtl"}}}
     assert script.without_not_result_keys(old_stamp) == {"trainer": {"num_epochs": 2}}
+
+
+def test_the_table_files_are_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
+    """commands.sh, table.json and table.md go through graph_mtl.common.atomic: when the rename
+    of one fails (as a kill before it would), it keeps its previous content, no *.partial stays."""
+    script = load_script()
+    results = tmp_path / "results"
+    fake_run(tmp_path / "out" / "fs_mtl-s1", {"books": 0.8, "dvd": 0.8})
+    assert script.main(arguments(tmp_path, "--models", "fs_mtl", "--seeds", "1", "--no-train")) == 0
+    old = {name: (results / name).read_bytes() for name in ("commands.sh", "table.json", "table.md")}
+    fake_run(tmp_path / "out" / "fs_mtl-s2", {"books": 0.6, "dvd": 0.7})  # every table file changes
+    second = arguments(tmp_path, "--models", "fs_mtl", "--seeds", "1", "2", "--no-train")
+    replace = os.replace
+    for name in old:
+        def failing_replace(source, destination, name=name):
+            if os.path.basename(destination) == name:
+                raise OSError(f"cannot rename onto {name}")
+            return replace(source, destination)
+
+        monkeypatch.setattr(os, "replace", failing_replace)
+        with pytest.raises(OSError, match=f"cannot rename onto {name}"):
+            script.main(second)
+        assert (results / name).read_bytes() == old[name]
+        assert not [p for p in results.rglob("*") if p.name.endswith(".partial")]
+    monkeypatch.setattr(os, "replace", replace)
+    assert script.main(second) == 0
+    assert all((results / name).read_bytes() != content for name, content in old.items())

@@ -22,6 +22,41 @@ from allennlp.common import Registrable
 from allennlp.common.checks import ConfigurationError
 
 
+NODE_NAME_RULE = (
+    "a node name (a task, or a virtual node from Topology.virtual_nodes()) must be a non-empty "
+    "string without '.' that is not an attribute of torch.nn.ModuleDict (such as 'keys', "
+    "'items', 'values', 'update', 'pop', 'clear', 'training'), and each virtual node is declared "
+    "once; see docs/plugins.md, 'Virtual nodes'"
+)
+"""The names the encoder can use as keys of its `torch.nn.ModuleDict` of node LSTMs."""
+
+
+def check_node_names(topology: "Topology", tasks: List[str], virtual_nodes: List[Any]) -> None:
+    """`ConfigurationError` naming `NODE_NAME_RULE` for the first task or virtual node name that
+    breaks it (torch would raise a bare `KeyError` / `TypeError` from inside the encoder)."""
+    attributes = torch.nn.ModuleDict()
+    for kind, names in (("task name", tasks), ("virtual node", virtual_nodes)):
+        for name in names:
+            if not isinstance(name, str):
+                problem = f"is a {type(name).__name__}, not a string"
+            elif not name:
+                problem = "is empty"
+            elif "." in name:
+                problem = "contains '.'"
+            elif hasattr(attributes, name):
+                problem = "is an attribute of torch.nn.ModuleDict"
+            else:
+                continue
+            source = f"topology {type(topology).__name__}: " if kind == "virtual node" else ""
+            raise ConfigurationError(f"{source}{kind} {name!r} {problem}; {NODE_NAME_RULE}")
+    repeated = sorted({name for name in virtual_nodes if virtual_nodes.count(name) > 1})
+    if repeated:
+        raise ConfigurationError(
+            f"topology {type(topology).__name__}: virtual node(s) {repeated} declared more than "
+            f"once; {NODE_NAME_RULE}"
+        )
+
+
 class MessageAggregator(torch.nn.Module):
     """
     Aggregates the messages arriving at one target task node into r_t.

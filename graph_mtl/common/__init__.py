@@ -1,0 +1,1 @@
+"""Helpers used across graph-mtl that belong to no AllenNLP component (standard library only)."""
