@@ -28,7 +28,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from scipy.stats import spearmanr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from graph_mtl.training.atomic_files import atomic_write_text  # noqa: E402
+from graph_mtl.common.atomic import atomic_write_text  # noqa: E402
 
 
 def relation(summary: Dict[str, Any]) -> Dict[str, Dict[str, float]]:
