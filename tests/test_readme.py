@@ -30,3 +30,20 @@ def test_readme_commands_are_make_targets_and_ci_runs_the_test_command():
     for target in commands:
         assert re.search(rf"^{target}:", targets, re.MULTILINE), target
     assert "make test" in (REPO_ROOT / ".ci" / "run").read_text()
+
+
+def test_plugin_guide_gives_the_aggregators_real_constructors():
+    import inspect
+
+    from graph_mtl.modules import aggregators
+    from graph_mtl.modules.topologies import AttentionTopology  # noqa: F401  (named by the guide)
+
+    guide = (REPO_ROOT / "docs" / "plugins.md").read_text()
+    for name in ("SourceAttentionAggregator", "PositionAttentionAggregator", "MeanAggregator", "AdditiveScorer"):
+        parameters = inspect.signature(getattr(aggregators, name)).parameters.values()
+        arguments = ", ".join(  # names and defaults, as the guide writes them
+            p.name if p.default is p.empty else f"{p.name}={p.default!r}"
+            for p in parameters
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)  # torch.nn.Module's (*args, **kwargs)
+        )
+        assert f"`{name}({arguments})`" in guide, (name, arguments)
