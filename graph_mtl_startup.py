@@ -5,23 +5,33 @@ Interpreter start-up hook of graph-mtl (standard library only, cheap to import).
 `.allennlp_plugins`, so fixes that must act during that import cannot live in `graph_mtl`
 itself. `make install` (through `python -m graph_mtl_startup --install`) writes a
 `graph_mtl_startup.pth` file into the environment's site-packages that calls `install()` at
-interpreter start-up. It does two things, both also done by `graph_mtl.compat.apply()`:
+interpreter start-up. It does three things, all also done by `graph_mtl.compat.apply()`:
 
 * silences the platform's known deprecation noise (torch.cuda.amp, TypedStorage,
   pkg_resources), which says nothing actionable to a graph-mtl user;
 * makes `nltk.download` offline-safe: allennlp_models' narrativeqa module calls
   nltk's downloader for "punkt" at import time, which prints "Error loading punkt" with no network.
-  After this hook, a missing resource is reported once at DEBUG level and nothing is fetched.
+  After this hook, a missing resource is reported once at DEBUG level and nothing is fetched;
+* makes graph_mtl an AllenNLP plugin wherever the `allennlp` command runs: AllenNLP imports the
+  modules that `allennlp.common.plugins.discover_plugins()` names (those listed in a
+  `.allennlp_plugins` file in the working directory or in `~/.allennlp/plugins`) before it parses
+  the command line, and only then knows plugin subcommands such as `graph-mtl-report`
+  (`--include-package` comes too late for those). The hook makes `discover_plugins()` name
+  `graph_mtl` first, then what the files list, so every `allennlp` command, in any directory,
+  has graph-mtl's components, subcommands and plugins, and a plugin module listed in a
+  `.allennlp_plugins` file is imported after graph_mtl. Nothing is patched until AllenNLP's
+  plugin module is imported; `GRAPH_MTL_ALLENNLP_PLUGIN=0` turns this off.
 """
 import argparse
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import logging
 import os
 import sys
 import sysconfig
 import warnings
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, Optional, Sequence
 
 logger = logging.getLogger("graph_mtl.compat")
 
@@ -62,13 +72,45 @@ def patch_nltk(module: Any) -> None:
         module.download = offline_nltk_download
 
 
+PLUGIN = "graph_mtl"
+PLUGIN_ENV = "GRAPH_MTL_ALLENNLP_PLUGIN"
+
+
+def patch_allennlp_plugins(module: Any) -> None:
+    """Makes `module.discover_plugins` (allennlp.common.plugins) name graph_mtl first."""
+    discover = getattr(module, "discover_plugins", None)
+    if discover is None or getattr(discover, "graph_mtl", False):
+        return
+
+    def discover_plugins(*args: Any, **kwargs: Any) -> Iterator[str]:
+        first = os.environ.get(PLUGIN_ENV, "1") != "0" and importlib.util.find_spec(PLUGIN) is not None
+        if first:
+            yield PLUGIN
+        for name in discover(*args, **kwargs):
+            if not (first and name == PLUGIN):
+                yield name
+
+    discover_plugins.graph_mtl = True  # type: ignore[attr-defined]
+    discover_plugins.__doc__ = discover.__doc__
+    module.discover_plugins = discover_plugins
+
+
+#: modules patched as soon as they are imported (without importing them early)
+PATCHES: Dict[str, Callable[[Any], None]] = {
+    "nltk": patch_nltk,
+    "allennlp.common.plugins": patch_allennlp_plugins,
+}
+
+
 class _PatchAfterImport(importlib.abc.MetaPathFinder):
-    """Patches `nltk.download` as soon as `nltk` is imported, without importing it early."""
+    """Patches the modules of `PATCHES` as soon as they are imported, without importing them
+    early."""
 
     def find_spec(
         self, fullname: str, path: Optional[Sequence[str]], target: Any = None
     ) -> Optional[importlib.machinery.ModuleSpec]:
-        if fullname != "nltk":
+        patch = PATCHES.get(fullname)
+        if patch is None:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -79,7 +121,7 @@ class _PatchAfterImport(importlib.abc.MetaPathFinder):
 
                 def exec_module(module: Any, _exec: Any = original_exec) -> None:
                     _exec(module)
-                    patch_nltk(module)
+                    patch(module)
 
                 spec.loader.exec_module = exec_module  # type: ignore[union-attr]
                 return spec
@@ -93,9 +135,10 @@ def install() -> None:
     if _installed:
         return
     _installed = True
-    if "nltk" in sys.modules:
-        patch_nltk(sys.modules["nltk"])
-    else:
+    for name, patch in PATCHES.items():
+        if name in sys.modules:
+            patch(sys.modules[name])
+    if any(name not in sys.modules for name in PATCHES):
         sys.meta_path.insert(0, _PatchAfterImport())
 
 

@@ -123,9 +123,17 @@ def fix_reduce_on_plateau() -> bool:
             # Skip the parent's __init__ (it passes verbose=); keep its behaviour otherwise.
             super(ReduceOnPlateauLearningRateScheduler, self).__init__(lr_scheduler)
 
-    LearningRateScheduler.register("reduce_on_plateau", exist_ok=True)(
-        CompatReduceOnPlateauLearningRateScheduler
-    )
+    # Replacing allennlp's entry is the point: without its INFO line ("reduce_on_plateau has
+    # already been registered ..., so overwriting"), printed by every allennlp command.
+    registrable_logger = logging.getLogger("allennlp.common.registrable")
+    level = registrable_logger.level
+    registrable_logger.setLevel(logging.WARNING)
+    try:
+        LearningRateScheduler.register("reduce_on_plateau", exist_ok=True)(
+            CompatReduceOnPlateauLearningRateScheduler
+        )
+    finally:
+        registrable_logger.setLevel(level)
     return True
 
 

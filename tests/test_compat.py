@@ -2,6 +2,7 @@
 import subprocess
 import sys
 import textwrap
+import types
 import warnings
 
 import numpy
@@ -155,3 +156,16 @@ def test_missing_spacy_model_is_never_downloaded(monkeypatch):
     assert [t.text for t in blank.tokenize("Two words")] == ["Two", "words"]
     with pytest.raises(ConfigurationError, match="never downloads"):
         SpacyTokenizer(language="en_core_web_sm", ner=True)
+
+
+def test_allennlp_plugin_discovery_names_graph_mtl_first_once(monkeypatch):
+    # what the start-up hook does to allennlp.common.plugins (see graph_mtl_startup)
+    module = types.SimpleNamespace(discover_plugins=lambda: iter(["my_plugin", "graph_mtl", "other"]))
+    graph_mtl_startup.patch_allennlp_plugins(module)
+    graph_mtl_startup.patch_allennlp_plugins(module)  # idempotent
+    assert list(module.discover_plugins()) == ["graph_mtl", "my_plugin", "other"]
+    monkeypatch.setenv("GRAPH_MTL_ALLENNLP_PLUGIN", "0")
+    assert list(module.discover_plugins()) == ["my_plugin", "graph_mtl", "other"]
+    import allennlp.common.plugins
+
+    assert getattr(allennlp.common.plugins.discover_plugins, "graph_mtl", False)

@@ -56,3 +56,20 @@ def test_make_demo_prints_one_screen_and_keeps_the_logs(tmp_path):
     assert "INFO" not in output and "Batch inputs" not in (demo / "train.log").read_text()
     assert "allennlp.common.params - trainer.num_epochs" in (demo / "train.log").read_text()  # the full log
     assert len((demo / "predictions.jsonl").read_text().splitlines()) == 4
+
+
+def test_plugin_guide_gives_the_aggregators_real_constructors():
+    import inspect
+
+    from graph_mtl.modules import aggregators
+    from graph_mtl.modules.topologies import AttentionTopology  # noqa: F401  (named by the guide)
+
+    guide = (REPO_ROOT / "docs" / "plugins.md").read_text()
+    for name in ("SourceAttentionAggregator", "PositionAttentionAggregator", "MeanAggregator", "AdditiveScorer"):
+        parameters = inspect.signature(getattr(aggregators, name)).parameters.values()
+        arguments = ", ".join(  # names and defaults, as the guide writes them
+            p.name if p.default is p.empty else f"{p.name}={p.default!r}"
+            for p in parameters
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)  # torch.nn.Module's (*args, **kwargs)
+        )
+        assert f"`{name}({arguments})`" in guide, (name, arguments)

@@ -11,6 +11,8 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from allennlp.common.checks import ConfigurationError
 
+from graph_mtl.commands.quiet import quiet_if_silent
+
 
 def same_file(first: str, second: str) -> bool:
     """Whether two paths name one file (after links and `..`; hard links too when both exist)."""
@@ -68,6 +70,7 @@ def guard_allennlp_commands() -> None:
                 [("the input file", args.input_file), ("the model archive", args.archive_file),
                  ("--weights-file", getattr(args, "weights_file", None))],
             )
+            quiet_if_silent(args)  # --silent: no INFO log of the archive (graph_mtl.commands.quiet)
             return get_predictor(args)
 
         _get_predictor.graph_mtl_guarded = True  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from allennlp.models.multitask import MultiTaskModel
 from allennlp.modules import Backbone
 from allennlp.nn import InitializerApplicator
 
+from graph_mtl.training import progress
 from graph_mtl.training.metrics import TaskAverage, aggregate_task_metrics, default_task_averages
 
 logger = logging.getLogger(__name__)
@@ -203,6 +204,7 @@ class GraphMtlModel(MultiTaskModel):
             for head_name, head_metrics in task_metrics.items()
             for key, value in head_metrics.items()
         }
+        progress.note_task_metrics(task_metrics)  # the progress bar shows these as ranges
         metrics.update(aggregate_task_metrics(task_metrics, self._task_averages))
         if reset:
             self._heads_called.clear()
