@@ -82,9 +82,9 @@ def share_measure(predictions: Sequence[Dict[str, Any]]) -> str:
             if prediction.get("task") in (prediction.get("alpha_sources") or []):
                 return "alpha mass on other tasks (1 - alpha of the word's own task)"
             return (
-                "how strongly the word draws from particular other tasks: weight of its top "
-                "source task, rescaled so that uniform attention is white and all weight on "
-                "one task is darkest"
+                "how strongly the word draws from particular sources: weight of its top "
+                "source, rescaled so that uniform attention is white and all weight on "
+                "one source is darkest"
             )
     return ""
 
