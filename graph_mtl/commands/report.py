@@ -9,12 +9,16 @@ allennlp graph-mtl-report model.tar.gz sentences.txt --task books --output-dir r
 Writes into the output directory:
 
 * `predictions.jsonl`: the `graph_mtl` predictor's output, one line per input line, in order;
-* `report.html`: a self-contained page (no scripts, no network; figures embedded) with every
-  input sentence, its prediction and its weights: for DC-MTL each word shaded by how much it
-  draws from other tasks with its top-3 source tasks, and the task-to-task relation matrix
-  (mean alpha over the file); for IC-MTL arcs from each word to the shared positions it reads
-  (with the sentence's whole beta matrix), and over the file where words read the shared
-  layer (mean beta by relative and absolute position);
+* `report.html`: a self-contained page (no scripts, no network; figures embedded): first how
+  the tasks communicate (encoder, topology, and for every task the tasks and virtual nodes it
+  reads, with which weights; a topology without learned weights, e.g. one built on
+  `MeanAggregator`, says so in a sentence); then every input sentence, its prediction and its
+  weights: with alpha (DC-MTL, `hierarchical`) each word shaded by how much it draws from
+  particular sources with its top-3 sources, and the relation matrix (mean alpha over the
+  file); with beta (IC-MTL) arcs from each word to the positions of the node(s) it reads
+  (`beta_sources`) where above uniform, the sentence's beta matrix against uniform, and over
+  the file where words read those nodes (mean beta / uniform 1/n by relative and absolute
+  position: 1 = uniform attention, whatever the sentence lengths);
 * `figures/*.png`: the same figures as PNG files (`relation_matrix.png`,
   `beta_profile.png`, `lineNNNNN_alpha.png`, `lineNNNNN_beta.png`), `relation_matrix.tsv` and
   `summary.json`.
@@ -45,8 +49,9 @@ class GraphMtlReport(Subcommand):
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description = (
             "Predict on a file with a graph-mtl model and write an HTML report with PNG figures "
-            "of the learned communication (alpha for DC-MTL, beta for IC-MTL, and the "
-            "task-to-task relation matrix)."
+            "of the learned communication: which tasks and virtual nodes each task reads, alpha "
+            "(DC-MTL and other topologies attending over sources) with the relation matrix, beta "
+            "(IC-MTL: attention over the positions of a virtual node) against uniform attention."
         )
         subparser = parser.add_parser(
             self.name,
@@ -171,6 +176,7 @@ def make_report(
         max_figures=max_figures,
         figures_per_task=figures_per_task,
         task_order=getattr(predictor, "_encoder_tasks", None),
+        model=predictor.describe() if callable(getattr(predictor, "describe", None)) else None,
     )
     summary["predictions"] = predictions_path
     return summary

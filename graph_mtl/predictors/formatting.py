@@ -9,9 +9,16 @@ Output of one line (keys present only where they apply):
  "tags": ["B-NP", "I-NP", "O"], "tag_probs": [0.97, 0.91, 0.99],          # tagging
  "alpha_sources": ["books", "dvd", "kitchen"],                           # DC-MTL
  "alpha": [[0.2, 0.5, 0.3], ...],          # one row per token, over alpha_sources, sums to 1
- "beta": [[0.7, 0.2, 0.1], ...]}           # IC-MTL: one row per token, over the shared
-                                           # positions (the same tokens), sums to 1
+ "beta_sources": ["shared"],                                             # IC-MTL
+ "beta": [[0.7, 0.2, 0.1], ...]}           # one row per token, over the positions (the same
+                                           # tokens) of the node(s) in beta_sources, sums to 1
 ```
+
+`alpha_sources` / `beta_sources` name the nodes the task reads: task names or the topology's
+virtual nodes (IC-MTL's `shared`). With several `beta_sources` (a topology whose task attends
+over the positions of several nodes) a `beta` row has `len(tokens) * len(beta_sources)`
+entries, source-major: the positions of `beta_sources[0]`, then those of `beta_sources[1]`, ...;
+the whole row sums to 1.
 
 `alpha_backward` / `beta_backward` appear for bidirectional encoders; `gold_label` /
 `gold_tags` when the instance has them (`allennlp predict --use-dataset-reader`), `meta` with
@@ -45,22 +52,34 @@ def attention_rows(
     weights: Any,
     num_tokens: int,
     column_indices: Optional[Sequence[int]] = None,
+    num_sources: int = 1,
 ) -> List[List[float]]:
     """
     Cut one instance's attention weights down to its real tokens.
 
     `weights` is `(padded_len, num_tasks)` for alpha (then `column_indices` picks the source
-    tasks) or `(padded_len, padded_len)` for beta.
+    tasks) or `(padded_len, padded_len * num_sources)` for beta, the encoder's position-major
+    layout (column `j * num_sources + s` = position j of source s). Beta rows come back
+    source-major: the `num_tokens` positions of source 0, then those of source 1, ...
     """
     array = numpy.asarray(weights, dtype=float)
     if array.ndim != 2:
         raise ValueError(f"{key}: expected a (seq_len, ...) matrix per instance, got {array.shape}")
+    padded = array.shape[0]
     array = array[:num_tokens]
     if key.startswith("alpha"):
         if column_indices is not None:
             array = array[:, list(column_indices)]
-    else:
+    elif num_sources == 1:
         array = array[:, :num_tokens]
+    else:
+        if array.shape[1] != padded * num_sources:
+            raise ValueError(
+                f"{key}: expected {padded} x {padded * num_sources} weights for {num_sources} "
+                f"sources, got {tuple(array.shape)}"
+            )
+        by_source = array.reshape(num_tokens, padded, num_sources)[:, :num_tokens, :]
+        array = by_source.transpose(0, 2, 1).reshape(num_tokens, num_sources * num_tokens)
     return _round(_row_check(array))
 
 

@@ -1,7 +1,7 @@
 """
 The `graph_mtl` predictor: JSON-lines or plain-text input, one output line per input line, in
 input order, with the prediction and the learned communication weights (alpha for DC-MTL,
-beta for IC-MTL). See `graph_mtl.predictors.inputs` for the input formats and
+beta for IC-MTL) and the nodes they are over (`alpha_sources`, `beta_sources`). See `graph_mtl.predictors.inputs` for the input formats and
 `graph_mtl.predictors.formatting` for the output.
 
 ```
@@ -83,6 +83,68 @@ def source_graph(encoder: Optional[torch.nn.Module]) -> Dict[str, List[str]]:
                 sources = tasks
         result[task] = sources
     return result
+
+
+def registered_name(obj: Any, base: type) -> Optional[str]:
+    """The name `type(obj)` is registered under in allennlp's registry of `base`, if any."""
+    from allennlp.common.registrable import Registrable
+
+    for name, (cls, _) in Registrable._registry.get(base, {}).items():
+        if cls is type(obj):
+            return name
+    return None
+
+
+def aggregator_kinds(encoder: Optional[torch.nn.Module]) -> Dict[str, Dict[str, str]]:
+    """
+    `{target task: {"class": ..., "kind": ...}}` of the encoder's first layer (forward
+    direction): kind `sources` (weights alpha), `positions` (beta) or `none` (fixed weights,
+    e.g. `MeanAggregator`). Empty where the encoder does not show its aggregators.
+    """
+    layers = getattr(encoder, "forward_layers", None) if encoder is not None else None
+    try:
+        aggregators = layers[0].aggregators  # type: ignore[index]
+        return {
+            str(task): {"class": type(module).__name__, "kind": str(getattr(module, "kind", "unknown"))}
+            for task, module in aggregators.items()
+        }
+    except (TypeError, IndexError, AttributeError, KeyError):
+        return {}
+
+
+def describe_model(model: Model, encoder: Optional[torch.nn.Module]) -> Dict[str, Any]:
+    """
+    What the report says about the model's communication: `tasks`, `encoder` (registered name
+    of the backbone's encoder), `topology` (registered name), `virtual_nodes`, `sources`
+    (`{task: [source nodes]}`) and `aggregators` (`{task: {"class", "kind"}}`); keys that
+    cannot be known are left out.
+    """
+    from allennlp.modules.seq2seq_encoders import Seq2SeqEncoder
+
+    from graph_mtl.modules.topologies.topology import Topology
+
+    info: Dict[str, Any] = {"tasks": list(getattr(model, "_heads", {}) or {})}
+    backbone_encoder = getattr(getattr(model, "_backbone", None), "_encoder", None)
+    shown = encoder if encoder is not None else backbone_encoder
+    if shown is not None:
+        info["encoder"] = registered_name(shown, Seq2SeqEncoder) or type(shown).__name__
+    if encoder is None:
+        return info
+    topology = getattr(encoder, "topology", None)
+    if topology is not None:
+        info["topology"] = registered_name(topology, Topology) or type(topology).__name__
+    info["virtual_nodes"] = list(getattr(encoder, "virtual_nodes", []) or [])
+    info["sources"] = source_graph(encoder)
+    kinds = aggregator_kinds(encoder)
+    if kinds:
+        info["aggregators"] = kinds
+    return info
+
+
+def beta_key(sources: List[str]) -> str:
+    """The key of `get_attention()` that holds the beta of a task reading `sources` by
+    position: `beta` for one source, `beta_<a>_<b>...` for several."""
+    return "beta" if len(sources) == 1 else "beta_" + "_".join(sources)
 
 
 @Predictor.register("graph_mtl")
@@ -362,6 +424,37 @@ class GraphMtlPredictor(Predictor):
         result.setdefault("alpha_sources", names)
         result["alpha" + suffix] = attention_rows("alpha", rows, num_tokens)
 
+    def _add_beta(
+        self, result: Dict[str, Any], task: str, output: Dict[str, Any], suffix: str, num_tokens: int
+    ) -> None:
+        """
+        `beta<suffix>` of a task whose aggregator attends over the positions of its source
+        nodes, and `beta_sources` (those nodes). With several sources the encoder's key is
+        `beta_<a>_<b>...`; the rows are then source-major (see `attention_rows`). Left out for
+        a task whose rows are all zero (it reads nothing by position).
+        """
+        sources = self._sources.get(task)
+        if sources:
+            key = beta_key(sources)
+        elif "beta" + suffix in output and not self._sources:  # an encoder without a graph
+            key, sources = "beta", []
+        else:
+            return
+        weights = output.get(key + suffix)
+        if weights is None:
+            return
+        array = numpy.asarray(weights, dtype=float)
+        if array.ndim != 2 or not (array[:num_tokens].sum(axis=1) > 0).any():
+            return
+        num_sources = max(len(sources), 1)
+        if sources:
+            result.setdefault("beta_sources", list(sources))
+        result["beta" + suffix] = attention_rows("beta", array, num_tokens, num_sources=num_sources)
+
+    def describe(self) -> Dict[str, Any]:
+        """The model's communication as the report names it (see `describe_model`)."""
+        return describe_model(self._model, self._encoder)
+
     def format_output(self, task: str, instance: Instance, output: Dict[str, Any]) -> JsonDict:
         text_field = instance.fields.get("tokens")
         if isinstance(text_field, TextField):
@@ -387,9 +480,7 @@ class GraphMtlPredictor(Predictor):
             result["gold_tags"] = [str(tag) for tag in gold_tags.labels]
         for suffix in ("", "_backward"):
             self._add_alpha(result, task, output, suffix, len(tokens))
-            beta = output.get("beta" + suffix)
-            if beta is not None:
-                result["beta" + suffix] = attention_rows("beta", beta, len(tokens))
+            self._add_beta(result, task, output, suffix, len(tokens))
         return sanitize(result)
 
 

@@ -93,9 +93,14 @@ def test_ic_mtl_report_draws_beta_arcs(ic_archive, tmp_path):
     assert [p.rsplit("/", 1)[-1] for p in summary["pngs"]] == [
         "beta_profile.png", "line00001_beta.png", "line00002_beta.png"
     ]
-    # file-level profile: for each word the weights over offsets sum to 1, so do the means
+    # file-level profile against uniform attention: every word's weights sum to 1, so over all
+    # (word, position) pairs the mean of beta * n is exactly the baseline 1 (uniform)
     profile = summary["beta_profile"]["dvd"]
-    assert abs(sum(profile["offset"]) - 1.0) < 1e-3 and profile["words"] > 0
+    assert profile["baseline"] == 1.0 and profile["words"] > 0 and profile["sources"] == ["shared"]
+    for name in ("offset", "position"):
+        pairs = profile[f"{name}_pairs"]
+        weighted = sum(v * c for v, c in zip(profile[name], pairs) if c)
+        assert abs(weighted / sum(pairs) - 1.0) < 1e-3
     for png in summary["pngs"]:
         check_png(tmp_path / "figures" / png.rsplit("/", 1)[-1])
 

@@ -72,3 +72,36 @@ def test_alpha_over_task_and_virtual_sources_and_tasks_without_sources():
     result = {}
     GraphMtlPredictor._add_alpha(fake, result, "a", {"alpha": numpy.zeros((3, 2))}, "", 2)
     assert result == {}
+
+
+def test_beta_over_several_sources_comes_back_source_major():
+    # the encoder's layout (get_attention, key beta_left_right): column j * 2 + s is position j
+    # of source s; padded to 3 positions, 2 real tokens
+    padded = numpy.zeros((3, 6))
+    #           (pos0,left) (pos0,right) (pos1,left) (pos1,right)
+    padded[0, :4] = [0.1, 0.2, 0.3, 0.4]
+    padded[1, :4] = [0.4, 0.3, 0.2, 0.1]
+    rows = attention_rows("beta", padded, 2, num_sources=2)
+    # left's positions 0, 1, then right's positions 0, 1
+    assert rows == [[0.1, 0.3, 0.2, 0.4], [0.4, 0.2, 0.3, 0.1]]
+
+
+def test_beta_names_the_nodes_it_reads():
+    from types import SimpleNamespace
+
+    from graph_mtl.predictors.graph_mtl import GraphMtlPredictor
+
+    fake = SimpleNamespace(_sources={"a": ["shared"], "b": ["left", "right"], "c": []})
+    beta = numpy.zeros((3, 3))
+    beta[:2, :2] = [[0.75, 0.25], [0.5, 0.5]]
+    result = {}
+    GraphMtlPredictor._add_beta(fake, result, "a", {"beta": beta}, "", 2)
+    assert result == {"beta_sources": ["shared"], "beta": [[0.75, 0.25], [0.5, 0.5]]}
+    two = numpy.zeros((3, 6))
+    two[:2, :4] = [[0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.25, 0.25]]
+    result = {}
+    GraphMtlPredictor._add_beta(fake, result, "b", {"beta_left_right": two, "beta": beta}, "", 2)
+    assert result == {"beta_sources": ["left", "right"], "beta": [[0.1, 0.3, 0.2, 0.4], [0.25] * 4]}
+    result = {}  # a task that reads nothing gets no beta, even if another task's is in the batch
+    GraphMtlPredictor._add_beta(fake, result, "c", {"beta": beta}, "", 2)
+    assert result == {}
