@@ -142,11 +142,10 @@ def test_compiled_attention_equals_generic_loop(monkeypatch):
     _assert_same(fast, slow)
 
 
-@pytest.mark.parametrize("topology_type", [DirectTopology, IndirectTopology])
-def test_temperature_on_every_path(topology_type):
-    """softmax(scores / T): fused = generic loop = step-by-step reference, and the same model as
-    T = 1 with u divided by T (outputs and attention)."""
-    encoder = make_encoder(topology_type(temperature=0.3), hidden_dim=5, init=0.8)
+def _fused_loop_and_reference_agree(encoder):
+    """Runs `encoder` on the mixed batch on the fused path, the generic loop and the step-by-step
+    reference, asserts all three agree (outputs, attention, gradients), returns the inputs and
+    the fused run."""
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
     inputs.requires_grad_(True)
     weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
@@ -156,6 +155,15 @@ def test_temperature_on_every_path(topology_type):
     params = [inputs] + list(encoder.parameters())
     reference_grads = torch.autograd.grad((reference_output * weights).sum(), params, allow_unused=True)
     _assert_same(fast, (reference_output, reference_attention, reference_grads))
+    return inputs, mask, weights, fast
+
+
+@pytest.mark.parametrize("topology_type", [DirectTopology, IndirectTopology])
+def test_temperature_on_every_path(topology_type):
+    """softmax(scores / T): fused = generic loop = step-by-step reference, and the same model as
+    T = 1 with u divided by T (outputs and attention)."""
+    encoder = make_encoder(topology_type(temperature=0.3), hidden_dim=5, init=0.8)
+    inputs, mask, weights, fast = _fused_loop_and_reference_agree(encoder)
 
     plain = make_encoder(topology_type(), hidden_dim=5, init=0.8)
     plain.load_state_dict(encoder.state_dict())
@@ -178,15 +186,7 @@ def test_source_embeddings_on_every_path():
     encoder = make_encoder(DirectTopology(source_embeddings=True, temperature=0.5), hidden_dim=5, init=0.8)
     embeddings = [p for name, p in encoder.named_parameters() if name.endswith("source_embeddings")]
     assert len(embeddings) == 3 and all(p.shape == (2, 5) for p in embeddings)
-    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
-    inputs.requires_grad_(True)
-    weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
-    fast = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
-    _assert_same(fast, _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=False))
-    reference_output, reference_attention = reference_forward(encoder, inputs, mask, MIXED_TASKS)
-    params = [inputs] + list(encoder.parameters())
-    reference_grads = torch.autograd.grad((reference_output * weights).sum(), params, allow_unused=True)
-    _assert_same(fast, (reference_output, reference_attention, reference_grads))
+    inputs, mask, weights, fast = _fused_loop_and_reference_agree(encoder)
     names = ["inputs"] + [name for name, _ in encoder.named_parameters()]
     for name, grad in zip(names, fast[2]):
         if name.endswith("source_embeddings") and not name.startswith("forward_layers.0.aggregators.music"):
