@@ -52,3 +52,16 @@ def ic_archive(tmp_path_factory) -> Path:
 def venv_bin(name: str) -> str:
     """Path of a console script next to the running interpreter (the project's venv)."""
     return str(Path(sys.executable).parent / name)
+
+
+def failing_replace_onto(monkeypatch, name: str) -> None:
+    """Makes `os.replace` onto a file called `name` fail, as a kill just before the rename would
+    (atomic writes: the previous file must survive, no temporary may stay)."""
+    replace = os.replace
+
+    def failing_replace(source, destination):
+        if os.path.basename(destination) == name:
+            raise OSError(f"cannot rename onto {name}")
+        return replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", failing_replace)

@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks import planted_relation
 from benchmarks.timing import emit_results
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, failing_replace_onto
 
 
 def test_loads_without_graph_mtl_allennlp_or_torch(tmp_path):
@@ -22,17 +22,6 @@ def test_loads_without_graph_mtl_allennlp_or_torch(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
     assert (tmp_path / "r.json").read_text() == '{\n "a": 1\n}'
-
-
-def failing_replace_onto(monkeypatch, name):
-    replace = os.replace
-
-    def failing_replace(source, destination):
-        if os.path.basename(destination) == name:
-            raise OSError(f"cannot rename onto {name}")
-        return replace(source, destination)
-
-    monkeypatch.setattr(os, "replace", failing_replace)
 
 
 def test_emit_results_replaces_whole_or_not_at_all(tmp_path, monkeypatch, capsys):

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 
 from graph_mtl.commands.figures import relation_matrix, render_report, word_shares  # noqa: E402
 from graph_mtl.commands.report import make_report  # noqa: E402
-from tests.conftest import REPO_ROOT, venv_bin  # noqa: E402
+from tests.conftest import REPO_ROOT, failing_replace_onto, venv_bin  # noqa: E402
 from tests.predictors.tiny_models import PREDICT_FIXTURES, TASKS, subprocess_env  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -205,14 +205,7 @@ def test_every_report_file_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch
     render_report(alpha_predictions(0.9), str(tmp_path))
     old = report_files(tmp_path)
     assert set(REPORT_FILES) <= set(old) and old[name] != new_report[name]
-    replace = os.replace
-
-    def failing_replace(source, destination):
-        if os.path.basename(destination) == name:
-            raise OSError(f"cannot rename onto {name}")
-        return replace(source, destination)
-
-    monkeypatch.setattr(os, "replace", failing_replace)
+    failing_replace_onto(monkeypatch, name)
     with pytest.raises(OSError, match=f"cannot rename onto {name}"):
         render_report(alpha_predictions(0.6), str(tmp_path))
     now = report_files(tmp_path)
