@@ -1,7 +1,6 @@
 """`allennlp graph-mtl-report`: HTML with every sentence, valid PNG figures, no network assets."""
 import html
 import json
-import os
 import re
 import subprocess
 
