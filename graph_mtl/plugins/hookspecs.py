@@ -31,9 +31,10 @@ def graph_mtl_topologies() -> Mapping[str, Type[Topology]]:  # type: ignore[empt
     # Returns
 
     `{name: TopologySubclass}`. Each class is registered as `Topology` `name`, so a config
-    selects it with `"topology": {"type": name, ...}` in the message-passing encoder. A name
-    that is already registered (built-in `direct` / `indirect`, or another plugin's) is not
-    overridden: the conflict is reported and this entry skipped.
+    selects it with `"topology": {"type": name, ...}` in the message-passing encoder. A
+    built-in name (`direct`, `indirect`) is not overridden: the conflict is reported and this
+    entry skipped. A name that another plugin registers with a different class is refused for
+    both plugins, with one message naming both.
     """
 
 
@@ -47,5 +48,5 @@ def graph_mtl_components() -> Iterable[Tuple[type, str, type]]:  # type: ignore[
 
     An iterable of `(base_class, name, subclass)` triples, e.g.
     `[(Head, "my_head", MyHead), (DatasetReader, "my_reader", MyReader)]`; each is registered
-    as `base_class.register(name)(subclass)`, with the same conflict rule as topologies.
+    as `base_class.register(name)(subclass)`, with the same conflict rules as topologies.
     """
