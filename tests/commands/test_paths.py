@@ -78,6 +78,17 @@ def test_evaluate_refuses_an_input_file_as_output(monkeypatch, inputs):
     assert unchanged(inputs)
 
 
+def test_evaluate_with_a_plain_path_says_how_to_name_the_task(monkeypatch, inputs, tmp_path):
+    """A multi-task model needs task -> file; a bare path was a raw ValueError from dict()."""
+    chunk, _ = inputs["chunk.txt"]
+    archive, _ = inputs["model.tar.gz"]
+    with pytest.raises(ConfigurationError, match=r"one file per task: give a JSON object task -> file instead of "
+                                                 r"'.*chunk.txt', e.g. '\{\"\w+\": \".*chunk.txt\"\}'"):
+        run(monkeypatch, "evaluate", archive, chunk, "--output-file", tmp_path / "metrics.json",
+            # the loader of every graph_mtl config (this fixture model trains with allennlp's own)
+            "-o", json.dumps({"data_loader": {"type": "graph_mtl_multitask", "batch_size": 2}}))
+
+
 def test_report_refuses_reading_its_own_output(monkeypatch, inputs, tmp_path):
     jsonl, _ = inputs["input.jsonl"]
     archive, _ = inputs["model.tar.gz"]

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import random
+from collections.abc import Mapping
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -233,6 +234,13 @@ class GraphMtlMultiTaskDataLoader(DataLoader):
                 '({"type": "multitask", "readers": {...}}), got ' + type(reader).__name__
             )
         self.readers = reader.readers
+        if not isinstance(data_path, Mapping):
+            # e.g. `allennlp evaluate model.tar.gz books.task.test`: which task is the file of?
+            example = json.dumps({next(iter(self.readers)): str(data_path)})
+            raise ConfigurationError(
+                f"a multi-task model reads one file per task: give a JSON object task -> file "
+                f"instead of {str(data_path)!r}, e.g. '{example}' (tasks: {', '.join(self.readers)})"
+            )
         self.data_paths = dict(data_path)
         unknown = sorted(set(self.data_paths) - set(self.readers))
         if unknown or not self.data_paths:
