@@ -43,7 +43,7 @@ def check_self_contained(page):
 
 
 def test_allennlp_help_lists_the_report_command_and_report_runs(dc_archive, tmp_path):
-    # one `allennlp` process: the subcommand is found through .allennlp_plugins
+    # one `allennlp` process: the subcommand is found through the start-up hook (graph_mtl_startup.py)
     out_dir = tmp_path / "report"
     command = (
         f"{venv_bin('allennlp')} --help && {venv_bin('allennlp')} graph-mtl-report "
