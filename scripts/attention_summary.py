@@ -148,6 +148,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     parser.add_argument("--dev-size", type=int, default=200)
     parser.add_argument("--limit", type=int, default=None, help="dev sentences per task (default all)")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--max-tokens", type=int, default=None,
+                        help="the predictor's per-sentence limit (default: none, every dev sentence is "
+                             "read whole; the predictor's own default, 1000, would refuse long reviews)")
     parser.add_argument("--output", type=Path, required=True, help="writes OUTPUT.md and OUTPUT.json")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO_ROOT))
@@ -158,7 +161,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     from graph_mtl.models.archival import load_archive
 
     archive = load_archive(args.archive)
-    predictor = Predictor.from_archive(archive, "graph_mtl")
+    predictor = Predictor.from_archive(archive, "graph_mtl", extra_args={"max_tokens": args.max_tokens})
     if args.data_dir is not None:
         tasks = list(predictor._model.vocab.get_namespaces())  # noqa: SLF001 (only to list heads)
         tasks = sorted(n[: -len("_labels")] for n in tasks if n.endswith("_labels"))

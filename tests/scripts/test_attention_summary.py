@@ -60,3 +60,18 @@ def test_on_a_trained_dc_mtl_archive(tmp_path):
     # without --data-dir: the archive's own validation_data_path and readers (any task kind)
     from_config = script.main([str(tmp_path / "o" / "dc_mtl-s1" / "model.tar.gz"), "--output", str(tmp_path / "att2")])
     assert json.loads(json.dumps(from_config["tasks"])) == json.loads(json.dumps(tasks))
+    # a dev review longer than the predictor's default limit (1000 tokens) is read whole
+    import shutil
+
+    from graph_mtl.predictors.inputs import InputLineError
+
+    long_dir = tmp_path / "long"
+    shutil.copytree(FIXTURES, long_dir)
+    lines = (long_dir / "books.task.train").read_text().splitlines()
+    lines[-1] = "1\t" + " ".join(["great"] * 1200)
+    (long_dir / "books.task.train").write_text("\n".join(lines) + "\n")
+    arguments = [str(tmp_path / "o" / "dc_mtl-s1" / "model.tar.gz"), "--data-dir", str(long_dir),
+                 "--dev-size", "4", "--output", str(tmp_path / "att3")]
+    assert script.main(arguments)["tasks"]["books"]["sentences"] == 4
+    with pytest.raises(InputLineError, match="more than the predictor's max_tokens"):
+        script.main(arguments + ["--max-tokens", "1000"])
