@@ -146,8 +146,19 @@ def install_startup_hook(site_packages: Optional[str] = None) -> str:
     """Write `graph_mtl_startup.pth` into `site_packages` (default: this interpreter's)."""
     directory = site_packages or sysconfig.get_paths()["purelib"]
     path = os.path.join(directory, STARTUP_HOOK_NAME)
-    with open(path, "w") as hook:
-        hook.write(STARTUP_HOOK_LINE)
+    # Atomically (temporary file + rename): Python runs every .pth file at start-up, so a
+    # half-written one would break every interpreter of this environment. (Not through
+    # graph_mtl.common.atomic: importing graph_mtl loads torch and allennlp.)
+    partial = f"{path}.{os.getpid()}.partial"
+    try:
+        with open(partial, "w") as hook:
+            hook.write(STARTUP_HOOK_LINE)
+            hook.flush()
+            os.fsync(hook.fileno())
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
     return path
 
 

@@ -1,4 +1,5 @@
 """One test per fix in graph_mtl.compat, each showing the problem is gone on this platform."""
+import os
 import subprocess
 import sys
 import textwrap
@@ -109,6 +110,23 @@ def test_startup_hook_file_is_written(tmp_path):
     with open(path) as hook:
         line = hook.read()
     assert line.startswith("import graph_mtl_startup")
+    assert os.listdir(tmp_path) == [graph_mtl_startup.STARTUP_HOOK_NAME]
+
+
+def test_startup_hook_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
+    """Python runs every .pth at start-up: a failed write (a kill before the rename) must leave
+    the previous hook intact and no temporary file."""
+    path = graph_mtl_startup.install_startup_hook(str(tmp_path))
+    (tmp_path / graph_mtl_startup.STARTUP_HOOK_NAME).write_text("import graph_mtl_startup  # previous\n")
+
+    def failing_replace(source, destination):
+        raise OSError("killed before the rename")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="killed before the rename"):
+        graph_mtl_startup.install_startup_hook(str(tmp_path))
+    assert open(path).read() == "import graph_mtl_startup  # previous\n"
+    assert os.listdir(tmp_path) == [graph_mtl_startup.STARTUP_HOOK_NAME]
 
 
 def test_missing_jsonnet_fails_loudly_instead_of_reading_json(tmp_path):
