@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 
 def atomic_write_text(path: str, text: str) -> None:
+    # Not graph_mtl.common.atomic's (random temporary names): a kill leaves `<name>.partial`,
+    # which the write of `--recover` overwrites, so no orphan stays (tests/training/test_crash_recovery.py).
     partial = path + ".partial"
     with open(partial, "w", encoding="utf-8") as handle:
         handle.write(text)
