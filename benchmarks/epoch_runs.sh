@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 STOP='{"model.backbone.encoder.task_message_gradients": false}'
+BF16='{"model.backbone.encoder.precision": "bfloat16"}'
 run() {
   case "$1" in
     fs2) $PY benchmarks/epoch_time.py --full-epoch --models fs_mtl --threads 2 --plain-reference \
@@ -15,6 +16,8 @@ run() {
            --out /tmp/graph_mtl_epochs/dcic2 --name epoch-full-dc-ic-2threads ;;
     dcstop2) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl --threads 2 --override "$STOP" \
            --out /tmp/graph_mtl_epochs/dcstop2 --name epoch-full-dc-stopgrad-2threads ;;
+    dcbf2) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl --threads 2 --override "$BF16" \
+           --out /tmp/graph_mtl_epochs/dcbf2 --name epoch-full-dc-bf16-2threads ;;
     fs1) $PY benchmarks/epoch_time.py --full-epoch --models fs_mtl --threads 1 \
            --out /tmp/graph_mtl_epochs/fs1 --name epoch-full-fs-1thread ;;
     # DC-MTL and IC-MTL at 1 thread, side by side (one per core)
