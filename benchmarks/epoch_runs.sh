@@ -16,6 +16,7 @@ run() {
            --out /tmp/graph_mtl_epochs/dcic2 --name epoch-full-dc-ic-2threads ;;
     dcstop2) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl --threads 2 --override "$STOP" \
            --out /tmp/graph_mtl_epochs/dcstop2 --name epoch-full-dc-stopgrad-2threads ;;
+    # the `precision` option existed only in commit 8f46d6e (measured, no gain, removed)
     dcbf2) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl --threads 2 --override "$BF16" \
            --out /tmp/graph_mtl_epochs/dcbf2 --name epoch-full-dc-bf16-2threads ;;
     fs1) $PY benchmarks/epoch_time.py --full-epoch --models fs_mtl --threads 1 \

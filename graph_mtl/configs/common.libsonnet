@@ -68,11 +68,6 @@
     // paper's joint training). false = stop-gradient on the messages: about half the time of a
     // DC-MTL step (benchmarks/results/SUMMARY.md); each task LSTM then learns from its own task.
     task_message_gradients: true,
-    // DC-MTL / IC-MTL: 'bfloat16' computes the messages (the source node LSTMs and their
-    // projection into the attention) in bfloat16 under torch.autocast, mixed precision: the
-    // fusion recurrence, softmax, parameters and gradients stay float32. ~1.3x faster DC-MTL
-    // steps on CPUs with native bfloat16 (benchmarks/results/SUMMARY.md).
-    precision: 'float32',
     // DC-MTL / IC-MTL attention: softmax(scores / attention_temperature) (1 = the paper; below 1
     // sharper and, under Adam, faster-moving attention: results/planted/README.md) and the rows
     // of W (null = hidden_dim).
@@ -157,7 +152,6 @@
       hidden_dim: s.hidden_dim,
       bidirectional: s.bidirectional,
     } + (if s.task_message_gradients then {} else { task_message_gradients: false })
-    + (if s.precision == 'float32' then {} else { precision: s.precision })
     + (if s.attention_temperature == 1.0 then {} else { temperature: s.attention_temperature })
     + (if s.attention_dim == null then {} else { attention_dim: s.attention_dim })
     + (if !s.source_embeddings then {}

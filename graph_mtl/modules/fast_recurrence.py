@@ -435,9 +435,7 @@ def fused_fusion_recurrence(
     element = inputs.element_size()
     if type(aggregator) is SourceAttentionAggregator:
         # (B, T, S, A): 2 (W_x x_t + W_m h_t^(i)), once per sentence (doubled: see the Function).
-        with layer.message_precision(messages.device):
-            keys = F.linear(messages, 2 * weight_m).to(inputs.dtype)
-        keys = keys + F.linear(inputs, 2 * weight_x).unsqueeze(2)
+        keys = F.linear(messages, 2 * weight_m) + F.linear(inputs, 2 * weight_x).unsqueeze(2)
         if aggregator.source_embeddings is not None:
             keys = keys + 2 * aggregator.source_embeddings
         store = keys.numel() * element <= ENERGY_BUDGET_BYTES
@@ -449,8 +447,7 @@ def fused_fusion_recurrence(
     num_sources, message_dim = messages.shape[2], messages.shape[3]
     memory = messages.reshape(batch, seq_len * num_sources, message_dim)
     padding = ~mask.unsqueeze(2).expand(batch, seq_len, num_sources).reshape(batch, -1)
-    with layer.message_precision(memory.device):  # 2 W_m h_i^(s), once per sentence (doubled)
-        keys = F.linear(memory, 2 * weight_m).to(inputs.dtype)
+    keys = F.linear(memory, 2 * weight_m)  # 2 W_m h_i^(s), once per sentence (doubled)
     queries = F.linear(inputs, 2 * weight_x)  # 2 W_x x_t, all steps
     store = keys.numel() * seq_len * element <= ENERGY_BUDGET_BYTES
     hidden, weights = _FusedFusionRecurrence.apply(

@@ -17,8 +17,7 @@ The fast path (see `MessagePassingLayer.forward`):
 A target task without sources (empty list from the topology) is a plain LSTM: it runs through
 `nn.LSTM` directly and r_t = 0.
 """
-import contextlib
-from typing import ContextManager, Dict, List, NamedTuple, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -27,16 +26,6 @@ from torch.nn import functional as F
 from graph_mtl.modules.fusion_lstm import FusionLSTMCell, lstm_weights
 from graph_mtl.modules.recurrent_linear import RecurrentLinear
 from graph_mtl.modules.topologies.topology import Topology, check_node_names
-
-
-PRECISIONS = ("float32", "bfloat16")
-
-
-def check_precision(precision: str) -> str:
-    """`precision` if it is one of `PRECISIONS`, else a `ConfigurationError`."""
-    if precision not in PRECISIONS:
-        raise ConfigurationError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
-    return precision
 
 
 class Group(NamedTuple):
@@ -88,12 +77,10 @@ class MessagePassingLayer(torch.nn.Module):
         input_dim: int,
         hidden_dim: int,
         task_message_gradients: bool = True,
-        precision: str = "float32",
     ) -> None:
         super().__init__()
         self.tasks = list(tasks)
         self.task_message_gradients = task_message_gradients
-        self.precision = check_precision(precision)
         self.virtual_nodes = list(topology.virtual_nodes())
         self.input_dim = input_dim
         self.hidden_dim = hidden_dim
@@ -175,19 +162,12 @@ class MessagePassingLayer(torch.nn.Module):
         output = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=0)
         return output, attention
 
-    def message_precision(self, device: torch.device) -> ContextManager:
-        """The context in which messages are computed: bfloat16 autocast or nothing."""
-        if self.precision == "float32":
-            return contextlib.nullcontext()
-        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
-
     def _node_states(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
-        """The hidden states of node `name` over the batch, as messages (in `inputs`' dtype)."""
-        stopped = not self.task_message_gradients and name in self.tasks and torch.is_grad_enabled()
-        with torch.no_grad() if stopped else contextlib.nullcontext():
-            with self.message_precision(inputs.device):
-                states = self.nodes[name](inputs)[0]
-            return states.to(inputs.dtype)
+        """The hidden states of node `name` over the batch, as messages."""
+        if self.task_message_gradients or name not in self.tasks or not torch.is_grad_enabled():
+            return self.nodes[name](inputs)[0]
+        with torch.no_grad():
+            return self.nodes[name](inputs)[0]
 
     def _fusion_recurrence(
         self, task: str, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor

@@ -1,7 +1,5 @@
 """The message-passing encoder (DC-MTL, IC-MTL): equivalence with the reference, masking,
 mixed batches, gradients, configuration."""
-import copy
-
 import pytest
 import torch
 from allennlp.common import Params
@@ -267,71 +265,3 @@ def test_task_message_gradients_from_params():
     )
     assert not encoder.task_message_gradients
     assert all(not layer.task_message_gradients for layer in encoder.forward_layers)
-
-
-def _float_encoder(topology: str, precision: str, bidirectional: bool = False) -> MessagePassingEncoder:
-    torch.manual_seed(0)
-    return MessagePassingEncoder(TASKS, 4, 3, topology=topology, bidirectional=bidirectional, precision=precision)
-
-
-@pytest.mark.parametrize("topology", ["direct", "indirect"])
-def test_bfloat16_messages_are_the_node_lstms_run_in_bfloat16(topology):
-    layer = _float_encoder(topology, "bfloat16").forward_layers[0]
-    inputs = torch.randn(2, 5, 4)
-    for name in layer.nodes:
-        states = layer._node_states(name, inputs)
-        # reference: a bfloat16 copy of the LSTM on bfloat16 inputs, result back to float32
-        reference = copy.deepcopy(layer.nodes[name]).to(torch.bfloat16)(inputs.to(torch.bfloat16))[0].float()
-        assert states.dtype == torch.float32
-        assert torch.equal(states, reference), name
-        assert not torch.equal(states, layer.nodes[name](inputs)[0])  # float32 differs: bfloat16 ran
-    # float64 models are left alone (autocast lowers float32 only)
-    double = copy.deepcopy(layer).double()
-    assert torch.equal(double._node_states("dvd", inputs.double()), double.nodes["dvd"](inputs.double())[0])
-
-
-@pytest.mark.parametrize("topology", ["direct", "indirect"])
-@pytest.mark.parametrize("bidirectional", [False, True])
-def test_bfloat16_precision_stays_close_to_float32_and_trains_every_parameter(topology, bidirectional, recurrence):
-    full = _float_encoder(topology, "float32", bidirectional)
-    mixed = _float_encoder(topology, "bfloat16", bidirectional)
-    mixed.load_state_dict(full.state_dict())
-    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
-    inputs = inputs.float()
-    results = {}
-    for name, encoder in (("full", full), ("mixed", mixed)):
-        output = encoder(inputs, mask, MIXED_TASKS)
-        output.pow(2).sum().backward()
-        results[name] = output.detach()
-        assert output.dtype == torch.float32
-    difference = (results["full"] - results["mixed"]).abs().max().item()
-    assert 0 < difference < 2e-2  # bfloat16 was used (8 bits of mantissa), and only for messages
-    mixed_parameters = dict(mixed.named_parameters())
-    compared = 0
-    for name, parameter in full.named_parameters():
-        other = mixed_parameters[name]
-        assert other.dtype == torch.float32
-        if parameter.grad is None:
-            assert other.grad is None, name
-            continue
-        assert other.grad is not None and other.grad.dtype == torch.float32, name
-        assert torch.isfinite(other.grad).all(), name
-        cosine = torch.nn.functional.cosine_similarity(parameter.grad.flatten(), other.grad.flatten(), dim=0)
-        assert cosine > 0.99, (name, cosine.item())
-        compared += 1
-    assert compared >= 8
-
-
-def test_precision_is_checked_and_reaches_every_layer():
-    with pytest.raises(ConfigurationError, match="precision must be one of"):
-        MessagePassingEncoder(TASKS, 4, 3, precision="float16")
-    encoder = Seq2SeqEncoder.from_params(
-        Params({"type": "dc_mtl", "tasks": TASKS, "input_dim": 4, "hidden_dim": 3, "bidirectional": True,
-                "num_layers": 2, "precision": "bfloat16"})
-    )
-    layers = list(encoder.forward_layers) + list(encoder.backward_layers)
-    assert len(layers) == 4 and all(layer.precision == "bfloat16" for layer in layers)
-    ic = Seq2SeqEncoder.from_params(
-        Params({"type": "ic_mtl", "tasks": TASKS, "input_dim": 4, "hidden_dim": 3, "precision": "bfloat16"})
-    )
-    assert ic.forward_layers[0].precision == "bfloat16"

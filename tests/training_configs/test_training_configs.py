@@ -229,14 +229,6 @@ def test_task_message_gradients_setting(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["dc_mtl", "ic_mtl"])
-def test_precision_setting(tmp_path, kind):
-    default = _lib_config(tmp_path, "{}", kind)["model"]["backbone"]["encoder"]
-    assert "precision" not in default  # float32: old runs keep their resolved configs
-    mixed = _lib_config(tmp_path, "{precision: 'bfloat16'}", kind)["model"]["backbone"]["encoder"]
-    assert mixed["precision"] == "bfloat16"
-
-
-@pytest.mark.parametrize("kind", ["dc_mtl", "ic_mtl"])
 def test_attention_settings(tmp_path, kind):
     default = _lib_config(tmp_path, "{}", kind)["model"]["backbone"]["encoder"]
     # the paper's attention: nothing in the resolved config (old runs keep their stamps)

@@ -29,12 +29,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
 
 from graph_mtl.modules.fast_recurrence import FastMessagePassingLayer
-from graph_mtl.modules.message_passing_layer import (  # noqa: F401
-    Group,
-    GroupAttention,
-    MessagePassingLayer,
-    check_precision,
-)
+from graph_mtl.modules.message_passing_layer import Group, GroupAttention, MessagePassingLayer  # noqa: F401
 from graph_mtl.modules.task_batching import bool_mask, check_task_names, left_aligned_lengths, task_indices
 from graph_mtl.modules.topologies.attention_topology import AttentionTopology
 from graph_mtl.modules.topologies.direct import DirectTopology
@@ -106,12 +101,6 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         paper: yes). `False` puts a stop-gradient on messages from task nodes: each task's LSTM
         learns from its own task only, and DC-MTL skips the backward pass of K - 1 LSTMs per
         batch. Virtual nodes (IC-MTL's shared LSTM) are always trained through their messages.
-    precision : `str`, optional (default = `"float32"`)
-        `"bfloat16"`: the node LSTMs that send messages (and the built-in attention's projection
-        of the messages) run in bfloat16 under `torch.autocast`, forward and backward; the
-        fusion recurrence, the attention softmax, the parameters and every gradient stay
-        float32 (mixed precision). About 1.5x faster DC-MTL steps on CPUs with native bfloat16
-        (AVX512-BF16 / AMX; benchmarks/results/SUMMARY.md), slower where it is emulated.
     """
 
     def __init__(
@@ -124,7 +113,6 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         bidirectional: bool = False,
         dropout: float = 0.0,
         task_message_gradients: bool = True,
-        precision: str = "float32",
     ) -> None:
         super().__init__(stateful=False)
         check_task_names(tasks, "the message-passing encoder")
@@ -140,13 +128,11 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         num_directions = 2 if bidirectional else 1
         layer_inputs = [input_dim] + [hidden_dim * num_directions] * (num_layers - 1)
         self.task_message_gradients = task_message_gradients
-        self.precision = check_precision(precision)
 
         def layers() -> torch.nn.ModuleList:
             return torch.nn.ModuleList(
                 FastMessagePassingLayer(
-                    self.tasks, self.topology, dim, hidden_dim,
-                    task_message_gradients=task_message_gradients, precision=precision,
+                    self.tasks, self.topology, dim, hidden_dim, task_message_gradients=task_message_gradients
                 )
                 for dim in layer_inputs
             )
@@ -365,7 +351,6 @@ class _AttentionTopologyEncoder(MessagePassingEncoder):
         shared_attention: bool = False,
         task_message_gradients: bool = True,
         temperature: float = 1.0,
-        precision: str = "float32",
     ) -> None:
         super().__init__(
             tasks,
@@ -378,7 +363,6 @@ class _AttentionTopologyEncoder(MessagePassingEncoder):
             bidirectional=bidirectional,
             dropout=dropout,
             task_message_gradients=task_message_gradients,
-            precision=precision,
         )
 
 
@@ -400,9 +384,6 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
         Attention weights softmax(scores / temperature) (see `AttentionTopology`).
     source_embeddings : `bool`, optional (default = `False`, the paper)
         A learned vector per edge i -> k inside the score (see `DirectTopology`).
-    precision : `str`, optional (default = `"float32"`)
-        `"bfloat16"`: the K - 1 source LSTMs and the messages' attention projection in
-        bfloat16 (mixed precision; see `message_passing`).
     """
 
     topology_type = DirectTopology
@@ -420,7 +401,6 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
         task_message_gradients: bool = True,
         temperature: float = 1.0,
         source_embeddings: bool = False,
-        precision: str = "float32",
     ) -> None:
         # The shared constructor's topology plus the option only `direct` has.
         MessagePassingEncoder.__init__(
@@ -436,7 +416,6 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
             bidirectional=bidirectional,
             dropout=dropout,
             task_message_gradients=task_message_gradients,
-            precision=precision,
         )
 
 
@@ -457,9 +436,6 @@ class IcMtlEncoder(_AttentionTopologyEncoder):
         no task node sends messages, so the option changes nothing here).
     temperature : `float`, optional (default = `1.0`, the paper)
         Attention weights softmax(scores / temperature) (see `AttentionTopology`).
-    precision : `str`, optional (default = `"float32"`)
-        `"bfloat16"`: the shared LSTM and the projection of its states in bfloat16 (mixed
-        precision; see `message_passing`).
     """
 
     topology_type = IndirectTopology
