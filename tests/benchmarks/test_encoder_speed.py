@@ -78,7 +78,7 @@ def test_floor_encoders_are_the_models_without_attention():
     sys.path.insert(0, ROOT)
     from benchmarks.encoders import Encoders
     from graph_mtl.modules.aggregators import MeanAggregator
-    from graph_mtl.modules.seq2seq_encoders.reference import reference_forward
+    from tests.modules.reference import reference_forward
 
     encoders = Encoders()
     tasks = ["a", "b", "c"]

@@ -8,7 +8,7 @@ import torch
 
 from graph_mtl.modules import fast_recurrence
 from graph_mtl.modules.fast_recurrence import FastMessagePassingLayer, fused_fusion_recurrence
-from graph_mtl.modules.seq2seq_encoders.reference import reference_forward
+from tests.modules.reference import reference_forward
 from graph_mtl.modules.topologies import DirectTopology, IndirectTopology
 from tests.modules.helpers import make_encoder, random_inputs
 

@@ -8,7 +8,7 @@ from allennlp.modules.seq2seq_encoders import Seq2SeqEncoder
 
 from graph_mtl.modules import fast_recurrence
 from graph_mtl.modules.seq2seq_encoders import DcMtlEncoder, IcMtlEncoder, MessagePassingEncoder
-from graph_mtl.modules.seq2seq_encoders.reference import reference_forward
+from tests.modules.reference import reference_forward
 from graph_mtl.modules.topologies import Topology
 from tests.modules.helpers import TASKS, lengths_mask, make_encoder, random_inputs
 

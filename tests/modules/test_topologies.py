@@ -8,7 +8,7 @@ from allennlp.common.checks import ConfigurationError
 from graph_mtl.modules.aggregators import MeanAggregator, SourceAttentionAggregator
 from graph_mtl.modules.aggregators.attention import additive_scores
 from graph_mtl.modules.seq2seq_encoders import MessagePassingEncoder
-from graph_mtl.modules.seq2seq_encoders.reference import reference_forward
+from tests.modules.reference import reference_forward
 from graph_mtl.modules.topologies import DirectTopology, IndirectTopology, Topology
 from tests.modules.helpers import TASKS, make_encoder, random_inputs
 

@@ -1,5 +1,6 @@
 """
-A straightforward, slow reference of `MessagePassingEncoder`, for equivalence tests.
+The test oracle of `MessagePassingEncoder`: a straightforward, slow reference for the
+equivalence tests (it is not part of the package: nothing in graph_mtl runs it).
 
 It reads the parameters of a (fast) encoder and recomputes its outputs and attention instance by
 instance, step by step, writing out the paper's equations: every LSTM is an explicit cell loop,
