@@ -12,7 +12,7 @@ input 200):
 * `dc_mtl`  -- DC-MTL (`message_passing`, topology `direct`);
 * `ic_mtl`  -- IC-MTL (`message_passing`, topology `indirect`);
 * with `--generic`, also `dc_mtl/generic` and `ic_mtl/generic`: the same encoders with the fused
-  recurrence switched off (`fast_recurrence.ENABLED = False`), i.e. the autograd loop.
+  recurrence switched off (their layers' `recurrence = "autograd"`), i.e. the autograd loop.
 
 A batch holds sentences of one task (`--batching homogeneous`, what the FDU-MTL configs train
 with) or of all K tasks in turn (`--batching mixed`). Every sentence has length T. A timed step
@@ -23,8 +23,6 @@ the process's CPU time (`--clock auto`): on a shared machine other jobs inflate 
 `--floor` adds `dc_mtl/no_attention` and `ic_mtl/no_attention`: the same encoders with the
 attention replaced by the mean of the source states (`MeanAggregator`), i.e. everything but the
 attention (source / shared LSTMs, keys aside, fusion LSTM): the floor of each model's time.
-`--compile` adds `dc_mtl/compiled` and `ic_mtl/compiled` (attention kernels through
-torch.compile, see graph_mtl/modules/fast_recurrence.py; compilation is in the warm-up).
 
 Printed and written to `benchmarks/results/<name>.md` and `.json`: tokens/s, ratio of the step
 time to `nn.LSTM`'s, for DC-MTL the ratio to K x `nn.LSTM`, the growth of each model's time with
@@ -89,9 +87,6 @@ def parse_args(argv=None):
     parser.add_argument("--clock", choices=["auto", "wall", "process"], default="auto",
                         help="process = CPU time of this process (auto: on CPU with 1 thread, where "
                              "other jobs on a shared machine would inflate wall time); else wall")
-    parser.add_argument("--compile", action="store_true",
-                        help="fused recurrence with torch.compile'd attention kernels "
-                             "(fast_recurrence.COMPILE); also times dc/ic_mtl/compiled")
     parser.add_argument("--standalone", action="store_true",
                         help="do not import AllenNLP even if installed (what a torch-only machine does)")
     parser.add_argument("--name", default=None, help="results file name (default <device>-<date>)")
@@ -186,11 +181,12 @@ def build(name: str, encoders: Encoders, tasks: List[str], hidden: int) -> torch
 def time_model(model, inputs, mask, task, weights, repeats: int, device: torch.device,
                variant: Optional[str], encoders: Encoders, clock: str) -> Dict[str, float]:
     params = [p for p in model.parameters() if p.requires_grad]
-    fr = encoders.fast_recurrence
-    previous = fr.ENABLED, getattr(fr, "COMPILE", False)
-    if variant is not None:
-        fr.ENABLED = variant != "generic"
-        fr.COMPILE = variant == "compiled"
+    # the message-passing layers' kernel choice (constructor argument `recurrence`)
+    layers = [module for module in model.modules() if hasattr(module, "recurrence")]
+    previous = [layer.recurrence for layer in layers]
+    if variant == "generic":
+        for layer in layers:
+            layer.recurrence = "autograd"
     now = time.process_time if clock == "process" else time.perf_counter
 
     def step():
@@ -207,12 +203,11 @@ def time_model(model, inputs, mask, task, weights, repeats: int, device: torch.d
         return time_step(step, device, now)
 
     try:
-        warm = timed()  # warm-up (allocator, kernels, oneDNN primitives, compilation)
-        if variant == "compiled":
-            warm = timed()
+        warm = timed()  # warm-up (allocator, kernels, oneDNN primitives)
         times = [timed() for _ in range(repeats if warm < 60 else 1)]
     finally:
-        fr.ENABLED, fr.COMPILE = previous
+        for layer, recurrence in zip(layers, previous):
+            layer.recurrence = recurrence
     return {"seconds": min(times), "median": statistics.median(times), "warmup": warm, "runs": len(times)}
 
 
@@ -235,8 +230,6 @@ def run(args) -> Optional[dict]:
         names += [f"{m}/generic" for m in ("dc_mtl", "ic_mtl") if m in args.models]
     if args.floor:
         names += [f"{m}/no_attention" for m in ("dc_mtl", "ic_mtl") if m in args.models]
-    if args.compile:
-        names += [f"{m}/compiled" for m in ("dc_mtl", "ic_mtl") if m in args.models]
     clock = args.clock
     if clock == "auto":
         clock = "process" if device.type == "cpu" and args.threads == 1 else "wall"

@@ -172,7 +172,6 @@ class Encoders:
             "graph_mtl.modules.seq2seq_encoders.message_passing_encoder"
         )
         self.MessagePassingEncoder = encoder_module.MessagePassingEncoder
-        self.fast_recurrence = importlib.import_module("graph_mtl.modules.fast_recurrence")
 
     def message_passing(self, topology: str, tasks: List[str], dim: int, hidden: int):
         return self.MessagePassingEncoder(tasks, dim, hidden, topology=topology)

@@ -124,7 +124,6 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--data", default=os.environ.get("FDU_MTL_DIR", "/work/shared/data/fdu-mtl"))
     parser.add_argument("--max-tokens", type=int, default=None)
-    parser.add_argument("--compile", action="store_true", help="GRAPH_MTL_COMPILE=1")
     parser.add_argument("--override", default=None,
                         help="JSON object of extra allennlp overrides for every model")
     parser.add_argument("--plain-reference", action="store_true",
@@ -155,8 +154,6 @@ def main(argv=None) -> int:
     load_average_start = os.getloadavg()
     env = dict(os.environ, FDU_MTL_DIR=args.data, OMP_NUM_THREADS=str(args.threads),
                MKL_NUM_THREADS=str(args.threads), PYTHONPATH=ROOT)
-    if args.compile:
-        env["GRAPH_MTL_COMPILE"] = "1"
     results = {}
     for model in args.models:
         out = os.path.join(args.out, model)

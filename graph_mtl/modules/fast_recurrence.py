@@ -1,6 +1,6 @@
 """
 A fused fusion-LSTM recurrence with a hand-written backward pass (BPTT), for the built-in
-aggregators, used by `FastMessagePassingLayer`.
+aggregators: what `MessagePassingLayer` runs with `recurrence="fused"` (its default).
 
 `MessagePassingLayer._fusion_recurrence` runs eqs. 3-11 as a Python loop of autograd ops: every
 step records ~20 autograd nodes, the backward replays them one by one, and IC-MTL's attention
@@ -34,13 +34,11 @@ What is differentiated by autograd outside the Function, once per sentence: the 
 products of all steps (one matmul), the (doubled) attention keys 2 (W_x x_t + W_m h^(i)) (DC-MTL)
 or 2 W_m h_i^(s) and 2 W_x x_t (IC-MTL), and the mean message (`MeanAggregator`).
 
-Results equal `MessagePassingLayer._fusion_recurrence` up to floating-point rounding (the tests
-compare both and the step-by-step reference in float64, forward and gradients). Aggregators of
-other types (plugins' own) fall back to the generic loop. Set `GRAPH_MTL_FAST_RECURRENCE=0` (or
-`fast_recurrence.ENABLED = False`) to use the generic loop everywhere.
+Results equal `MessagePassingLayer._autograd_recurrence` up to floating-point rounding (the tests
+compare both and the step-by-step reference of tests/modules/reference.py in float64, forward
+and gradients). Aggregators of other types (plugins' own) run on the autograd loop.
 """
-import os
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 import torch
 from torch.nn import functional as F
@@ -51,62 +49,14 @@ from graph_mtl.modules.aggregators.attention import (
     SourceAttentionAggregator,
 )
 from graph_mtl.modules.fusion_lstm import lstm_weights
-from graph_mtl.modules.message_passing_layer import MessagePassingLayer
 
-ENABLED = os.environ.get("GRAPH_MTL_FAST_RECURRENCE", "1") != "0"
+if TYPE_CHECKING:
+    from graph_mtl.modules.message_passing_layer import MessagePassingLayer
+
 # Store the attention energies of every step when they take at most this much memory.
-ENERGY_BUDGET_BYTES = int(os.environ.get("GRAPH_MTL_ENERGY_BUDGET_MB", "32")) * 2**20
-
-# IC-MTL's attention through torch.compile'd kernels (one pass over the keys per step forward
-# and one backward, instead of ~8 eager passes); opt-in, see `_position_kernels`.
-COMPILE = os.environ.get("GRAPH_MTL_COMPILE", "0") == "1"
+ENERGY_BUDGET_BYTES = 32 * 2**20
 
 _MEAN, _SOURCES, _POSITIONS = 0, 1, 2
-
-
-def _position_scores(keys2: torch.Tensor, query2: torch.Tensor, vector2: torch.Tensor) -> torch.Tensor:
-    """`sum_a (2u)_a sigmoid(2k + 2q)_a`, `(B, N)`: the scores up to the constant `-sum(u)`."""
-    return (torch.sigmoid(keys2 + query2.unsqueeze(1)) * vector2).sum(-1)
-
-
-def _position_scores_backward(keys2, query2, grad_scores, accumulator):
-    """
-    With s = sigmoid(2k + 2q): `accumulator += ds * s (1 - s)` (in place), and returns
-    `(sum_n ds s (1 - s), sum_{b,n} ds s)` (the query and vector gradients up to factors).
-    """
-    s = torch.sigmoid(keys2 + query2.unsqueeze(1))
-    weighted = grad_scores.unsqueeze(-1) * (s - s * s)
-    accumulator.add_(weighted)
-    return weighted.sum(1), (grad_scores.unsqueeze(-1) * s).sum(dim=(0, 1))
-
-
-_compiled = {}
-
-
-def _position_kernels():
-    """The compiled pair of kernels, or `None` (COMPILE off, or compilation failed once)."""
-    if not COMPILE or _compiled.get("failed"):
-        return None
-    if "kernels" not in _compiled:
-        _compiled["kernels"] = (
-            torch.compile(_position_scores, dynamic=True),
-            torch.compile(_position_scores_backward, dynamic=True),
-        )
-    return _compiled["kernels"]
-
-
-def _call_compiled(index, eager, *args):
-    kernels = _position_kernels()
-    if kernels is not None:
-        try:
-            return kernels[index](*args)
-        except Exception as error:  # no compiler, unsupported backend, ...
-            import warnings
-
-            warnings.warn(f"graph_mtl: torch.compile of the attention failed ({error!r:.200}); "
-                          "using eager kernels")
-            _compiled["failed"] = True
-    return eager(*args)
 
 
 class _FusedFusionRecurrence(torch.autograd.Function):
@@ -157,7 +107,6 @@ class _FusedFusionRecurrence(torch.autograd.Function):
         h = input_gates.new_zeros(batch, hidden_dim)
         c = input_gates.new_zeros(batch, hidden_dim)
         energies = None
-        compiled = False
         if mode == _MEAN:
             (r_all,) = agg
             messages_tm = r_all.transpose(0, 1)  # (T, B, M), a view
@@ -178,10 +127,7 @@ class _FusedFusionRecurrence(torch.autograd.Function):
                 queries_x2 = agg[2].transpose(0, 1)  # (T, B, A), a view; doubled by the caller
                 fill = torch.finfo(dtype).min
             weights_tm = new(seq_len, batch, entries)
-            compiled = mode == _POSITIONS and _position_kernels() is not None
-            if compiled:
-                store_energy = False
-            elif store_energy:
+            if store_energy:
                 energies = new(seq_len, batch, entries, attention_dim)
             else:
                 energy = new(batch, entries, attention_dim)
@@ -204,13 +150,10 @@ class _FusedFusionRecurrence(torch.autograd.Function):
                 else:
                     torch.add(queries_x2[t], projected[:, four_h:], alpha=2, out=query2)
                     key2 = keys2
-                if compiled:
-                    scores = _call_compiled(0, _position_scores, key2, query2, vector2.squeeze(-1))
-                else:
-                    # s = sigmoid(2 (k + q)); tanh(k + q) = 2 s - 1.
-                    e = energies[t] if energies is not None else energy
-                    torch.add(key2, query2.unsqueeze(1), out=e).sigmoid_()
-                    scores = torch.matmul(e, vector2).squeeze(-1)  # (B, entries), up to a constant
+                # s = sigmoid(2 (k + q)); tanh(k + q) = 2 s - 1.
+                e = energies[t] if energies is not None else energy
+                torch.add(key2, query2.unsqueeze(1), out=e).sigmoid_()
+                scores = torch.matmul(e, vector2).squeeze(-1)  # (B, entries), up to a constant
                 if mode == _POSITIONS:
                     scores = scores.masked_fill_(padding, fill)
                 weights = weights_tm[t]
@@ -224,8 +167,6 @@ class _FusedFusionRecurrence(torch.autograd.Function):
             h = torch.mul(act[:, 3 * hidden_dim :], y, out=hiddens[t])
         ctx.mode = mode
         ctx.store_energy = store_energy
-        ctx.compiled = compiled
-        ctx.padding = padding
         saved = [weight_hh, message_weight, weight_c, hiddens, cells, acts, gates_fused,
                  projected_messages, tanh_y, messages_tm]
         if mode != _MEAN:
@@ -256,7 +197,6 @@ class _FusedFusionRecurrence(torch.autograd.Function):
         dtype, device = hiddens.dtype, hiddens.device
         new = lambda *shape: torch.empty(*shape, dtype=dtype, device=device)  # noqa: E731
         attention = mode != _MEAN
-        compiled = ctx.compiled
         if attention:
             weights_tm, queries_tm, keys2 = rest[:3]
             energies = rest[3] if ctx.store_energy else None
@@ -273,18 +213,14 @@ class _FusedFusionRecurrence(torch.autograd.Function):
                 # (Sources: S is small and a copy of (B, T, S, M) would cost more than it saves;
                 # there it is a product and a sum.)
                 memory_t = memory.transpose(-1, -2).contiguous()
-            if energies is None and not compiled:
+            if energies is None:
                 energy = torch.empty_like(keys2[:, 0] if mode == _SOURCES else keys2)
-            if not compiled:
-                derivative = torch.empty_like(keys2[:, 0] if mode == _SOURCES else keys2)
+            derivative = torch.empty_like(keys2[:, 0] if mode == _SOURCES else keys2)
             if mode == _POSITIONS:
                 grad_keys = torch.zeros_like(keys)  # sum_t ds_t * s_t (1 - s_t)
             else:
                 grad_keys = torch.empty_like(keys)
-            # sum_{b, n} ds_t s_t, per step (compiled: only row 0 of a step is written)
-            grad_vector_steps = (torch.zeros if compiled else torch.empty)(
-                seq_len, batch, attention_dim, dtype=dtype, device=device
-            )
+            grad_vector_steps = new(seq_len, batch, attention_dim)  # sum_n ds_t s_t, per step
             grad_scores_all = new(seq_len, batch, weights_tm.size(-1))
             grad_messages = new(seq_len, batch, messages_tm.size(-1))
         else:
@@ -340,14 +276,6 @@ class _FusedFusionRecurrence(torch.autograd.Function):
                 grad_scores = torch.addcmul(product, weights, product.sum(-1, keepdim=True), value=-1,
                                             out=grad_scores_all[t])
                 key2 = keys2[:, t] if mode == _SOURCES else keys2
-                if compiled:
-                    grad_query, grad_vector_part = _call_compiled(
-                        1, _position_scores_backward, key2, queries_tm[t], grad_scores, grad_keys
-                    )
-                    grad_vector_steps[t, 0] = grad_vector_part
-                    torch.mul(grad_query, four_u, out=grad_rec[:, four_h:])
-                    grad_h = torch.mm(grad_rec, recurrent)
-                    continue
                 if energies is not None:
                     e = energies[t]
                 else:
@@ -402,19 +330,17 @@ def supports(aggregator: torch.nn.Module) -> bool:
 
 
 def fused_fusion_recurrence(
-    layer: MessagePassingLayer,
+    layer: "MessagePassingLayer",
     task: str,
     inputs: torch.Tensor,
     mask: torch.BoolTensor,
     messages: torch.Tensor,
-) -> Optional[Tuple[torch.Tensor, Optional[torch.Tensor]]]:
+) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """
-    The fusion LSTM of `task` over a homogeneous group, as `MessagePassingLayer._fusion_recurrence`
-    computes it (same arguments and result), or `None` if the aggregator is not a built-in one.
+    The fusion LSTM of `task` over a homogeneous group, as `MessagePassingLayer._autograd_recurrence`
+    computes it (same arguments and result), for a built-in aggregator (`supports`).
     """
     aggregator = layer.aggregators[task]
-    if not supports(aggregator):
-        return None
     fusion = layer.fusion
     hidden_dim = layer.hidden_dim
     weight_ih, weight_hh, bias_ih, bias_hh = lstm_weights(layer.nodes[task])
@@ -455,14 +381,3 @@ def fused_fusion_recurrence(
         keys, memory, queries, weight_h, vector,
     )
     return hidden, weights
-
-
-class FastMessagePassingLayer(MessagePassingLayer):
-    """`MessagePassingLayer` whose fusion recurrence is the fused one when the aggregator allows."""
-
-    def _fusion_recurrence(self, task, inputs, mask, messages):
-        if ENABLED:
-            result = fused_fusion_recurrence(self, task, inputs, mask, messages)
-            if result is not None:
-                return result
-        return super()._fusion_recurrence(task, inputs, mask, messages)

@@ -17,15 +17,24 @@ The fast path (see `MessagePassingLayer.forward`):
 A target task without sources (empty list from the topology) is a plain LSTM: it runs through
 `nn.LSTM` directly and r_t = 0.
 """
-from typing import Dict, List, NamedTuple, Optional, Tuple
+import logging
+from typing import Dict, List, NamedTuple, Optional, Set, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
 from torch.nn import functional as F
 
+from graph_mtl.modules.fast_recurrence import fused_fusion_recurrence, supports
 from graph_mtl.modules.fusion_lstm import FusionLSTMCell, lstm_weights
 from graph_mtl.modules.recurrent_linear import RecurrentLinear
 from graph_mtl.modules.topologies.topology import Topology, check_node_names
+
+
+logger = logging.getLogger(__name__)
+
+RECURRENCES = ("fused", "autograd")
+# (aggregator class, path) pairs already logged: the log names each path once.
+_logged_paths: Set[Tuple[str, str]] = set()
 
 
 class Group(NamedTuple):
@@ -62,6 +71,13 @@ class MessagePassingLayer(torch.nn.Module):
         stop-gradient on the messages h^(i)): task i's LSTM then learns only from task i's own
         batches, and a DC-MTL step skips the backward pass of its K - 1 source LSTMs. Virtual
         nodes (IC-MTL's shared LSTM) always get gradients: messages are all they produce.
+    recurrence : `str`, optional (default = `"fused"`)
+        How the fusion LSTM runs over a sentence. `"fused"`: for the built-in aggregators
+        (`SourceAttentionAggregator`, `PositionAttentionAggregator`, `MeanAggregator`) the whole
+        recurrence is one autograd function with a hand-written backward pass
+        (graph_mtl/modules/fast_recurrence.py); any other aggregator runs the autograd loop over
+        its `step` (the log says so once per aggregator class). `"autograd"`: the autograd loop
+        for every aggregator (slower; the two agree to rounding, tested).
 
     # Attributes
 
@@ -77,10 +93,14 @@ class MessagePassingLayer(torch.nn.Module):
         input_dim: int,
         hidden_dim: int,
         task_message_gradients: bool = True,
+        recurrence: str = "fused",
     ) -> None:
         super().__init__()
+        if recurrence not in RECURRENCES:
+            raise ConfigurationError(f"recurrence must be one of {list(RECURRENCES)}, got {recurrence!r}")
         self.tasks = list(tasks)
         self.task_message_gradients = task_message_gradients
+        self.recurrence = recurrence
         self.virtual_nodes = list(topology.virtual_nodes())
         self.input_dim = input_dim
         self.hidden_dim = hidden_dim
@@ -173,6 +193,28 @@ class MessagePassingLayer(torch.nn.Module):
         self, task: str, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor
     ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """The fusion LSTM of `task` over a homogeneous group; returns `(h, weights)`."""
+        aggregator = self.aggregators[task]
+        fused = self.recurrence == "fused" and supports(aggregator)
+        path = (type(aggregator).__qualname__, "fused" if fused else "autograd")
+        if path not in _logged_paths:
+            _logged_paths.add(path)
+            if fused:
+                logger.info("aggregator %s: fused recurrence (hand-written backward)", path[0])
+            elif self.recurrence == "fused":
+                logger.info(
+                    "aggregator %s has no fused recurrence: running the autograd loop of its "
+                    "`step` (correct, slower; see docs/plugins.md)", path[0]
+                )
+            else:
+                logger.info("aggregator %s: autograd loop (recurrence='autograd')", path[0])
+        if fused:
+            return fused_fusion_recurrence(self, task, inputs, mask, messages)
+        return self._autograd_recurrence(task, inputs, mask, messages)
+
+    def _autograd_recurrence(
+        self, task: str, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor
+    ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """Eqs. 3-11 as a loop of autograd operations over the aggregator's `step`."""
         assert self.fusion is not None
         aggregator = self.aggregators[task]
         prepared = aggregator.prepare(inputs, messages, mask)

@@ -1,16 +1,19 @@
-"""The fused recurrence (graph_mtl.modules.fast_recurrence) against the generic autograd loop of
-MessagePassingLayer and the step-by-step reference: float64, random inputs, forward, attention
-and gradients of every parameter and of the inputs."""
-import os
+"""The fused recurrence (graph_mtl.modules.fast_recurrence) against the autograd loop of
+MessagePassingLayer (`recurrence="autograd"`) and the step-by-step reference: float64, random
+inputs, forward, attention and gradients of every parameter and of the inputs."""
+import logging
+from typing import Any, Optional, Tuple
 
 import pytest
 import torch
 
 from graph_mtl.modules import fast_recurrence
-from graph_mtl.modules.fast_recurrence import FastMessagePassingLayer, fused_fusion_recurrence
-from tests.modules.reference import reference_forward
-from graph_mtl.modules.topologies import DirectTopology, IndirectTopology
+from graph_mtl.modules import message_passing_layer
+from graph_mtl.modules.fast_recurrence import fused_fusion_recurrence
+from graph_mtl.modules.message_passing_layer import MessagePassingLayer
+from graph_mtl.modules.topologies import DirectTopology, IndirectTopology, MessageAggregator, Topology
 from tests.modules.helpers import make_encoder, random_inputs
+from tests.modules.reference import reference_forward
 
 MIXED_TASKS = ["dvd", "books", "music", "dvd", "books"]
 MIXED_LENGTHS = [5, 3, 4, 1, 5]
@@ -23,16 +26,24 @@ CONFIGS = [
 ]
 
 
+def _layers(encoder):
+    return list(encoder.forward_layers) + list(encoder.backward_layers or [])
+
+
 def _run(encoder, inputs, mask, tasks, weights, fast: bool):
-    saved = fast_recurrence.ENABLED
-    fast_recurrence.ENABLED = fast
+    """Forward + gradients with every layer's `recurrence` set to fused or autograd."""
+    layers = _layers(encoder)
+    saved = [layer.recurrence for layer in layers]
+    for layer in layers:
+        layer.recurrence = "fused" if fast else "autograd"
     try:
         output = encoder(inputs, mask, tasks)
         attention = encoder.get_attention()
         params = [inputs] + list(encoder.parameters())
         grads = torch.autograd.grad((output * weights).sum(), params, allow_unused=True)
     finally:
-        fast_recurrence.ENABLED = saved
+        for layer, recurrence in zip(layers, saved):
+            layer.recurrence = recurrence
     return output, attention, grads
 
 
@@ -61,10 +72,58 @@ def _topology(name):
 
 
 @pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
-def test_encoder_layers_are_fast(topology, bidirectional, num_layers):
+def test_built_in_aggregators_run_the_fused_recurrence_by_default(topology, bidirectional, num_layers, monkeypatch):
     encoder = make_encoder(_topology(topology), bidirectional, num_layers)
-    for layer in list(encoder.forward_layers) + list(encoder.backward_layers or []):
-        assert isinstance(layer, FastMessagePassingLayer)
+    assert all(layer.recurrence == "fused" for layer in _layers(encoder))
+
+    def autograd_loop(*args, **kwargs):
+        raise AssertionError("a built-in aggregator ran the autograd loop")
+
+    monkeypatch.setattr(MessagePassingLayer, "_autograd_recurrence", autograd_loop)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    encoder(inputs, mask, MIXED_TASKS).sum().backward()
+    with pytest.raises(AssertionError, match="autograd loop"):  # and the switch reaches it
+        _run(encoder, inputs, mask, MIXED_TASKS, torch.ones(1, dtype=torch.float64), fast=False)
+
+
+class _GatedMaxAggregator(MessageAggregator):
+    """A plugin's own aggregator: r_t = sigmoid(w . h_{t-1}) * max_i h_t^(i) (only `step`)."""
+
+    def __init__(self, hidden_dim: int) -> None:
+        super().__init__()
+        self.gate = torch.nn.Linear(hidden_dim, 1)
+
+    def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
+        return messages.max(dim=2).values.unbind(1)
+
+    def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        return torch.sigmoid(self.gate(hidden)) * prepared[timestep], None
+
+
+class _GatedMaxTopology(Topology):
+    def sources(self, target, tasks):
+        return [task for task in tasks if task != target]
+
+    def build_aggregator(self, target, sources, input_dim, hidden_dim, message_dim):
+        return _GatedMaxAggregator(hidden_dim)
+
+
+def test_a_plugin_aggregator_runs_the_autograd_loop_and_the_log_says_so_once(caplog, monkeypatch):
+    monkeypatch.setattr(message_passing_layer, "_logged_paths", set())
+    encoder = make_encoder(_GatedMaxTopology(), hidden_dim=5, init=0.8)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    inputs.requires_grad_(True)
+    weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
+    with caplog.at_level(logging.INFO, logger=message_passing_layer.__name__):
+        fused_setting = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
+        _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
+    lines = [r.getMessage() for r in caplog.records if "_GatedMaxAggregator" in r.getMessage()]
+    assert len(lines) == 1 and "no fused recurrence" in lines[0] and "autograd loop" in lines[0]
+    # the same computation as recurrence="autograd", gradients of the plugin's gate included
+    _assert_same(fused_setting, _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=False), atol=0)
+    names = ["inputs"] + [name for name, _ in encoder.named_parameters()]
+    gate_grads = [g for name, g in zip(names, fused_setting[2]) if name.endswith("gate.weight") and g is not None]
+    assert gate_grads and all(g.abs().sum() > 0 for g in gate_grads)
 
 
 @pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
@@ -126,20 +185,6 @@ def test_larger_random_case_and_float32():
         fast = _run(encoder32, inputs32, mask, names, weights.float(), True)
         slow = _run(encoder32, inputs32, mask, names, weights.float(), False)
         _assert_same(fast, slow, atol=1e-4)
-
-
-@pytest.mark.skipif(os.environ.get("GRAPH_MTL_TEST_COMPILE") != "1",
-                    reason="torch.compile takes ~1 min on CPU; set GRAPH_MTL_TEST_COMPILE=1")
-def test_compiled_attention_equals_generic_loop(monkeypatch):
-    monkeypatch.setattr(fast_recurrence, "COMPILE", True)
-    encoder = make_encoder("indirect", True, 1, hidden_dim=5, init=0.8)
-    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
-    inputs.requires_grad_(True)
-    weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
-    fast = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
-    assert not fast_recurrence._compiled.get("failed")
-    slow = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=False)
-    _assert_same(fast, slow)
 
 
 def _fused_loop_and_reference_agree(encoder):

@@ -6,7 +6,6 @@ from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 from allennlp.modules.seq2seq_encoders import Seq2SeqEncoder
 
-from graph_mtl.modules import fast_recurrence
 from graph_mtl.modules.seq2seq_encoders import DcMtlEncoder, IcMtlEncoder, MessagePassingEncoder
 from tests.modules.reference import reference_forward
 from graph_mtl.modules.topologies import Topology
@@ -22,16 +21,15 @@ MIXED_TASKS = ["dvd", "books", "music", "dvd", "books"]
 MIXED_LENGTHS = [5, 3, 4, 1, 5]
 
 
-@pytest.fixture(params=["fused", "generic"])
-def recurrence(request, monkeypatch):
-    """Run a test with the fused recurrence (default) and with the generic autograd loop."""
-    monkeypatch.setattr(fast_recurrence, "ENABLED", request.param == "fused")
+@pytest.fixture(params=["fused", "autograd"])
+def recurrence(request):
+    """Run a test with the fused recurrence (default) and with the autograd loop."""
     return request.param
 
 
 @pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
 def test_fast_equals_reference_forward_and_gradients(topology, bidirectional, num_layers, recurrence):
-    encoder = make_encoder(topology, bidirectional, num_layers)
+    encoder = make_encoder(topology, bidirectional, num_layers, recurrence=recurrence)
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
     inputs.requires_grad_(True)
     weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
@@ -130,7 +128,7 @@ def test_every_parameter_gets_a_gradient(encoder_type, recurrence):
     torch.manual_seed(0)
     encoder = Seq2SeqEncoder.from_params(
         Params({"type": encoder_type, "tasks": TASKS, "input_dim": 4, "hidden_dim": 3,
-                "bidirectional": True, "num_layers": 2, "dropout": 0.1})
+                "bidirectional": True, "num_layers": 2, "dropout": 0.1, "recurrence": recurrence})
     )
     encoder.train()
     inputs, mask = random_inputs([4, 2, 3], seq_len=4)
@@ -227,8 +225,8 @@ def test_fully_padded_instance_gives_zeros():
 @pytest.mark.parametrize("topology", ["direct", "indirect"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_task_message_gradients_off_stops_only_the_source_task_lstms(topology, bidirectional, recurrence):
-    joint = make_encoder(topology, bidirectional)
-    stopped = make_encoder(topology, bidirectional, task_message_gradients=False)
+    joint = make_encoder(topology, bidirectional, recurrence=recurrence)
+    stopped = make_encoder(topology, bidirectional, task_message_gradients=False, recurrence=recurrence)
     stopped.load_state_dict(joint.state_dict())
     inputs, mask = random_inputs([5, 3, 4], seq_len=5)
     target = "dvd"
@@ -265,3 +263,15 @@ def test_task_message_gradients_from_params():
     )
     assert not encoder.task_message_gradients
     assert all(not layer.task_message_gradients for layer in encoder.forward_layers)
+
+
+def test_recurrence_is_a_checked_constructor_argument_that_reaches_every_layer():
+    with pytest.raises(ConfigurationError, match="recurrence must be one of"):
+        MessagePassingEncoder(TASKS, 4, 3, recurrence="compiled")
+    encoder = Seq2SeqEncoder.from_params(
+        Params({"type": "ic_mtl", "tasks": TASKS, "input_dim": 4, "hidden_dim": 3, "bidirectional": True,
+                "num_layers": 2, "recurrence": "autograd"})
+    )
+    layers = list(encoder.forward_layers) + list(encoder.backward_layers)
+    assert len(layers) == 4 and all(layer.recurrence == "autograd" for layer in layers)
+    assert all(layer.recurrence == "fused" for layer in DcMtlEncoder(TASKS, 4, 3).forward_layers)
