@@ -8,7 +8,8 @@ Task samplers: how often each task is drawn. Registered with allennlp's
 | `proportional` (allennlp) | n_k / sum_j n_j |
 | `temperature` | n_k^(1/T) / sum_j n_j^(1/T) |
 | `annealed` | n_k^alpha_e / sum_j n_j^alpha_e, alpha_e = 1 - (1 - min_alpha) * e / (E - 1) |
-| `fixed` | w_k / sum_j w_j |
+| `weighted` (allennlp) | w_k / sum_j w_j |
+| `fixed` | w_k / sum_j w_j: allennlp's `weighted`, its weights checked (every task, >= 0) |
 
 `annealed` is Stickland & Murray (2019): proportional in the first epoch (e = 0), moving
 towards uniform; with their min_alpha = 0.2 (their 1 - 0.8 (e-1)/(E-1)), min_alpha = 0 ends
@@ -23,7 +24,7 @@ from typing import Any, Dict, Mapping, Optional
 
 from allennlp.common.checks import ConfigurationError
 from allennlp.data.data_loaders.data_loader import DataLoader
-from allennlp.data.data_loaders.multitask_epoch_sampler import MultiTaskEpochSampler
+from allennlp.data.data_loaders.multitask_epoch_sampler import MultiTaskEpochSampler, WeightedSampler
 
 
 def task_sizes(data_loaders: Mapping[str, Any]) -> Dict[str, int]:
@@ -38,10 +39,15 @@ def task_sizes(data_loaders: Mapping[str, Any]) -> Dict[str, int]:
     return sizes
 
 
-def _normalize(weights: Dict[str, float]) -> Dict[str, float]:
+def _positive_total(weights: Mapping[str, float]) -> float:
     total = sum(weights.values())
     if total <= 0:
-        raise ConfigurationError(f"task weights must not all be 0: {weights}")
+        raise ConfigurationError(f"task weights must not all be 0: {dict(weights)}")
+    return total
+
+
+def _normalize(weights: Dict[str, float]) -> Dict[str, float]:
+    total = _positive_total(weights)
     return {task: weight / total for task, weight in weights.items()}
 
 
@@ -136,11 +142,12 @@ class AnnealedSampler(MultiTaskEpochSampler):
 
 
 @MultiTaskEpochSampler.register("fixed")
-class FixedWeightsSampler(MultiTaskEpochSampler):
+class FixedWeightsSampler(WeightedSampler):
     """
-    Fixed task weights: p_k = w_k / sum_j w_j. Like allennlp's `weighted`, but every task must
-    have a weight (a missing or unknown task, a negative weight raise `ConfigurationError`);
-    a weight of 0 leaves the task out of training batches.
+    allennlp's `weighted` sampler (p_k = w_k / sum_j w_j) with its weights checked: every task
+    must have one (a missing or unknown task raises `ConfigurationError`, where `weighted`
+    raises a `KeyError` or ignores the name), no weight may be negative, and they must not all
+    be 0. A weight of 0 leaves the task out of training batches.
 
     Registered as a `MultiTaskEpochSampler` with name "fixed".
 
@@ -154,7 +161,7 @@ class FixedWeightsSampler(MultiTaskEpochSampler):
         negative = {task: weight for task, weight in weights.items() if weight < 0}
         if negative:
             raise ConfigurationError(f"task weights must be >= 0: {negative}")
-        self.weights = dict(weights)
+        super().__init__(dict(weights))
 
     def get_task_proportions(self, data_loaders: Mapping[str, DataLoader]) -> Dict[str, float]:
         tasks = set(data_loaders)
@@ -165,7 +172,8 @@ class FixedWeightsSampler(MultiTaskEpochSampler):
                 f"fixed task weights must name exactly the tasks {sorted(tasks)}; missing "
                 f"{missing}, unknown {unknown}"
             )
-        return _normalize({task: float(self.weights[task]) for task in data_loaders})
+        _positive_total(self.weights)
+        return super().get_task_proportions(data_loaders)
 
     def update_from_epoch_metrics(self, epoch_metrics: Dict[str, Any]) -> None:
         pass

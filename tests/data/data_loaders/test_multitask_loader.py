@@ -151,16 +151,25 @@ def test_data_path_may_name_a_subset_of_the_reader_tasks():  # allennlp evaluate
     assert set(loader.task_sizes()) == {"b"}
 
 
-def test_allennlp_multitask_loader_len_is_fixed():  # allennlp issue #5693
-    loader = MultiTaskDataLoader(
-        multitask_reader(("a", "b")),
-        {"a": PATHS["a"], "b": PATHS["b"]},
-        HomogeneousRoundRobinScheduler(batch_size=4),
-        sampler=UniformSampler(),
-        instances_per_epoch=30,
+def test_len_is_exact_where_allennlps_multitask_loader_overcounts():  # allennlp issue #5693
+    # the same two tasks, batches of 4, uniform sampling, 30 instances an epoch
+    allennlp_loader = indexed(
+        MultiTaskDataLoader(
+            multitask_reader(("a", "b")),
+            {"a": PATHS["a"], "b": PATHS["b"]},
+            HomogeneousRoundRobinScheduler(batch_size=4),
+            sampler=UniformSampler(),
+            instances_per_epoch=30,
+        )
     )
-    indexed(loader)
-    assert len(loader) == len(list(loader)) == 8  # 15 + 15 instances: 4 + 4 batches, not 16
+    assert len(list(allennlp_loader)) == 8  # 15 + 15 instances: 4 + 4 batches
+    # allennlp counts 30 instances per task; graph_mtl leaves allennlp's loader unpatched
+    assert len(allennlp_loader) == 16
+    ours = indexed(
+        make_loader(("a", "b"), batch_size=4, sampler=UniformSampler(), instances_per_epoch=30, seed=1)
+    )
+    for _ in range(3):
+        assert len(ours) == len(list(ours)) == 8  # 30 instances in full batches of 4: ceil(30 / 4)
 
 
 class _FakeTrainer:

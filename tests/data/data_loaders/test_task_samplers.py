@@ -5,8 +5,10 @@ epochs against p_k (chi-square goodness of fit, fixed seed).
 from collections import Counter
 
 import pytest
+from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 from allennlp.data.data_loaders.multitask_epoch_sampler import (
+    MultiTaskEpochSampler,
     ProportionalSampler,
     UniformSampler,
     WeightedSampler,
@@ -111,11 +113,38 @@ def test_annealed_needs_num_epochs_after_the_first_epoch():
     assert sampler.alpha(3) == pytest.approx(0.2)
 
 
+@pytest.mark.parametrize("name", sorted(SAMPLERS))
+def test_len_equals_the_batches_of_sampled_epochs(name):
+    cls, kwargs, _ = SAMPLERS[name]
+    sizes = {"a": 8, "b": 3, "c": 2}  # the batch count depends on which tasks are drawn
+    loader = indexed(make_loader(sampler=cls(**kwargs), batch_size=sizes, instances_per_epoch=60, seed=7))
+    for epoch in range(3):
+        expected = len(loader)
+        batches = [batch["task"] for batch in loader]
+        assert len(batches) == expected, f"epoch {epoch}"
+        assert all(len(tasks) == sizes[tasks[0]] for tasks in batches)  # full homogeneous batches
+        instances = sum(len(tasks) for tasks in batches)
+        assert 60 <= instances < 60 + max(sizes.values())  # batches are drawn until 60 are reached
+
+
+def test_fixed_is_allennlps_weighted_with_checked_weights():
+    weights = {"a": 1, "b": 2, "c": 5}
+    sampler = MultiTaskEpochSampler.from_params(Params({"type": "fixed", "weights": weights}))
+    assert isinstance(sampler, FixedWeightsSampler)
+    fixed = make_loader(sampler=sampler, batch_size=1)
+    weighted = make_loader(sampler=WeightedSampler(weights), batch_size=1)
+    assert fixed.task_proportions() == weighted.task_proportions() == {"a": 0.125, "b": 0.25, "c": 0.625}
+
+
 def test_sampler_configuration_errors():
     with pytest.raises(ConfigurationError, match="temperature"):
         TemperatureSampler(0)
     with pytest.raises(ConfigurationError, match="missing \\['c'\\]"):
         make_loader(sampler=FixedWeightsSampler({"a": 1, "b": 1}), batch_size=1).task_proportions()
+    with pytest.raises(ConfigurationError, match="unknown \\['d'\\]"):
+        make_loader(sampler=FixedWeightsSampler({"a": 1, "b": 1, "c": 1, "d": 1}), batch_size=1).task_proportions()
+    with pytest.raises(ConfigurationError, match="must not all be 0"):
+        make_loader(sampler=FixedWeightsSampler({"a": 0, "b": 0, "c": 0}), batch_size=1).task_proportions()
     with pytest.raises(ConfigurationError, match=">= 0"):
         FixedWeightsSampler({"a": -1})
 
