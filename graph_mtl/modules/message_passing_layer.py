@@ -203,7 +203,7 @@ class MessagePassingLayer(torch.nn.Module):
             elif self.recurrence == "fused":
                 logger.info(
                     "aggregator %s has no fused recurrence: running the autograd loop of its "
-                    "`step` (correct, slower; see docs/plugins.md)", path[0]
+                    "step() (correct, slower; see docs/plugins.md)", path[0]
                 )
             else:
                 logger.info("aggregator %s: autograd loop (recurrence='autograd')", path[0])

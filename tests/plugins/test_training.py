@@ -163,3 +163,45 @@ def test_plugin_written_in_the_test_is_picked_up_by_allennlp_train(tmp_path):
     assert "model.backbone.encoder.topology.type = previous" in output
     assert (tmp_path / "run" / "model.tar.gz").exists()
     assert json.loads((tmp_path / "run" / "config.json").read_text())["model"]["backbone"]["encoder"]["topology"] == {"type": "previous"}
+
+
+def doc_aggregator_example() -> str:
+    """The aggregator plugin module of docs/plugins.md ("Writing your own aggregator")."""
+    text = (REPO_ROOT / "docs" / "plugins.md").read_text()
+    match = re.search(r"`graph_mtl_gated_max\.py`.*?```python\n(.*?)```", text, re.DOTALL)
+    assert match, "docs/plugins.md lost its aggregator example"
+    return match.group(1)
+
+
+def test_aggregator_plugin_of_the_guide_trains_through_allennlp_train(tmp_path):
+    plugins = tmp_path / "site"
+    plugins.mkdir()
+    write_dist(plugins, "graph_mtl_gated_max", {"gated_max": "graph_mtl_gated_max"},
+               {"graph_mtl_gated_max": doc_aggregator_example()})
+    config = tmp_path / "gated_max.jsonnet"
+    config.write_text(
+        f"local fdu_mtl = import '{REPO_ROOT / 'training_configs' / 'lib' / 'fdu_mtl.libsonnet'}';\n"
+        f"local plugins = import '{CONFIGS / 'plugins.libsonnet'}';\n"
+        "plugins.with_topology(fdu_mtl.config('dc_mtl', tasks=['books', 'dvd'], "
+        f"settings={{embedding_dim: {DIM}, hidden_dim: {DIM}, num_epochs: 2}}), {{type: 'gated_max'}})\n"
+    )
+    classification = DATA / "classification"
+    overrides = {
+        "train_data_path": {d: str(classification / f"{d}.task.train") for d in ("books", "dvd")},
+        "validation_data_path": {d: str(classification / f"{d}.task.dev") for d in ("books", "dvd")},
+    }
+    env = dict(os.environ, PYTHONPATH=str(plugins), FDU_MTL_DIR="/unused")
+    result = subprocess.run(
+        [venv_bin("allennlp"), "train", str(config), "-s", str(tmp_path / "run"), "-o", json.dumps(overrides)],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    # the path the recurrence took, said once (two epochs, many batches)
+    assert output.count("aggregator GatedMaxAggregator has no fused recurrence: running the autograd loop") == 1
+    # the plugin's aggregators (one per target, with their gate) are in the trained weights
+    final = torch.load(tmp_path / "run" / "best.th", weights_only=True)
+    for task in ("books", "dvd"):
+        gate = final[f"_backbone._encoder.forward_layers.0.aggregators.{task}.gate.weight"]
+        assert gate.shape == (1, DIM) and torch.isfinite(gate).all()
+    assert (tmp_path / "run" / "model.tar.gz").exists()
