@@ -6,6 +6,8 @@ The fusion LSTM of the paper (eqs. 9-11): a task's LSTM that also reads an aggre
     g_t = sigmoid(W_r r_t + W_c c_t + b_r)                                          (theta^(s))
     h_t = o_t * tanh(c_t + g_t * (W_f r_t))                                         (theta^(s))
 
+The equations run in `MessagePassingLayer` (graph_mtl/modules/message_passing_layer.py: the
+fused recurrence of fast_recurrence.py, or the autograd loop); this module holds their weights.
 The gate weights (W, U, b) are the task's own LSTM weights, held by a `torch.nn.LSTM` so that the
 same parameters also run as a plain LSTM (cuDNN / oneDNN kernel) when the task is a message
 source for another task. Only W_f, W_r, W_c (and the gate bias b_r) belong to this module; they
@@ -20,7 +22,6 @@ under the usual initialisers and lets the gate be switched off in tests.
 from typing import Optional, Tuple
 
 import torch
-from torch.nn import functional as F
 
 
 LstmWeights = Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor], Optional[torch.Tensor]]
@@ -37,7 +38,7 @@ def lstm_weights(lstm: torch.nn.LSTM, layer: int = 0, suffix: str = "") -> LstmW
     )
 
 
-class FusionLSTMCell(torch.nn.Module):
+class FusionWeights(torch.nn.Module):
     """
     The shared part (theta^(s)) of the fusion LSTM: W_f, W_r, W_c and the gate bias.
 
@@ -66,56 +67,3 @@ class FusionLSTMCell(torch.nn.Module):
     def message_weight(self) -> torch.Tensor:
         """`[W_f; W_r]`, `(2 * hidden_dim, message_dim)`: both products with r_t in one matmul."""
         return torch.cat([self.fusion.weight, self.gate_message.weight], dim=0)
-
-    def fuse(
-        self,
-        output_gate: torch.Tensor,
-        cell: torch.Tensor,
-        message: torch.Tensor,
-        message_weight: Optional[torch.Tensor] = None,
-    ) -> torch.Tensor:
-        """
-        h_t = o_t * tanh(c_t + g_t * (W_f r_t)), g_t = sigmoid(W_r r_t + W_c c_t + b_r).
-
-        `message_weight` is `self.message_weight()`, which callers that loop over time compute
-        once and pass in.
-        """
-        if message_weight is None:
-            message_weight = self.message_weight()
-        projected = F.linear(message, message_weight)
-        fused, gate_input = projected.split(self.hidden_dim, dim=-1)
-        gate = torch.sigmoid(
-            torch.addmm(gate_input + self.gate_message.bias, cell, self.gate_cell.weight.t())
-        )
-        return output_gate * torch.tanh(torch.addcmul(cell, gate, fused))
-
-    def forward(
-        self,
-        inputs: torch.Tensor,
-        state: Tuple[torch.Tensor, torch.Tensor],
-        message: Optional[torch.Tensor],
-        weights: LstmWeights,
-    ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """
-        One step of the fusion LSTM of a task (the loops in the encoder inline this).
-
-        # Parameters
-
-        inputs : `torch.Tensor`, `(batch, input_dim)` -- x_t.
-        state : `(h_{t-1}, c_{t-1})`, each `(batch, hidden_dim)`.
-        message : `torch.Tensor`, `(batch, message_dim)` or `None` (r_t = 0).
-        weights : the task's `(weight_ih, weight_hh, bias_ih, bias_hh)` (see `lstm_weights`).
-
-        # Returns
-
-        `(h_t, c_t)`.
-        """
-        weight_ih, weight_hh, bias_ih, bias_hh = weights
-        hidden, cell = state
-        gates = F.linear(inputs, weight_ih, bias_ih) + F.linear(hidden, weight_hh, bias_hh)
-        in_gate, forget_gate, cell_gate, out_gate = gates.chunk(4, dim=-1)
-        cell = torch.sigmoid(forget_gate) * cell + torch.sigmoid(in_gate) * torch.tanh(cell_gate)
-        out_gate = torch.sigmoid(out_gate)
-        if message is None:
-            return out_gate * torch.tanh(cell), cell
-        return self.fuse(out_gate, cell, message), cell

@@ -25,7 +25,7 @@ from allennlp.common.checks import ConfigurationError
 from torch.nn import functional as F
 
 from graph_mtl.modules.fast_recurrence import fused_fusion_recurrence, supports
-from graph_mtl.modules.fusion_lstm import FusionLSTMCell, lstm_weights
+from graph_mtl.modules.fusion_lstm import FusionWeights, lstm_weights
 from graph_mtl.modules.recurrent_linear import RecurrentLinear
 from graph_mtl.modules.topologies.topology import Topology, check_node_names
 
@@ -82,7 +82,7 @@ class MessagePassingLayer(torch.nn.Module):
     # Attributes
 
     `nodes` (`ModuleDict` of `torch.nn.LSTM`, one per task and virtual node), `fusion`
-    (`FusionLSTMCell`, `None` when no task has sources) and `aggregators` (`ModuleDict`, one
+    (`FusionWeights`: W_f, W_r, W_c; `None` when no task has sources) and `aggregators` (`ModuleDict`, one
     per target task with a non-empty source list).
     """
 
@@ -136,8 +136,8 @@ class MessagePassingLayer(torch.nn.Module):
                 if sources
             }
         )
-        self.fusion: Optional[FusionLSTMCell] = (
-            FusionLSTMCell(hidden_dim, hidden_dim) if len(self.aggregators) > 0 else None
+        self.fusion: Optional[FusionWeights] = (
+            FusionWeights(hidden_dim, hidden_dim) if len(self.aggregators) > 0 else None
         )
 
     def forward(

@@ -1,82 +1,97 @@
-"""The fusion LSTM cell (eqs. 9-11) against the equations written out with explicit tensors."""
+"""The fusion LSTM (eqs. 9-11) as `MessagePassingLayer` runs it (fused recurrence and autograd
+loop), against the equations written out with explicit tensors, one instance and one step at a
+time."""
+import pytest
 import torch
 
-from graph_mtl.modules.fusion_lstm import FusionLSTMCell, lstm_weights
+from graph_mtl.modules.aggregators import MeanAggregator
+from graph_mtl.modules.fusion_lstm import FusionWeights, lstm_weights
+from graph_mtl.modules.message_passing_layer import Group, MessagePassingLayer
+from graph_mtl.modules.topologies import Topology
+
+INPUT_DIM, HIDDEN_DIM, BATCH, STEPS = 3, 4, 2, 3
 
 
-def _setup(seed=0, input_dim=3, hidden_dim=4, message_dim=5, batch=2):
+class _AReadsB(Topology):
+    """Task a reads task b (r_t = h_t^(b), the mean of one source); b reads nothing."""
+
+    def sources(self, target, tasks):
+        return ["b"] if target == "a" else []
+
+    def build_aggregator(self, target, sources, input_dim, hidden_dim, message_dim):
+        return MeanAggregator()
+
+
+def _setup(recurrence: str, seed: int = 0):
     torch.manual_seed(seed)
-    lstm = torch.nn.LSTM(input_dim, hidden_dim, batch_first=True).double()
-    cell = FusionLSTMCell(hidden_dim, message_dim).double()
-    for parameter in cell.parameters():
-        torch.nn.init.uniform_(parameter, -0.5, 0.5)
-    x = torch.randn(batch, input_dim, dtype=torch.float64)
-    h = torch.randn(batch, hidden_dim, dtype=torch.float64)
-    c = torch.randn(batch, hidden_dim, dtype=torch.float64)
-    r = torch.randn(batch, message_dim, dtype=torch.float64)
-    return lstm, cell, x, h, c, r
-
-
-def test_one_fusion_step_matches_the_equations():
-    lstm, cell, x, h, c, r = _setup()
-    H = 4
-    W_ih = lstm.weight_ih_l0.detach()
-    W_hh = lstm.weight_hh_l0.detach()
-    b = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach()
-    W_f = cell.fusion.weight.detach()
-    W_r = cell.gate_message.weight.detach()
-    b_r = cell.gate_message.bias.detach()
-    W_c = cell.gate_cell.weight.detach()
-
-    expected_h = torch.empty_like(h)
-    expected_c = torch.empty_like(c)
-    for n in range(x.size(0)):  # one instance at a time, matrix-vector products
-        z = W_ih @ x[n] + W_hh @ h[n] + b
-        i = 1 / (1 + torch.exp(-z[0:H]))
-        f = 1 / (1 + torch.exp(-z[H : 2 * H]))
-        c_tilde = torch.tanh(z[2 * H : 3 * H])
-        o = 1 / (1 + torch.exp(-z[3 * H : 4 * H]))
-        c_t = f * c[n] + i * c_tilde  # eq. 10 (standard LSTM cell)
-        g = 1 / (1 + torch.exp(-(W_r @ r[n] + W_c @ c_t + b_r)))  # eq. 11 fusion gate
-        expected_h[n] = o * torch.tanh(c_t + g * (W_f @ r[n]))  # eq. 9
-        expected_c[n] = c_t
-
-    new_h, new_c = cell(x, (h, c), r, lstm_weights(lstm))
-    assert torch.allclose(new_c, expected_c, atol=1e-12)
-    assert torch.allclose(new_h, expected_h, atol=1e-12)
-
-
-def test_closed_fusion_gate_is_a_plain_lstm_step():
-    lstm, cell, x, h, c, r = _setup(seed=1)
-    reference = torch.nn.LSTMCell(3, 4).double()
+    layer = MessagePassingLayer(["a", "b"], _AReadsB(), INPUT_DIM, HIDDEN_DIM, recurrence=recurrence).double()
     with torch.no_grad():
-        reference.weight_ih.copy_(lstm.weight_ih_l0)
-        reference.weight_hh.copy_(lstm.weight_hh_l0)
-        reference.bias_ih.copy_(lstm.bias_ih_l0)
-        reference.bias_hh.copy_(lstm.bias_hh_l0)
-    expected_h, expected_c = reference(x, (h, c))
-
-    # g_t -> 0 with a large negative gate bias (the message itself is not zero).
-    with torch.no_grad():
-        cell.gate_message.bias.fill_(-1e4)
-    new_h, new_c = cell(x, (h, c), r, lstm_weights(lstm))
-    assert torch.allclose(new_c, expected_c, atol=1e-12)
-    assert torch.allclose(new_h, expected_h, atol=1e-12)
-
-    # r_t = 0: W_f r_t = 0 whatever the gate.
-    with torch.no_grad():
-        cell.gate_message.bias.fill_(0.3)
-    new_h, new_c = cell(x, (h, c), torch.zeros_like(r), lstm_weights(lstm))
-    assert torch.allclose(new_h, expected_h, atol=1e-12)
-    # and no message at all
-    new_h, new_c = cell(x, (h, c), None, lstm_weights(lstm))
-    assert torch.allclose(new_h, expected_h, atol=1e-12)
-    assert torch.allclose(new_c, expected_c, atol=1e-12)
+        for parameter in layer.parameters():
+            parameter.uniform_(-0.5, 0.5)
+    inputs = torch.randn(BATCH, STEPS, INPUT_DIM, dtype=torch.float64)
+    mask = torch.ones(BATCH, STEPS, dtype=torch.bool)
+    return layer, inputs, mask
 
 
-def test_message_changes_the_output_not_the_cell():
-    lstm, cell, x, h, c, r = _setup(seed=2)
-    h0, c0 = cell(x, (h, c), None, lstm_weights(lstm))
-    h1, c1 = cell(x, (h, c), r, lstm_weights(lstm))
-    assert torch.equal(c0, c1)
-    assert not torch.allclose(h0, h1)
+def _task_a(layer, inputs, mask):
+    output, _ = layer(inputs, mask, [Group("a", 0, BATCH, STEPS)])
+    return output
+
+
+def _sigmoid(z):
+    return 1 / (1 + torch.exp(-z))
+
+
+def _expected(layer, inputs):
+    """Eqs. 9-11 from h_0 = c_0 = 0, matrix-vector products, r_t = h_t^(b) (b's plain LSTM)."""
+    H = HIDDEN_DIM
+    W_ih, W_hh, b_ih, b_hh = (w.detach() for w in lstm_weights(layer.nodes["a"]))
+    W_f = layer.fusion.fusion.weight.detach()
+    W_r = layer.fusion.gate_message.weight.detach()
+    b_r = layer.fusion.gate_message.bias.detach()
+    W_c = layer.fusion.gate_cell.weight.detach()
+    messages = layer.nodes["b"](inputs)[0].detach()
+    expected = torch.empty(BATCH, STEPS, H, dtype=torch.float64)
+    for n in range(BATCH):
+        h = torch.zeros(H, dtype=torch.float64)
+        c = torch.zeros(H, dtype=torch.float64)
+        for t in range(STEPS):
+            z = W_ih @ inputs[n, t] + W_hh @ h + b_ih + b_hh
+            i, f, o = _sigmoid(z[0:H]), _sigmoid(z[H : 2 * H]), _sigmoid(z[3 * H : 4 * H])
+            c = f * c + i * torch.tanh(z[2 * H : 3 * H])  # eq. 10 (the standard LSTM cell)
+            r = messages[n, t]
+            g = _sigmoid(W_r @ r + W_c @ c + b_r)  # eq. 11, the fusion gate
+            h = o * torch.tanh(c + g * (W_f @ r))  # eq. 9
+            expected[n, t] = h
+    return expected
+
+
+@pytest.mark.parametrize("recurrence", ["fused", "autograd"])
+def test_the_layer_computes_the_fusion_equations(recurrence):
+    layer, inputs, mask = _setup(recurrence)
+    assert torch.allclose(_task_a(layer, inputs, mask), _expected(layer, inputs), atol=1e-12)
+
+
+@pytest.mark.parametrize("recurrence", ["fused", "autograd"])
+def test_closed_gate_or_zero_message_is_the_plain_lstm(recurrence):
+    layer, inputs, mask = _setup(recurrence, seed=1)
+    plain = layer.nodes["a"](inputs)[0]
+    assert not torch.allclose(_task_a(layer, inputs, mask), plain)  # the message matters...
+    with torch.no_grad():  # ... until g_t -> 0 (a large negative gate bias; r_t itself is not 0)
+        layer.fusion.gate_message.bias.fill_(-1e4)
+    assert torch.allclose(_task_a(layer, inputs, mask), plain, atol=1e-12)
+    with torch.no_grad():  # or r_t = 0 (task b's LSTM outputs 0), whatever the gate
+        layer.fusion.gate_message.bias.fill_(0.3)
+        layer.nodes["b"].weight_ih_l0.zero_()
+        layer.nodes["b"].weight_hh_l0.zero_()
+        layer.nodes["b"].bias_ih_l0.fill_(-1e4)  # o_t = 0, so h_t^(b) = 0
+    assert torch.allclose(_task_a(layer, inputs, mask), plain, atol=1e-12)
+
+
+def test_fusion_weights_shapes_and_the_stacked_message_weight():
+    weights = FusionWeights(HIDDEN_DIM, 5)
+    assert weights.fusion.weight.shape == (HIDDEN_DIM, 5) and weights.fusion.bias is None
+    assert weights.gate_cell.weight.shape == (HIDDEN_DIM, HIDDEN_DIM) and weights.gate_cell.bias is None
+    assert torch.equal(weights.gate_message.bias, torch.zeros(HIDDEN_DIM))  # b_r starts closed-neutral
+    stacked = weights.message_weight()
+    assert torch.equal(stacked, torch.cat([weights.fusion.weight, weights.gate_message.weight]))
