@@ -8,10 +8,10 @@ from allennlp.data import TextFieldTensors
 from allennlp.models import Model
 from allennlp.models.heads import Head
 from allennlp.models.multitask import MultiTaskModel
-from allennlp.modules import Seq2SeqEncoder
 
 from graph_mtl.models import GraphMtlModel
 from graph_mtl.models.graph_mtl_model import select_instances
+from graph_mtl.modules.seq2seq_encoders import MultiTaskEncoder
 from graph_mtl.training import TaskAverage
 
 from tests.models.helpers import (
@@ -39,29 +39,22 @@ class TokenProbeHead(Head):
         return {"loss": self.weight.sum() + encoded_text.sum() * 0, "rows": encoded_text[:, 0]}
 
 
-class TaskAwareEncoder(Seq2SeqEncoder):
-    """A task-aware encoder with attention and an auxiliary loss, to test the plumbing."""
+class TaskAwareEncoder(MultiTaskEncoder):
+    """A `MultiTaskEncoder` with attention and an auxiliary loss, to test the plumbing."""
 
-    def __init__(self, dim: int) -> None:
-        super().__init__()
-        self.dim = dim
+    def __init__(self, dim: int, tasks: Optional[List[str]] = None) -> None:
+        super().__init__(tasks or list(CLASSIFICATION), dim, dim)
         self.linear = torch.nn.Linear(dim, dim)
         self.aux_only = torch.nn.Parameter(torch.tensor(0.5))
-        self.tasks_seen: List[Optional[List[str]]] = []
+        self.tasks_seen: List[List[str]] = []
         self._attention: Dict[str, torch.Tensor] = {}
         self._aux: Optional[torch.Tensor] = None
 
-    def get_input_dim(self) -> int:
-        return self.dim
-
     def get_output_dim(self) -> int:
-        return self.dim
+        return self.hidden_dim
 
-    def is_bidirectional(self) -> bool:
-        return False
-
-    def forward(self, inputs, mask, task=None):  # type: ignore
-        self.tasks_seen.append(task)
+    def encode(self, inputs, mask, task_ids):  # type: ignore
+        self.tasks_seen.append([self.tasks[i] for i in task_ids])
         batch, length, _ = inputs.shape
         self._attention = {"alpha": torch.full((batch, length, 2), 0.5) * mask.unsqueeze(-1)}
         self._aux = self.aux_only ** 2

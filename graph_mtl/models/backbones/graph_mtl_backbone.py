@@ -1,9 +1,8 @@
 """
 The shared part of a graph-mtl model: a token embedder and a sequence encoder. The encoder may be
-task-aware (DC-MTL, IC-MTL, SP-MTL, MT-CNN take the task of each instance) or not (FS-MTL's one
-shared LSTM).
+a `MultiTaskEncoder` (DC-MTL, IC-MTL, SP-MTL, MT-CNN take the task of each instance) or a plain
+`Seq2SeqEncoder` (FS-MTL's one shared LSTM).
 """
-import inspect
 from typing import Dict, List, Optional
 
 import torch
@@ -12,12 +11,9 @@ from allennlp.data import TextFieldTensors, Vocabulary
 from allennlp.modules import Backbone, Seq2SeqEncoder, TextFieldEmbedder
 from allennlp.nn import util
 
+from graph_mtl.modules.seq2seq_encoders.multitask_encoder import MultiTaskEncoder
+
 ATTENTION_KEYS_DOC = "alpha, beta, alpha_backward, beta_backward (see docs/CONVENTIONS.md)"
-
-
-def forward_declares(module: torch.nn.Module, argument: str) -> bool:
-    """Whether `module.forward` has a parameter named `argument`."""
-    return argument in inspect.signature(module.forward).parameters
 
 
 @Backbone.register("graph_mtl")
@@ -27,14 +23,13 @@ class GraphMtlBackbone(Backbone):
 
     Registered as a `Backbone` with name "graph_mtl".
 
-    * If the encoder's `forward` declares a `task` argument, the backbone passes it the task
-      name of every instance (the `MultiTaskModel` gives the backbone the `task` list because
-      this `forward` declares it). Mixed-task batches are allowed.
-    * If the encoder has `get_attention()`, its dictionary (`alpha`, `beta`, ...) is copied into
-      the outputs under the same keys.
-    * If the encoder has `get_aux_loss()` and it returns a tensor, it is output as `aux_loss`;
-      the `graph_mtl` model adds it to the task losses (SP-MTL's adversarial and orthogonality
-      terms).
+    * If the encoder is a `MultiTaskEncoder`, the backbone passes it the task name of every
+      instance (the `MultiTaskModel` gives the backbone the `task` list because this `forward`
+      declares it; mixed-task batches are allowed), copies its `get_attention()` (`alpha`,
+      `beta`, ...) into the outputs under the same keys and outputs its `get_aux_loss()`, when
+      not `None`, as `aux_loss`; the `graph_mtl` model adds that to the task losses (SP-MTL's
+      adversarial and orthogonality terms).
+    * Any other `Seq2SeqEncoder` is called as `encoder(embedded, mask)`.
 
     # Parameters
 
@@ -42,7 +37,7 @@ class GraphMtlBackbone(Backbone):
     text_field_embedder : `TextFieldEmbedder`
         The (shared) lookup table.
     encoder : `Seq2SeqEncoder`
-        Any AllenNLP `Seq2SeqEncoder`, task-aware or not.
+        A `MultiTaskEncoder`, or any AllenNLP `Seq2SeqEncoder` (task-unaware).
     embedding_dropout : `float`, optional (default = `0.0`)
         Dropout on the embedded tokens.
     encoder_dropout : `float`, optional (default = `0.0`)
@@ -73,7 +68,6 @@ class GraphMtlBackbone(Backbone):
         self._encoder = encoder
         self._embedding_dropout = torch.nn.Dropout(embedding_dropout) if embedding_dropout else None
         self._encoder_dropout = torch.nn.Dropout(encoder_dropout) if encoder_dropout else None
-        self._encoder_takes_task = forward_declares(encoder, "task")
 
     @property
     def encoder(self) -> Seq2SeqEncoder:
@@ -99,22 +93,15 @@ class GraphMtlBackbone(Backbone):
         embedded = self._text_field_embedder(tokens)
         if self._embedding_dropout is not None:
             embedded = self._embedding_dropout(embedded)
-        if self._encoder_takes_task:
-            encoded = self._encoder(embedded, mask, task=task)
-        else:
-            encoded = self._encoder(embedded, mask)
+        multi_task = isinstance(self._encoder, MultiTaskEncoder)
+        encoded = self._encoder(embedded, mask, task=task) if multi_task else self._encoder(embedded, mask)
         if self._encoder_dropout is not None:
             encoded = self._encoder_dropout(encoded)
 
         outputs: Dict[str, torch.Tensor] = {"encoded_text": encoded, "encoded_text_mask": mask}
-        get_attention = getattr(self._encoder, "get_attention", None)
-        if callable(get_attention):
-            for key, value in (get_attention() or {}).items():
-                if value is not None:
-                    outputs[key] = value
-        get_aux_loss = getattr(self._encoder, "get_aux_loss", None)
-        if callable(get_aux_loss):
-            aux_loss = get_aux_loss()
+        if multi_task:
+            outputs.update(self._encoder.get_attention())
+            aux_loss = self._encoder.get_aux_loss()
             if aux_loss is not None:
                 outputs["aux_loss"] = aux_loss
         return outputs

@@ -1,3 +1,4 @@
+from graph_mtl.modules.seq2seq_encoders.multitask_encoder import MultiTaskEncoder  # noqa: F401
 from graph_mtl.modules.seq2seq_encoders.message_passing_encoder import (  # noqa: F401
     DcMtlEncoder,
     IcMtlEncoder,

@@ -28,9 +28,9 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
 
-from graph_mtl.modules.fast_recurrence import FastMessagePassingLayer
 from graph_mtl.modules.message_passing_layer import Group, GroupAttention, MessagePassingLayer  # noqa: F401
-from graph_mtl.modules.task_batching import bool_mask, check_task_names, left_aligned_lengths, task_indices
+from graph_mtl.modules.seq2seq_encoders.multitask_encoder import MultiTaskEncoder
+from graph_mtl.modules.task_batching import left_aligned_lengths
 from graph_mtl.modules.topologies.attention_topology import AttentionTopology
 from graph_mtl.modules.topologies.direct import DirectTopology
 from graph_mtl.modules.topologies.indirect import IndirectTopology
@@ -75,7 +75,7 @@ def gather_time(tensor: torch.Tensor, index: torch.Tensor, dim: int = 1) -> torc
 
 
 @Seq2SeqEncoder.register("message_passing")
-class MessagePassingEncoder(Seq2SeqEncoder):
+class MessagePassingEncoder(MultiTaskEncoder):
     """
     Multi-task sequence encoder with message passing between task LSTMs over a `Topology`.
 
@@ -101,7 +101,13 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         paper: yes). `False` puts a stop-gradient on messages from task nodes: each task's LSTM
         learns from its own task only, and DC-MTL skips the backward pass of K - 1 LSTMs per
         batch. Virtual nodes (IC-MTL's shared LSTM) are always trained through their messages.
+    recurrence : `str`, optional (default = `"fused"`)
+        `"fused"`: the built-in aggregators run the fusion recurrence with a hand-written
+        backward pass, others the autograd loop of their `step`; `"autograd"`: the autograd loop
+        for every aggregator (see `MessagePassingLayer`).
     """
+
+    encoder_name = "the message-passing encoder"
 
     def __init__(
         self,
@@ -113,15 +119,12 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         bidirectional: bool = False,
         dropout: float = 0.0,
         task_message_gradients: bool = True,
+        recurrence: str = "fused",
     ) -> None:
-        super().__init__(stateful=False)
-        check_task_names(tasks, "the message-passing encoder")
+        super().__init__(tasks, input_dim, hidden_dim)
         if num_layers < 1:
             raise ConfigurationError("num_layers must be at least 1")
-        self.tasks = list(tasks)
         self.topology = resolve_topology(topology)
-        self.input_dim = input_dim
-        self.hidden_dim = hidden_dim
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self._task_index = {task: index for index, task in enumerate(self.tasks)}
@@ -131,8 +134,9 @@ class MessagePassingEncoder(Seq2SeqEncoder):
 
         def layers() -> torch.nn.ModuleList:
             return torch.nn.ModuleList(
-                FastMessagePassingLayer(
-                    self.tasks, self.topology, dim, hidden_dim, task_message_gradients=task_message_gradients
+                MessagePassingLayer(
+                    self.tasks, self.topology, dim, hidden_dim,
+                    task_message_gradients=task_message_gradients, recurrence=recurrence,
                 )
                 for dim in layer_inputs
             )
@@ -144,9 +148,6 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         self._last_attention: Optional[dict] = None
         self._attention_cache: Optional[Dict[str, torch.Tensor]] = None
 
-    def get_input_dim(self) -> int:
-        return self.input_dim
-
     def get_output_dim(self) -> int:
         return self.hidden_dim * (2 if self.bidirectional else 1)
 
@@ -157,28 +158,17 @@ class MessagePassingEncoder(Seq2SeqEncoder):
         """`{target task: [source nodes]}` as the topology gave it."""
         return dict(self.forward_layers[0].graph)
 
-    def forward(
-        self,
-        inputs: torch.Tensor,
-        mask: Optional[torch.BoolTensor] = None,
-        task: Optional[List[str]] = None,
-    ) -> torch.Tensor:
+    def aggregators(self) -> Dict[str, torch.nn.Module]:
+        """`{target task: aggregator}` of the first layer, forward direction."""
+        return dict(self.forward_layers[0].aggregators.items())
+
+    def encode(self, inputs: torch.Tensor, mask: torch.BoolTensor, task_ids: List[int]) -> torch.Tensor:
         """
-        # Parameters
-
-        inputs : `(batch, seq_len, input_dim)`
-        mask : `(batch, seq_len)`, True on tokens; padding must come after the tokens.
-        task : one task name per instance (a single string for the whole batch also works;
-            may be omitted when the encoder has a single task).
-
-        # Returns
-
-        `(batch, seq_len, output_dim)`, 0 on padding.
+        `(batch, seq_len, output_dim)`, 0 on padding (see `MultiTaskEncoder.forward`); the
+        padding of every row of `mask` must come after its tokens.
         """
         batch, seq_len, _ = inputs.shape
-        mask = bool_mask(inputs, mask)
-        task_ids = task_indices(task, self.tasks, batch, "the message-passing encoder")
-        lengths = left_aligned_lengths(mask, "the message-passing encoder")
+        lengths = left_aligned_lengths(mask, self.encoder_name)
 
         # Sort by task so each task's instances are one contiguous slice.
         order = sorted(range(batch), key=task_ids.__getitem__)
@@ -351,6 +341,7 @@ class _AttentionTopologyEncoder(MessagePassingEncoder):
         shared_attention: bool = False,
         task_message_gradients: bool = True,
         temperature: float = 1.0,
+        recurrence: str = "fused",
     ) -> None:
         super().__init__(
             tasks,
@@ -363,6 +354,7 @@ class _AttentionTopologyEncoder(MessagePassingEncoder):
             bidirectional=bidirectional,
             dropout=dropout,
             task_message_gradients=task_message_gradients,
+            recurrence=recurrence,
         )
 
 
@@ -384,6 +376,8 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
         Attention weights softmax(scores / temperature) (see `AttentionTopology`).
     source_embeddings : `bool`, optional (default = `False`, the paper)
         A learned vector per edge i -> k inside the score (see `DirectTopology`).
+    recurrence : `str`, optional (default = `"fused"`)
+        See `message_passing`.
     """
 
     topology_type = DirectTopology
@@ -401,6 +395,7 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
         task_message_gradients: bool = True,
         temperature: float = 1.0,
         source_embeddings: bool = False,
+        recurrence: str = "fused",
     ) -> None:
         # The shared constructor's topology plus the option only `direct` has.
         MessagePassingEncoder.__init__(
@@ -416,6 +411,7 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
             bidirectional=bidirectional,
             dropout=dropout,
             task_message_gradients=task_message_gradients,
+            recurrence=recurrence,
         )
 
 
@@ -436,6 +432,8 @@ class IcMtlEncoder(_AttentionTopologyEncoder):
         no task node sends messages, so the option changes nothing here).
     temperature : `float`, optional (default = `1.0`, the paper)
         Attention weights softmax(scores / temperature) (see `AttentionTopology`).
+    recurrence : `str`, optional (default = `"fused"`)
+        See `message_passing`.
     """
 
     topology_type = IndirectTopology

@@ -16,7 +16,8 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
 from allennlp.nn import Activation
 
-from graph_mtl.modules.task_batching import bool_mask, check_task_names, encode_by_task, task_indices
+from graph_mtl.modules.seq2seq_encoders.multitask_encoder import MultiTaskEncoder
+from graph_mtl.modules.task_batching import encode_by_task
 
 
 class ConvolutionStack(torch.nn.Module):
@@ -47,7 +48,7 @@ class ConvolutionStack(torch.nn.Module):
 
 
 @Seq2SeqEncoder.register("mt_cnn")
-class MultiTaskCnnEncoder(Seq2SeqEncoder):
+class MultiTaskCnnEncoder(MultiTaskEncoder):
     """
     Task-specific convolutional layers over a shared lookup table.
 
@@ -70,6 +71,8 @@ class MultiTaskCnnEncoder(Seq2SeqEncoder):
         On the input of every convolutional layer.
     """
 
+    encoder_name = "mt_cnn"
+
     def __init__(
         self,
         tasks: List[str],
@@ -81,16 +84,12 @@ class MultiTaskCnnEncoder(Seq2SeqEncoder):
         activation: Optional[Activation] = None,
         dropout: float = 0.0,
     ) -> None:
-        super().__init__(stateful=False)
-        check_task_names(tasks, "mt_cnn")
+        super().__init__(tasks, input_dim, hidden_dim)
         if window_size < 1 or window_size % 2 == 0:
             raise ConfigurationError(f"window_size must be odd, got {window_size}")
         if num_layers < 1 or shared_layers < 0:
             raise ConfigurationError("mt_cnn needs num_layers >= 1 and shared_layers >= 0")
         activation = activation or Activation.by_name("tanh")()
-        self.tasks = list(tasks)
-        self.input_dim = input_dim
-        self.hidden_dim = hidden_dim
         self.shared = (
             ConvolutionStack(input_dim, hidden_dim, shared_layers, window_size, activation, dropout)
             if shared_layers
@@ -104,38 +103,15 @@ class MultiTaskCnnEncoder(Seq2SeqEncoder):
             }
         )
 
-    def get_input_dim(self) -> int:
-        return self.input_dim
-
     def get_output_dim(self) -> int:
         return self.hidden_dim
 
-    def is_bidirectional(self) -> bool:
-        return False
-
-    def forward(
-        self,
-        inputs: torch.Tensor,
-        mask: Optional[torch.BoolTensor] = None,
-        task: Optional[List[str]] = None,
-    ) -> torch.Tensor:
-        """
-        # Parameters
-
-        inputs : `(batch, seq_len, input_dim)`
-        mask : `(batch, seq_len)`
-        task : one task name per instance.
-
-        # Returns
-
-        `(batch, seq_len, hidden_dim)`, 0 on padding.
-        """
+    def encode(self, inputs: torch.Tensor, mask: torch.BoolTensor, task_ids: List[int]) -> torch.Tensor:
+        """`(batch, seq_len, hidden_dim)`, 0 on padding (see `MultiTaskEncoder.forward`)."""
         batch, seq_len, _ = inputs.shape
-        mask = bool_mask(inputs, mask)
-        ids = task_indices(task, self.tasks, batch, "mt_cnn")
         if self.shared is not None:
             inputs = self.shared(inputs, mask)
         return encode_by_task(
-            self.private, self.tasks, ids, inputs, mask,
+            self.private, self.tasks, task_ids, inputs, mask,
             inputs.new_zeros(batch, seq_len, self.hidden_dim),
         )

@@ -20,10 +20,11 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
 
+from graph_mtl.modules.seq2seq_encoders.multitask_encoder import MultiTaskEncoder
 from graph_mtl.modules.seq2seq_encoders.padded_lstm import PaddedLstmSeq2SeqEncoder
 
 from graph_mtl.models.heads.text_classifier import POOLINGS, pool_sequence
-from graph_mtl.modules.task_batching import bool_mask, check_task_names, encode_by_task, task_indices
+from graph_mtl.modules.task_batching import encode_by_task
 
 
 class GradientReversal(torch.autograd.Function):
@@ -55,7 +56,7 @@ def lstm(input_dim: int, hidden_dim: int, num_layers: int, bidirectional: bool, 
 
 
 @Seq2SeqEncoder.register("shared_private")
-class SharedPrivateEncoder(Seq2SeqEncoder):
+class SharedPrivateEncoder(MultiTaskEncoder):
     """
     The SP-MTL encoder: shared + private LSTMs with an adversarial task discriminator and an
     orthogonality penalty.
@@ -84,6 +85,8 @@ class SharedPrivateEncoder(Seq2SeqEncoder):
         How the shared states are pooled for the discriminator (`last`, `max`, `mean`).
     """
 
+    encoder_name = "shared_private"
+
     def __init__(
         self,
         tasks: List[str],
@@ -97,13 +100,9 @@ class SharedPrivateEncoder(Seq2SeqEncoder):
         gradient_reversal_scale: float = 1.0,
         discriminator_pooling: str = "last",
     ) -> None:
-        super().__init__(stateful=False)
-        check_task_names(tasks, "shared_private")
+        super().__init__(tasks, input_dim, hidden_dim)
         if discriminator_pooling not in POOLINGS:
             raise ConfigurationError(f"discriminator_pooling must be one of {POOLINGS}")
-        self.tasks = list(tasks)
-        self.input_dim = input_dim
-        self.hidden_dim = hidden_dim
         self.bidirectional = bidirectional
         self.adversarial_weight = adversarial_weight
         self.orthogonality_weight = orthogonality_weight
@@ -119,40 +118,19 @@ class SharedPrivateEncoder(Seq2SeqEncoder):
         )
         self._aux_losses: Dict[str, torch.Tensor] = {}
 
-    def get_input_dim(self) -> int:
-        return self.input_dim
-
     def get_output_dim(self) -> int:
         return 2 * self.component_dim
 
-    def is_bidirectional(self) -> bool:
-        # The output is not [all forward; all backward], so "last" pooling must not split it.
-        return False
-
-    def forward(
-        self,
-        inputs: torch.Tensor,
-        mask: Optional[torch.BoolTensor] = None,
-        task: Optional[List[str]] = None,
-    ) -> torch.Tensor:
+    def encode(self, inputs: torch.Tensor, mask: torch.BoolTensor, task_ids: List[int]) -> torch.Tensor:
         """
-        # Parameters
-
-        inputs : `(batch, seq_len, input_dim)`
-        mask : `(batch, seq_len)`
-        task : one task name per instance.
-
-        # Returns
-
-        `(batch, seq_len, 2 * hidden_dim * num_directions)`: private then shared states,
-        0 on padding.
+        `(batch, seq_len, 2 * hidden_dim * num_directions)`: private then shared states, 0 on
+        padding (see `MultiTaskEncoder.forward`). The output is not [all forward; all backward],
+        so `is_bidirectional()` is False: "last" pooling must not split it.
         """
         batch, seq_len, _ = inputs.shape
-        mask = bool_mask(inputs, mask)
-        ids = task_indices(task, self.tasks, batch, "shared_private")
         shared = self.shared(inputs, mask)
         private = encode_by_task(
-            self.private, self.tasks, ids, inputs, mask,
+            self.private, self.tasks, task_ids, inputs, mask,
             shared.new_zeros(batch, seq_len, self.component_dim),
         )
         private = private * mask.unsqueeze(-1)
@@ -162,7 +140,7 @@ class SharedPrivateEncoder(Seq2SeqEncoder):
         if self.discriminator is not None:
             pooled = pool_sequence(shared, mask, self.discriminator_pooling, self.bidirectional)
             logits = self.discriminator(reverse_gradient(pooled, self.gradient_reversal_scale))
-            target = torch.tensor(ids, device=inputs.device)
+            target = torch.tensor(task_ids, device=inputs.device)
             losses["adversarial"] = torch.nn.functional.cross_entropy(logits, target)
         if self.orthogonality_weight:
             # ||S^T H||_F^2 per instance; padded rows of S and H are 0 and add nothing.
