@@ -11,7 +11,7 @@ must also run on a machine that has only Python and torch (the GPU image), so:
   `sys.modules`, and `graph_mtl`, `graph_mtl.modules` and `graph_mtl.modules.seq2seq_encoders`
   are created as empty packages pointing at the source folders, so that their `__init__` files
   (which import AllenNLP-heavy siblings) do not run. The encoder code itself is the repository's,
-  unchanged: `graph_mtl/modules/{fusion_lstm, message_passing_layer, fast_recurrence,
+  unchanged: `graph_mtl/modules/{fusion_lstm, message_passing_layer,
   recurrent_linear, aggregators, topologies, seq2seq_encoders/message_passing_encoder}.py`.
 
 SP-MTL (`shared_private.py`) needs AllenNLP's `PytorchSeq2SeqWrapper` and the classifier head's

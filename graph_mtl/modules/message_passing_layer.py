@@ -24,8 +24,7 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from torch.nn import functional as F
 
-from graph_mtl.modules.fast_recurrence import fused_fusion_recurrence, supports
-from graph_mtl.modules.fusion_lstm import FusionWeights, lstm_weights
+from graph_mtl.modules.fusion_lstm import FusionWeights, fused_fusion_recurrence, lstm_weights, supports
 from graph_mtl.modules.recurrent_linear import RecurrentLinear
 from graph_mtl.modules.topologies.topology import Topology, check_node_names
 
@@ -75,7 +74,7 @@ class MessagePassingLayer(torch.nn.Module):
         How the fusion LSTM runs over a sentence. `"fused"`: for the built-in aggregators
         (`SourceAttentionAggregator`, `PositionAttentionAggregator`, `MeanAggregator`) the whole
         recurrence is one autograd function with a hand-written backward pass
-        (graph_mtl/modules/fast_recurrence.py); any other aggregator runs the autograd loop over
+        (graph_mtl/modules/fusion_lstm.py); any other aggregator runs the autograd loop over
         its `step` (the log says so once per aggregator class). `"autograd"`: the autograd loop
         for every aggregator (slower; the two agree to rounding, tested).
 

@@ -1,4 +1,4 @@
-"""The fused recurrence (graph_mtl.modules.fast_recurrence) against the autograd loop of
+"""The fused recurrence (graph_mtl.modules.fusion_lstm) against the autograd loop of
 MessagePassingLayer (`recurrence="autograd"`) and the step-by-step reference: float64, random
 inputs, forward, attention and gradients of every parameter and of the inputs."""
 import logging
@@ -7,9 +7,9 @@ from typing import Any, Optional, Tuple
 import pytest
 import torch
 
-from graph_mtl.modules import fast_recurrence
+from graph_mtl.modules import fusion_lstm
 from graph_mtl.modules import message_passing_layer
-from graph_mtl.modules.fast_recurrence import fused_fusion_recurrence
+from graph_mtl.modules.fusion_lstm import fused_fusion_recurrence
 from graph_mtl.modules.message_passing_layer import MessagePassingLayer
 from graph_mtl.modules.topologies import DirectTopology, IndirectTopology, MessageAggregator, Topology
 from tests.modules.helpers import make_encoder, random_inputs
@@ -129,7 +129,7 @@ def test_a_plugin_aggregator_runs_the_autograd_loop_and_the_log_says_so_once(cap
 @pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
 @pytest.mark.parametrize("store_energy", [True, False])
 def test_fused_equals_generic_loop(topology, bidirectional, num_layers, store_energy, monkeypatch):
-    monkeypatch.setattr(fast_recurrence, "ENERGY_BUDGET_BYTES", 2**40 if store_energy else 0)
+    monkeypatch.setattr(fusion_lstm, "ENERGY_BUDGET_BYTES", 2**40 if store_energy else 0)
     encoder = make_encoder(_topology(topology), bidirectional, num_layers, hidden_dim=5, init=0.8)
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
     inputs = inputs.masked_fill(~mask.unsqueeze(-1), 3.0).requires_grad_(True)
