@@ -72,7 +72,9 @@ class GraphMtlModel(MultiTaskModel):
         Aggregate metrics added to `get_metrics`, keyed by the name they are reported under;
         default `average_accuracy`, `average_error` (1 - average accuracy) and `average_f1`
         (over heads with span F1).
-    arg_name_mapping, allowed_arguments : see allennlp's `MultiTaskModel`.
+    arg_name_mapping, allowed_arguments : see allennlp's `MultiTaskModel`. No shipped config
+        sets them (the heads take the backbone's outputs by their own names); they stay
+        because they are `MultiTaskModel`'s, which this model extends and passes them to.
     initializer : `InitializerApplicator`, optional
 
     The default predictor is `graph_mtl` (graph_mtl.predictors: input order, attention

@@ -43,7 +43,9 @@ class JsonLinesDatasetReader(TaggingTaskReader, ClassificationTaskReader):
     task_type : `str`, optional (default = `"auto"`)
         `"classification"`, `"tagging"`, or `"auto"`: decided by the first line's keys.
     text_key, label_key, tokens_key, tags_key : `str`, optional
-        The keys (defaults `"text"`, `"label"`, `"tokens"`, `"tags"`).
+        The keys (defaults `"text"`, `"label"`, `"tokens"`, `"tags"`). No shipped config
+        renames them; they stay because this reader is for users' own data, whose JSON lines
+        often name the fields otherwise (`"sentence"`, `"words"`, ...).
     source_scheme : `str`, optional (default = `None`)
         Span scheme of the tags (`"IOB1"`/`"IOB2"`), needed for `tag_scheme` conversion.
     tag_scheme : `str`, optional (default = `"original"`)

@@ -31,6 +31,10 @@ class PtbPosDatasetReader(TaggingTaskReader):
         Tokens with these tags are removed.
     separator : `str`, optional (default = `"_"`)
         Between word and tag.
+
+    No shipped config sets `drop_tags` or `separator` (the paper's PTB files use the
+    defaults); they stay for the other releases of tagged PTB text (`word/TAG`; traces kept
+    or more tags dropped).
     **kwargs
         As `TaskDatasetReader` (`token_indexers`, `max_tokens`, `split`, `dev_size` in
         sentences, `on_bad_line`, `encoding`, ...). `tag_scheme` must stay `"original"`.

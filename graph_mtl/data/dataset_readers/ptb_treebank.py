@@ -48,7 +48,8 @@ class PtbTreebankPosDatasetReader(TaggingTaskReader):
         `"mrg"`, `"pos"`, or `"auto"`: by file extension (`.pos` is tagged, anything else
         trees); for a directory, `"auto"` reads the `.mrg` files.
     drop_tags : `List[str]`, optional (default = `["-NONE-"]`)
-        Tokens with these tags are removed.
+        Tokens with these tags are removed. No shipped config sets it; it stays, as in
+        `ptb_pos`, for a treebank whose traces should be kept or other tags dropped.
     **kwargs
         As `TaskDatasetReader` (`token_indexers`, `max_tokens`, `split`, `dev_size` in
         sentences, `on_bad_line`, `encoding`, ...). `tag_scheme` must stay `"original"`.

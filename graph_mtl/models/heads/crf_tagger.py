@@ -53,6 +53,11 @@ class CrfTaggerHead(Head):
         `"sum"`: summed, as allennlp-models' `CrfTagger` does.
     verbose_metrics : `bool`, optional (default = `False`)
         Also report the per-label span precision/recall/F1.
+
+    No shipped config sets `calculate_span_f1`, `feedforward` or `verbose_metrics` (the paper's
+    tagger is one projection and a CRF, scored by overall span F1); they stay so that this
+    head offers the options of allennlp-models' `CrfTagger`, which has all three, under the
+    same names.
     """
 
     default_predictor = "sentence_tagger"
@@ -89,7 +94,6 @@ class CrfTaggerHead(Head):
         projection_input_dim = feedforward_output_dim(feedforward, input_dim)
         self._input_dim = input_dim
         self._label_namespace = label_namespace
-        self._label_encoding = label_encoding
         self._feedforward = feedforward
         self._dropout = torch.nn.Dropout(dropout) if dropout > 0 else None
         self._loss_reduction = loss_reduction

@@ -67,6 +67,10 @@ class TextClassifierHead(Head):
         The task's label namespace; by the project conventions `<task>_labels`.
     num_labels : `int`, optional (default = `None`)
         Number of classes; by default the size of `label_namespace`.
+
+    No shipped config sets `feedforward` or `num_labels` (the paper's classifier is one output
+    layer over the vocabulary's labels); they stay so that this head offers the options of
+    allennlp's `ClassifierHead` (allennlp.models.heads), which has both, under the same names.
     """
 
     default_predictor = "text_classifier"

@@ -41,6 +41,10 @@ class AdditiveScorer(torch.nn.Module):
     `projection` (W, a `Linear(input_dim + hidden_dim + message_dim, attention_dim)` without
     bias) and `vector` (u, a `Linear(attention_dim, 1)` without bias), so that AllenNLP
     initializers matching `weight` reach both.
+
+    It holds the parameters only and has no `forward`: the aggregators (and the fused kernels
+    of `fast_recurrence`) apply its column blocks (`blocks()`) and u separately, so that the
+    parts of the score that do not depend on h_{t-1} are computed once per sentence.
     """
 
     def __init__(self, input_dim: int, hidden_dim: int, message_dim: int, attention_dim: int):
@@ -56,10 +60,6 @@ class AdditiveScorer(torch.nn.Module):
         """`(W_x, W_h, W_m)`: the column blocks of W for x_t, h_{t-1}^(k) and the message."""
         weight = self.projection.weight
         return weight.split([self.input_dim, self.hidden_dim, self.message_dim], dim=1)
-
-    def forward(self, inputs: torch.Tensor, hidden: torch.Tensor, message: torch.Tensor) -> torch.Tensor:
-        """Straightforward score of one (x, h, m) triple (or broadcastable batches of them)."""
-        return self.vector(torch.tanh(self.projection(torch.cat([inputs, hidden, message], dim=-1)))).squeeze(-1)
 
 
 # Above this many bytes of tanh activations per sentence batch (all steps together), IC-MTL's

@@ -164,7 +164,9 @@ class Topology(Registrable):
 
     @classmethod
     def check_tasks(cls, names: List[str], tasks: List[str], what: str) -> None:
-        """Helper for `validate`: every name must be a known task."""
+        """Helper for `validate`: every name must be a known task, else `ConfigurationError`
+        naming `what` and the unknown names. No built-in topology needs it; it stays as public
+        API for topology plugins (docs/plugins.md, "What to implement", recommends it)."""
         unknown = [name for name in names if name not in tasks]
         if unknown:
             raise ConfigurationError(
