@@ -1,4 +1,5 @@
-"""Built-in topologies, aggregators and a user-defined topology plugged into the encoder."""
+"""The `Topology` contract: a user-defined topology plugged into the encoder, and the errors a
+topology's author gets for a bad graph or bad node names."""
 from typing import List
 
 import pytest
@@ -6,11 +7,10 @@ import torch
 from allennlp.common.checks import ConfigurationError
 
 from graph_mtl.modules.aggregators import MeanAggregator, SourceAttentionAggregator
-from graph_mtl.modules.aggregators.attention import additive_scores
 from graph_mtl.modules.seq2seq_encoders import MessagePassingEncoder
-from tests.modules.reference import reference_forward
-from graph_mtl.modules.topologies import DirectTopology, IndirectTopology, Topology
+from graph_mtl.modules.topologies import DirectTopology, Topology
 from tests.modules.helpers import TASKS, make_encoder, random_inputs
+from tests.modules.reference import reference_forward
 
 
 @Topology.register("_test_chain", exist_ok=True)
@@ -27,30 +27,6 @@ class ChainTopology(Topology):
         if target == "music":
             return MeanAggregator()
         return SourceAttentionAggregator(input_dim, hidden_dim, message_dim)
-
-
-def test_direct_and_indirect_graphs():
-    assert DirectTopology().graph(TASKS) == {
-        "books": ["dvd", "music"], "dvd": ["books", "music"], "music": ["books", "dvd"]
-    }
-    assert IndirectTopology().graph(TASKS) == {task: ["shared"] for task in TASKS}
-    assert IndirectTopology().virtual_nodes() == ["shared"]
-    with pytest.raises(ConfigurationError, match="node_name"):
-        IndirectTopology().graph(["shared", "books"])
-    assert IndirectTopology(node_name="mailbox").graph(["shared"]) == {"shared": ["mailbox"]}
-
-
-def test_additive_scores_gradients():
-    torch.manual_seed(0)
-    keys = torch.randn(2, 5, 3, dtype=torch.float64, requires_grad=True)
-    query = torch.randn(2, 3, dtype=torch.float64, requires_grad=True)
-    vector = torch.randn(3, dtype=torch.float64, requires_grad=True)
-    plain = torch.tanh(keys + query.unsqueeze(1)) @ vector
-    assert torch.allclose(additive_scores(keys, query, vector), plain, atol=1e-14)
-    for recompute in (True, False):
-        assert torch.autograd.gradcheck(
-            lambda k, q, v: additive_scores(k, q, v, recompute), (keys, query, vector)
-        )
 
 
 def test_user_topology_with_empty_sources_virtual_nodes_and_mean():
@@ -99,35 +75,6 @@ def test_topology_giving_unknown_sources_is_rejected():
         MessagePassingEncoder(TASKS, 4, 3, topology=Broken())
 
 
-@pytest.mark.parametrize("temperature", [0.0, -1.0, float("nan")])
-def test_temperature_must_be_positive(temperature):
-    with pytest.raises(ValueError, match="temperature must be positive"):
-        DirectTopology(temperature=temperature)
-
-
-def test_temperature_from_config_sharpens_alpha():
-    """`temperature` reaches every aggregator from a DC-MTL / IC-MTL config; the weights are
-    softmax(scores / T), so a lower T gives lower entropy on the same parameters."""
-    from allennlp.common import Params
-    from allennlp.modules.seq2seq_encoders import Seq2SeqEncoder
-
-    entropies = {}
-    for temperature in (1.0, 0.2):
-        torch.manual_seed(0)
-        encoder = Seq2SeqEncoder.from_params(Params({
-            "type": "dc_mtl", "tasks": ["a", "b", "c"], "input_dim": 4, "hidden_dim": 3,
-            "temperature": temperature}))
-        assert {aggregator.temperature for aggregator in encoder.forward_layers[0].aggregators.values()} == {temperature}
-        inputs = torch.randn(2, 5, 4, generator=torch.Generator().manual_seed(1))
-        encoder(inputs, torch.ones(2, 5, dtype=torch.bool), ["a", "b"])
-        alpha = torch.cat([weights.flatten(0, -2) for weights in encoder.get_attention().values()])
-        entropies[temperature] = -torch.special.xlogy(alpha, alpha).sum(-1).mean().item()
-    assert entropies[0.2] < entropies[1.0] - 1e-3
-    ic = Seq2SeqEncoder.from_params(Params({
-        "type": "ic_mtl", "tasks": ["a", "b"], "input_dim": 4, "hidden_dim": 3, "temperature": 0.5}))
-    assert {aggregator.temperature for aggregator in ic.forward_layers[0].aggregators.values()} == {0.5}
-
-
 @pytest.mark.parametrize(
     "bad, rule",
     [
@@ -160,3 +107,9 @@ def test_duplicate_virtual_nodes_and_bad_task_names_are_rejected():
         MessagePassingEncoder(TASKS, 4, 3, topology=Twice())
     with pytest.raises(ConfigurationError, match="task name 'books.v2'"):
         MessagePassingEncoder(["books.v2", "dvd"], 4, 3, topology="direct")
+
+
+def test_check_tasks_names_the_unknown_tasks():
+    Topology.check_tasks(["dvd", "books"], TASKS, "the config")
+    with pytest.raises(ConfigurationError, match=r"the config names unknown task\(s\) \['film'\]"):
+        Topology.check_tasks(["dvd", "film"], TASKS, "the config")
