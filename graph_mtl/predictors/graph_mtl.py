@@ -20,12 +20,11 @@ exactly as the training data was; `tokens` inputs are used as given.
 """
 import collections
 import logging
-from typing import Any, Dict, Iterator, List, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 import numpy
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.common.file_utils import cached_path
 from allennlp.common.util import JsonDict, sanitize
 from allennlp.data import DatasetReader, Instance
 from allennlp.data.dataset_readers import MultiTaskDatasetReader
@@ -33,6 +32,7 @@ from allennlp.data.fields import MetadataField, TextField
 from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 
+from graph_mtl.predictors.description import beta_key, describe_model, find_multitask_encoder, source_graph
 from graph_mtl.predictors.formatting import (
     attention_rows,
     format_classification,
@@ -45,106 +45,11 @@ from graph_mtl.predictors.inputs import (
     UndecodableLine,
     parse_json,
     parse_line,
-    read_lines,
 )
 
 logger = logging.getLogger(__name__)
 
 ON_ERROR = ("raise", "record")
-
-
-def find_message_passing_encoder(model: torch.nn.Module) -> Optional[torch.nn.Module]:
-    """The module of `model` that exposes `get_attention()` and `tasks`, if any."""
-    for module in model.modules():
-        if callable(getattr(module, "get_attention", None)) and hasattr(module, "tasks"):
-            return module
-    return None
-
-
-def source_graph(encoder: Optional[torch.nn.Module]) -> Dict[str, List[str]]:
-    """`{target task: [source nodes]}` of the encoder (task and virtual nodes, its order)."""
-    if encoder is None:
-        return {}
-    graph = getattr(encoder, "graph", None)
-    if callable(graph):
-        try:
-            return {task: list(sources) for task, sources in graph().items()}
-        except Exception:  # an encoder whose graph() needs more: fall back to the topology
-            pass
-    tasks = list(encoder.tasks)
-    topology = getattr(encoder, "topology", None) or getattr(encoder, "_topology", None)
-    result: Dict[str, List[str]] = {}
-    for task in tasks:
-        sources = tasks
-        if topology is not None and hasattr(topology, "sources"):
-            try:
-                sources = list(topology.sources(task, tasks))
-            except Exception:  # a topology that cannot answer: every task node
-                sources = tasks
-        result[task] = sources
-    return result
-
-
-def registered_name(obj: Any, base: type) -> Optional[str]:
-    """The name `type(obj)` is registered under in allennlp's registry of `base`, if any."""
-    from allennlp.common.registrable import Registrable
-
-    for name, (cls, _) in Registrable._registry.get(base, {}).items():
-        if cls is type(obj):
-            return name
-    return None
-
-
-def aggregator_kinds(encoder: Optional[torch.nn.Module]) -> Dict[str, Dict[str, str]]:
-    """
-    `{target task: {"class": ..., "kind": ...}}` of the encoder's first layer (forward
-    direction): kind `sources` (weights alpha), `positions` (beta) or `none` (fixed weights,
-    e.g. `MeanAggregator`). Empty where the encoder does not show its aggregators.
-    """
-    layers = getattr(encoder, "forward_layers", None) if encoder is not None else None
-    try:
-        aggregators = layers[0].aggregators  # type: ignore[index]
-        return {
-            str(task): {"class": type(module).__name__, "kind": str(getattr(module, "kind", "unknown"))}
-            for task, module in aggregators.items()
-        }
-    except (TypeError, IndexError, AttributeError, KeyError):
-        return {}
-
-
-def describe_model(model: Model, encoder: Optional[torch.nn.Module]) -> Dict[str, Any]:
-    """
-    What the report says about the model's communication: `tasks`, `encoder` (registered name
-    of the backbone's encoder), `topology` (registered name), `virtual_nodes`, `sources`
-    (`{task: [source nodes]}`) and `aggregators` (`{task: {"class", "kind"}}`); keys that
-    cannot be known are left out.
-    """
-    from allennlp.modules.seq2seq_encoders import Seq2SeqEncoder
-
-    from graph_mtl.modules.topologies.topology import Topology
-
-    info: Dict[str, Any] = {"tasks": list(getattr(model, "_heads", {}) or {})}
-    backbone_encoder = getattr(getattr(model, "_backbone", None), "_encoder", None)
-    shown = encoder if encoder is not None else backbone_encoder
-    if shown is not None:
-        info["encoder"] = registered_name(shown, Seq2SeqEncoder) or type(shown).__name__
-    if encoder is None:
-        return info
-    topology = getattr(encoder, "topology", None)
-    if topology is not None:
-        info["topology"] = registered_name(topology, Topology) or type(topology).__name__
-    info["virtual_nodes"] = list(getattr(encoder, "virtual_nodes", []) or [])
-    info["sources"] = source_graph(encoder)
-    kinds = aggregator_kinds(encoder)
-    if kinds:
-        info["aggregators"] = kinds
-    return info
-
-
-def beta_key(sources: List[str]) -> str:
-    """The key of `get_attention()` that holds the beta of a task reading `sources` by
-    position: `beta` for one source, `beta_<a>_<b>...` for several."""
-    return "beta" if len(sources) == 1 else "beta_" + "_".join(sources)
 
 
 @Predictor.register("graph_mtl")
@@ -225,12 +130,10 @@ class GraphMtlPredictor(Predictor):
         self.input_format = input_format
         self.on_error = on_error
         self._lines_read = 0
-        self._encoder = find_message_passing_encoder(model)
+        self._encoder = find_multitask_encoder(model)
         self._encoder_tasks: List[str] = list(self._encoder.tasks) if self._encoder is not None else []
         self._sources = source_graph(self._encoder)
-        self._virtual_nodes: List[str] = (
-            list(getattr(self._encoder, "virtual_nodes", []) or []) if self._encoder is not None else []
-        )
+        self._virtual_nodes: List[str] = list(self._encoder.virtual_nodes) if self._encoder is not None else []
 
     # ------------------------------------------------------------------------------ reading
     def reader_for(self, task: str) -> DatasetReader:
@@ -483,33 +386,3 @@ class GraphMtlPredictor(Predictor):
             self._add_beta(result, task, output, suffix, len(tokens))
         return sanitize(result)
 
-
-def _name_the_input_file_in_line_errors() -> None:
-    """
-    `allennlp predict` reads the input file itself and hands the predictor one line at a time;
-    add the file's name to the `InputLineError` of a bad line (`input.jsonl, input line 2: ...`).
-    """
-    from allennlp.commands.predict import _PredictManager
-
-    original = _PredictManager._get_json_data
-    if getattr(original, "_graph_mtl_names_input_file", False):
-        return
-
-    def _get_json_data(self: _PredictManager) -> Iterator[JsonDict]:
-        try:
-            if self._input_file == "-" or not isinstance(self._predictor, GraphMtlPredictor):
-                yield from original(self)
-            else:  # line by line from bytes: a line that is not UTF-8 is one bad line
-                for _, line in read_lines(cached_path(self._input_file)):
-                    yield self._predictor.load_line(line)
-        except InputLineError as error:
-            if error.source is not None:
-                raise
-            source = "<stdin>" if self._input_file == "-" else str(self._input_file)
-            raise error.in_file(source) from None
-
-    _get_json_data._graph_mtl_names_input_file = True  # type: ignore[attr-defined]
-    _PredictManager._get_json_data = _get_json_data  # type: ignore[method-assign]
-
-
-_name_the_input_file_in_line_errors()
