@@ -22,9 +22,10 @@ read with `lstm_weights`) and the fused recurrence that computes the equations.
 
 ## The fused recurrence
 
-`fused_fusion_recurrence` runs the fusion LSTM of one task group with a hand-written backward
-pass (BPTT), for the built-in aggregators: what `MessagePassingLayer` runs with
-`recurrence="fused"` (its default).
+`fused_mean`, `fused_sources` and `fused_positions` run the fusion LSTM of one task group with a
+hand-written backward pass (BPTT): the kernels that the built-in aggregators' `fused_recurrence`
+call (with their own keys), which `MessagePassingLayer` uses with `recurrence="fused"` (its
+default).
 
 `MessagePassingLayer._autograd_recurrence` runs eqs. 3-11 as a Python loop of autograd ops: every
 step records ~20 autograd nodes, the backward replays them one by one, and IC-MTL's attention
@@ -55,26 +56,18 @@ recurrence of one task group is one `torch.autograd.Function`:
   `(B, 1, M)` by `(B, M, N)`.
 
 What is differentiated by autograd outside the Function, once per sentence: the input-to-hidden
-products of all steps (one matmul), the (doubled) attention keys 2 (W_x x_t + W_m h^(i)) (DC-MTL)
-or 2 W_m h_i^(s) and 2 W_x x_t (IC-MTL), and the mean message (`MeanAggregator`).
+products of all steps (one matmul, `fusion_inputs`), the aggregators' (doubled) attention keys
+2 (W_x x_t + W_m h^(i)) (DC-MTL) or 2 W_m h_i^(s) and 2 W_x x_t (IC-MTL), and the mean message
+(`MeanAggregator`).
 
 Results equal `MessagePassingLayer._autograd_recurrence` up to floating-point rounding (the tests
 compare both and the step-by-step reference of tests/modules/reference.py in float64, forward
 and gradients). Aggregators of other types (plugins' own) run on the autograd loop.
 """
-from typing import TYPE_CHECKING, Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 import torch
 from torch.nn import functional as F
-
-from graph_mtl.modules.aggregators.attention import (
-    MeanAggregator,
-    PositionAttentionAggregator,
-    SourceAttentionAggregator,
-)
-
-if TYPE_CHECKING:
-    from graph_mtl.modules.message_passing_layer import MessagePassingLayer
 
 LstmWeights = Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor], Optional[torch.Tensor]]
 
@@ -393,59 +386,61 @@ class _FusedFusionRecurrence(torch.autograd.Function):
                          grad_weight_h, grad_vector)
 
 
-def supports(aggregator: torch.nn.Module) -> bool:
-    return type(aggregator) in (SourceAttentionAggregator, PositionAttentionAggregator, MeanAggregator)
+class FusionInputs(NamedTuple):
+    """
+    The fusion LSTM of one task group, as the fused recurrence takes it (`fusion_inputs`):
+    `input_gates` `(batch, seq_len, 4H)` = W x_t + b for every step (one matmul), `weight_hh`
+    U `(4H, H)`, `message_weight` [W_f; W_r] `(2H, M)`, `message_bias` [0; b_r] `(2H,)`,
+    `weight_c` W_c `(H, H)`.
+    """
+
+    input_gates: torch.Tensor
+    weight_hh: torch.Tensor
+    message_weight: torch.Tensor
+    message_bias: torch.Tensor
+    weight_c: torch.Tensor
 
 
-def fused_fusion_recurrence(
-    layer: "MessagePassingLayer",
-    task: str,
-    inputs: torch.Tensor,
-    mask: torch.BoolTensor,
-    messages: torch.Tensor,
-) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
-    """
-    The fusion LSTM of `task` over a homogeneous group, as `MessagePassingLayer._autograd_recurrence`
-    computes it (same arguments and result), for a built-in aggregator (`supports`).
-    """
-    aggregator = layer.aggregators[task]
-    fusion = layer.fusion
-    hidden_dim = layer.hidden_dim
-    weight_ih, weight_hh, bias_ih, bias_hh = lstm_weights(layer.nodes[task])
+def fusion_inputs(lstm: torch.nn.LSTM, weights: FusionWeights, inputs: torch.Tensor) -> FusionInputs:
+    """The task's LSTM (`lstm`, its gate weights) and the shared `weights` over `inputs`."""
+    weight_ih, weight_hh, bias_ih, bias_hh = lstm_weights(lstm)
     bias = None if bias_ih is None else bias_ih + bias_hh
-    input_gates = F.linear(inputs, weight_ih, bias)  # all steps, one matmul
-    message_weight = fusion.message_weight()
-    message_bias = torch.cat([fusion.gate_message.bias.new_zeros(hidden_dim), fusion.gate_message.bias])
-    weight_c = fusion.gate_cell.weight
-    batch, seq_len, _ = inputs.shape
-    if type(aggregator) is MeanAggregator:
-        hidden, _ = _FusedFusionRecurrence.apply(
-            _MEAN, False, None, input_gates, weight_hh, message_weight, message_bias, weight_c,
-            messages.mean(dim=2),
-        )
-        return hidden, None
-    weight_x, weight_h, weight_m = aggregator.scorer.blocks()
-    vector = aggregator.score_vector()  # u / temperature
-    element = inputs.element_size()
-    if type(aggregator) is SourceAttentionAggregator:
-        # (B, T, S, A): 2 (W_x x_t + W_m h_t^(i)), once per sentence (doubled: see the Function).
-        keys = F.linear(messages, 2 * weight_m) + F.linear(inputs, 2 * weight_x).unsqueeze(2)
-        if aggregator.source_embeddings is not None:
-            keys = keys + 2 * aggregator.source_embeddings
-        store = keys.numel() * element <= ENERGY_BUDGET_BYTES
-        hidden, weights = _FusedFusionRecurrence.apply(
-            _SOURCES, store, None, input_gates, weight_hh, message_weight, message_bias, weight_c,
-            keys, messages, weight_h, vector,
-        )
-        return hidden, weights
-    num_sources, message_dim = messages.shape[2], messages.shape[3]
-    memory = messages.reshape(batch, seq_len * num_sources, message_dim)
-    padding = ~mask.unsqueeze(2).expand(batch, seq_len, num_sources).reshape(batch, -1)
-    keys = F.linear(memory, 2 * weight_m)  # 2 W_m h_i^(s), once per sentence (doubled)
-    queries = F.linear(inputs, 2 * weight_x)  # 2 W_x x_t, all steps
-    store = keys.numel() * seq_len * element <= ENERGY_BUDGET_BYTES
-    hidden, weights = _FusedFusionRecurrence.apply(
-        _POSITIONS, store, padding, input_gates, weight_hh, message_weight, message_bias, weight_c,
-        keys, memory, queries, weight_h, vector,
+    message_bias = torch.cat([weights.gate_message.bias.new_zeros(weights.hidden_dim), weights.gate_message.bias])
+    return FusionInputs(
+        F.linear(inputs, weight_ih, bias), weight_hh, weights.message_weight(), message_bias,
+        weights.gate_cell.weight,
     )
-    return hidden, weights
+
+
+def fused_mean(fusion: FusionInputs, messages: torch.Tensor) -> torch.Tensor:
+    """The fusion LSTM's outputs `(B, T, H)` with r_t = `messages[:, t]` `(B, T, M)` given."""
+    hidden, _ = _FusedFusionRecurrence.apply(_MEAN, False, None, *fusion, messages)
+    return hidden
+
+
+def fused_sources(
+    fusion: FusionInputs, keys2: torch.Tensor, messages: torch.Tensor, weight_h: torch.Tensor, vector: torch.Tensor
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """
+    The fusion LSTM with attention over the sources at each step (DC-MTL): keys2 `(B, T, S, A)`
+    = 2 (W_x x_t + W_m h_t^(i) (+ e_i)), messages `(B, T, S, M)`, W_h `(A, H)`, u `(A,)`.
+    Returns `(hidden (B, T, H), alpha (B, T, S))`.
+    """
+    store = keys2.numel() * keys2.element_size() <= ENERGY_BUDGET_BYTES
+    return _FusedFusionRecurrence.apply(_SOURCES, store, None, *fusion, keys2, messages, weight_h, vector)
+
+
+def fused_positions(
+    fusion: FusionInputs, keys2: torch.Tensor, memory: torch.Tensor, queries2: torch.Tensor,
+    padding: torch.BoolTensor, weight_h: torch.Tensor, vector: torch.Tensor,
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """
+    The fusion LSTM with attention over every position of a memory (IC-MTL): keys2 `(B, N, A)` =
+    2 W_m h_i^(s), memory `(B, N, M)`, queries2 `(B, T, A)` = 2 W_x x_t, padding `(B, N)` True on
+    masked positions, W_h, u. Returns `(hidden (B, T, H), beta (B, T, N))`.
+    """
+    seq_len = queries2.size(1)
+    store = keys2.numel() * seq_len * keys2.element_size() <= ENERGY_BUDGET_BYTES
+    return _FusedFusionRecurrence.apply(
+        _POSITIONS, store, padding, *fusion, keys2, memory, queries2, weight_h, vector
+    )

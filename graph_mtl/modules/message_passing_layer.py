@@ -24,7 +24,7 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from torch.nn import functional as F
 
-from graph_mtl.modules.fusion_lstm import FusionWeights, fused_fusion_recurrence, lstm_weights, supports
+from graph_mtl.modules.fusion_lstm import FusionWeights, fusion_inputs
 from graph_mtl.modules.recurrent_linear import RecurrentLinear
 from graph_mtl.modules.topologies.topology import Topology, check_node_names
 
@@ -193,12 +193,16 @@ class MessagePassingLayer(torch.nn.Module):
     ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """The fusion LSTM of `task` over a homogeneous group; returns `(h, weights)`."""
         aggregator = self.aggregators[task]
-        fused = self.recurrence == "fused" and supports(aggregator)
-        path = (type(aggregator).__qualname__, "fused" if fused else "autograd")
+        assert self.fusion is not None
+        result = None
+        if self.recurrence == "fused":
+            fusion = fusion_inputs(self.nodes[task], self.fusion, inputs)
+            result = aggregator.fused_recurrence(fusion, inputs, mask, messages)
+        path = (type(aggregator).__qualname__, "autograd" if result is None else "fused")
         if path not in _logged_paths:
             _logged_paths.add(path)
-            if fused:
-                logger.info("aggregator %s: fused recurrence (hand-written backward)", path[0])
+            if result is not None:
+                logger.info("aggregator %s: fused recurrence (its fused_recurrence)", path[0])
             elif self.recurrence == "fused":
                 logger.info(
                     "aggregator %s has no fused recurrence: running the autograd loop of its "
@@ -206,8 +210,8 @@ class MessagePassingLayer(torch.nn.Module):
                 )
             else:
                 logger.info("aggregator %s: autograd loop (recurrence='autograd')", path[0])
-        if fused:
-            return fused_fusion_recurrence(self, task, inputs, mask, messages)
+        if result is not None:
+            return result
         return self._autograd_recurrence(task, inputs, mask, messages)
 
     def _autograd_recurrence(
@@ -219,21 +223,16 @@ class MessagePassingLayer(torch.nn.Module):
         prepared = aggregator.prepare(inputs, messages, mask)
         batch, seq_len, _ = inputs.shape
         hidden_dim = self.hidden_dim
-        weight_ih, weight_hh, bias_ih, bias_hh = lstm_weights(self.nodes[task])
-        bias = None
-        if bias_ih is not None:
-            bias = bias_ih + bias_hh
-        # Input-to-hidden products for every step: one matmul.
+        fusion = fusion_inputs(self.nodes[task], self.fusion, inputs)
         # Unbound once: indexing [:, t] in the loop would make autograd materialise a
         # full-size gradient per step (quadratic in seq_len).
-        input_gates = F.linear(inputs, weight_ih, bias).unbind(1)
-        fusion = self.fusion
+        input_gates = fusion.input_gates.unbind(1)
         # Weights used at every step: their gradients are one matmul over all steps.
-        recurrent = RecurrentLinear(weight_hh)
+        recurrent = RecurrentLinear(fusion.weight_hh)
         # [W_f; W_r] r_t + [0; b_r] in one product; W_c c_t added to the gate half.
-        message_linear = RecurrentLinear(fusion.message_weight())
-        message_bias = torch.cat([fusion.gate_message.bias.new_zeros(hidden_dim), fusion.gate_message.bias])
-        cell_linear = RecurrentLinear(fusion.gate_cell.weight)
+        message_linear = RecurrentLinear(fusion.message_weight)
+        message_bias = fusion.message_bias
+        cell_linear = RecurrentLinear(fusion.weight_c)
 
         hidden = inputs.new_zeros(batch, hidden_dim)
         cell = inputs.new_zeros(batch, hidden_dim)

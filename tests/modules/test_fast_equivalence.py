@@ -9,7 +9,6 @@ import torch
 
 from graph_mtl.modules import fusion_lstm
 from graph_mtl.modules import message_passing_layer
-from graph_mtl.modules.fusion_lstm import fused_fusion_recurrence
 from graph_mtl.modules.message_passing_layer import MessagePassingLayer
 from graph_mtl.modules.topologies import DirectTopology, IndirectTopology, MessageAggregator, Topology
 from tests.modules.helpers import make_encoder, random_inputs
@@ -163,7 +162,7 @@ def test_fused_layer_gradcheck(topology):
     messages.requires_grad_(True)
 
     def function(x, m, *params):
-        return fused_fusion_recurrence(layer, "a", x, mask, m)[0]
+        return layer._fusion_recurrence("a", x, mask, m)[0]  # recurrence="fused": the kernel
 
     assert torch.autograd.gradcheck(function, (inputs, messages), eps=1e-6, atol=1e-7, fast_mode=True)
 

@@ -21,6 +21,7 @@ from typing import Any, Optional, Tuple
 import torch
 from torch.nn import functional as F
 
+from graph_mtl.modules.fusion_lstm import FusionInputs, fused_mean, fused_positions, fused_sources
 from graph_mtl.modules.recurrent_linear import RecurrentLinear
 from graph_mtl.modules.topologies.topology import MessageAggregator
 
@@ -43,7 +44,7 @@ class AdditiveScorer(torch.nn.Module):
     initializers matching `weight` reach both.
 
     It holds the parameters only and has no `forward`: the aggregators (and the fused kernels
-    of `fast_recurrence`) apply its column blocks (`blocks()`) and u separately, so that the
+    of `fusion_lstm`) apply its column blocks (`blocks()`) and u separately, so that the
     parts of the score that do not depend on h_{t-1} are computed once per sentence.
     """
 
@@ -183,16 +184,26 @@ class SourceAttentionAggregator(_AttentionAggregator):
             # e_i, zero at the start: the paper's score until training moves it.
             self.source_embeddings = torch.nn.Parameter(torch.zeros(num_sources, self.scorer.attention_dim))
 
-    def keys(self, inputs: torch.Tensor, messages: torch.Tensor) -> torch.Tensor:
-        """`(batch, seq_len, num_sources, attention_dim)`: W_x x_t + W_m h_t^(i) (+ e_i), every
-        step at once (the part of the score that does not depend on h_{t-1}^(k))."""
+    def keys(self, inputs: torch.Tensor, messages: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
+        """`(batch, seq_len, num_sources, attention_dim)`: scale (W_x x_t + W_m h_t^(i) (+ e_i)),
+        every step at once (the part of the score that does not depend on h_{t-1}^(k)); the
+        scale goes into the weights, not over the result."""
         weight_x, _, weight_m = self.scorer.blocks()
+        if scale != 1.0:
+            weight_x, weight_m = scale * weight_x, scale * weight_m
         keys = F.linear(messages, weight_m) + F.linear(inputs, weight_x).unsqueeze(2)
         if self.source_embeddings is not None:
             if self.source_embeddings.size(0) != messages.size(2):
                 raise ValueError(f"{self.source_embeddings.size(0)} source embeddings for {messages.size(2)} sources")
-            keys = keys + self.source_embeddings
+            keys = keys + (self.source_embeddings if scale == 1.0 else scale * self.source_embeddings)
         return keys
+
+    def fused_recurrence(
+        self, fusion: FusionInputs, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        # The kernel takes doubled keys (it scores with sigmoid(2a), see graph_mtl/modules/fusion_lstm.py).
+        _, weight_h, _ = self.scorer.blocks()
+        return fused_sources(fusion, self.keys(inputs, messages, scale=2.0), messages, weight_h, self.score_vector())
 
     def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
         _, weight_h, _ = self.scorer.blocks()
@@ -234,18 +245,35 @@ class PositionAttentionAggregator(_AttentionAggregator):
 
     kind = "positions"
 
-    def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
+    @staticmethod
+    def memory(messages: torch.Tensor, mask: torch.BoolTensor) -> Tuple[torch.Tensor, torch.BoolTensor]:
+        """The positions of all sources as one memory `(batch, seq_len * num_sources, message_dim)`
+        (position-major) and its padding `(batch, seq_len * num_sources)`, True where masked."""
         batch, seq_len, num_sources, message_dim = messages.shape
-        weight_x, weight_h, weight_m = self.scorer.blocks()
         memory = messages.reshape(batch, seq_len * num_sources, message_dim)
-        memory_mask = mask.unsqueeze(2).expand(batch, seq_len, num_sources).reshape(batch, -1)
+        padding = ~mask.unsqueeze(2).expand(batch, seq_len, num_sources).reshape(batch, -1)
+        return memory, padding
+
+    def fused_recurrence(
+        self, fusion: FusionInputs, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        weight_x, weight_h, weight_m = self.scorer.blocks()
+        memory, padding = self.memory(messages, mask)
+        # doubled keys and queries (the kernel scores with sigmoid(2a)): 2 W_m h_i^(s), 2 W_x x_t
+        keys, queries = F.linear(memory, 2 * weight_m), F.linear(inputs, 2 * weight_x)
+        return fused_positions(fusion, keys, memory, queries, padding, weight_h, self.score_vector())
+
+    def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
+        seq_len = messages.size(1)
+        weight_x, weight_h, weight_m = self.scorer.blocks()
+        memory, padding = self.memory(messages, mask)
         # The shared-state projection W_m h_i^(s): once per sentence, not once per step.
         keys = F.linear(memory, weight_m)  # (batch, seq_len * num_sources, attention_dim)
         queries = F.linear(inputs, weight_x).unbind(1)  # seq_len x (batch, attention_dim)
         vector = self.score_vector()
         activation_bytes = keys.numel() * seq_len * keys.element_size()
         recompute = activation_bytes > ATTENTION_MEMORY_BUDGET
-        return keys, queries, memory, ~memory_mask, RecurrentLinear(weight_h), vector, recompute
+        return keys, queries, memory, padding, RecurrentLinear(weight_h), vector, recompute
 
     def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         keys, queries, memory, padding, query_linear, vector, recompute = prepared
@@ -261,6 +289,11 @@ class MeanAggregator(MessageAggregator):
     """r_t = the mean of the source states at step t; no parameters, kind `"none"`."""
 
     kind = "none"
+
+    def fused_recurrence(
+        self, fusion: FusionInputs, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor
+    ) -> Tuple[torch.Tensor, None]:
+        return fused_mean(fusion, messages.mean(dim=2)), None
 
     def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
         return messages.mean(dim=2).unbind(1)

@@ -109,6 +109,22 @@ class MessageAggregator(torch.nn.Module):
         """
         raise NotImplementedError
 
+    def fused_recurrence(
+        self, fusion: Any, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor
+    ) -> Optional[Tuple[torch.Tensor, Optional[torch.Tensor]]]:
+        """
+        Optional fast path: the whole fusion recurrence of the target over a sentence group, with
+        a hand-written backward pass, instead of the autograd loop over `step`.
+
+        `fusion` is the target's fusion LSTM (`graph_mtl.modules.fusion_lstm.FusionInputs`);
+        the built-in aggregators compute their keys and call the kernels of
+        `graph_mtl.modules.fusion_lstm` (`fused_sources`, `fused_positions`, `fused_mean`).
+        Returns `(hidden (batch, seq_len, hidden_dim), weights (batch, seq_len, entries) or
+        None)`, the same as the autograd loop, or `None` (this default) for "no fast path": the
+        layer then runs `prepare` and `step` under autograd, correct and slower.
+        """
+        return None
+
 
 class Topology(Registrable):
     """
