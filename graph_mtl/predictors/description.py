@@ -61,8 +61,3 @@ def describe_model(model: Model, encoder: Optional[MultiTaskEncoder]) -> Dict[st
         info["aggregators"] = kinds
     return info
 
-
-def beta_key(sources: List[str]) -> str:
-    """The key of `get_attention()` that holds the beta of a task reading `sources` by
-    position: `beta` for one source, `beta_<a>_<b>...` for several."""
-    return "beta" if len(sources) == 1 else "beta_" + "_".join(sources)

@@ -169,3 +169,71 @@ def format_tagging(
         # keep "tags" before "tag_probs" in the output
         result = {"tags": result["tags"], **{k: v for k, v in result.items() if k != "tags"}}
     return result
+
+
+def beta_key(sources: Sequence[str]) -> str:
+    """The key of `get_attention()` that holds the beta of a task reading `sources` by
+    position: `beta` for one source, `beta_<a>_<b>...` for several."""
+    return "beta" if len(sources) == 1 else "beta_" + "_".join(sources)
+
+
+def add_alpha(
+    result: Dict[str, Any], output: Dict[str, Any], suffix: str, num_tokens: int,
+    sources: Sequence[str], tasks: Sequence[str], virtual_nodes: Sequence[str],
+) -> None:
+    """
+    `alpha<suffix>` (and `alpha_sources`) over `sources`, the nodes the instance's task reads:
+    task nodes from the encoder's `alpha` (columns in `tasks` order), virtual nodes from
+    `alpha_virtual` (columns in `virtual_nodes` order), so every row sums to 1. Left out for a
+    task without sources (all-zero rows).
+    """
+    alpha = output.get("alpha" + suffix)
+    alpha_virtual = output.get("alpha_virtual" + suffix)
+    if alpha is None and alpha_virtual is None:
+        return
+    names: List[str] = []
+    columns = []
+    for source in sources:
+        if alpha is not None and source in tasks:
+            matrix, index = alpha, list(tasks).index(source)
+        elif alpha_virtual is not None and source in virtual_nodes:
+            matrix, index = alpha_virtual, list(virtual_nodes).index(source)
+        else:
+            continue
+        names.append(source)
+        columns.append(numpy.asarray(matrix, dtype=float)[:num_tokens, index])
+    if not names:
+        return
+    rows = numpy.stack(columns, axis=1)
+    if not (rows.sum(axis=1) > 0).any():
+        return
+    result.setdefault("alpha_sources", names)
+    result["alpha" + suffix] = attention_rows("alpha", rows, num_tokens)
+
+
+def add_beta(
+    result: Dict[str, Any], output: Dict[str, Any], suffix: str, num_tokens: int,
+    sources: Optional[Sequence[str]], graph_known: bool,
+) -> None:
+    """
+    `beta<suffix>` (and `beta_sources`) of a task whose aggregator attends over the positions of
+    its source nodes `sources`. With several sources the encoder's key is `beta_<a>_<b>...`; the
+    rows are then source-major (see `attention_rows`). Left out for a task whose rows are all
+    zero (it reads nothing by position); an encoder without a graph (`graph_known` false) gives
+    its `beta` with no `beta_sources`.
+    """
+    if sources:
+        key = beta_key(sources)
+    elif "beta" + suffix in output and not graph_known:
+        key, sources = "beta", []
+    else:
+        return
+    weights = output.get(key + suffix)
+    if weights is None:
+        return
+    array = numpy.asarray(weights, dtype=float)
+    if array.ndim != 2 or not (array[:num_tokens].sum(axis=1) > 0).any():
+        return
+    if sources:
+        result.setdefault("beta_sources", list(sources))
+    result["beta" + suffix] = attention_rows("beta", array, num_tokens, num_sources=max(len(sources), 1))

@@ -22,8 +22,6 @@ import collections
 import logging
 from typing import Any, Dict, List, Optional, Union
 
-import numpy
-import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.util import JsonDict, sanitize
 from allennlp.data import DatasetReader, Instance
@@ -32,12 +30,8 @@ from allennlp.data.fields import MetadataField, TextField
 from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 
-from graph_mtl.predictors.description import beta_key, describe_model, find_multitask_encoder, source_graph
-from graph_mtl.predictors.formatting import (
-    attention_rows,
-    format_classification,
-    format_tagging,
-)
+from graph_mtl.predictors.description import describe_model, find_multitask_encoder, source_graph
+from graph_mtl.predictors.formatting import add_alpha, add_beta, format_classification, format_tagging
 from graph_mtl.predictors.inputs import (
     INPUT_FORMATS,
     InputLineError,
@@ -295,65 +289,6 @@ class GraphMtlPredictor(Predictor):
                 return vocab.get_index_to_token_vocabulary(namespace)
         return {}
 
-    def _add_alpha(
-        self, result: Dict[str, Any], task: str, output: Dict[str, Any], suffix: str, num_tokens: int
-    ) -> None:
-        """
-        `alpha<suffix>` over the task's source nodes: task nodes from the encoder's `alpha`,
-        virtual nodes (topologies whose tasks attend over shared nodes) from `alpha_virtual`,
-        so every row sums to 1. Left out for a task without sources (all-zero rows).
-        """
-        alpha = output.get("alpha" + suffix)
-        alpha_virtual = output.get("alpha_virtual" + suffix)
-        if alpha is None and alpha_virtual is None:
-            return
-        sources = self._sources.get(task, self._encoder_tasks)
-        names: List[str] = []
-        columns = []
-        for source in sources:
-            if alpha is not None and source in self._encoder_tasks:
-                matrix, index = alpha, self._encoder_tasks.index(source)
-            elif alpha_virtual is not None and source in self._virtual_nodes:
-                matrix, index = alpha_virtual, self._virtual_nodes.index(source)
-            else:
-                continue
-            names.append(source)
-            columns.append(numpy.asarray(matrix, dtype=float)[:num_tokens, index])
-        if not names:
-            return
-        rows = numpy.stack(columns, axis=1)
-        if not (rows.sum(axis=1) > 0).any():
-            return
-        result.setdefault("alpha_sources", names)
-        result["alpha" + suffix] = attention_rows("alpha", rows, num_tokens)
-
-    def _add_beta(
-        self, result: Dict[str, Any], task: str, output: Dict[str, Any], suffix: str, num_tokens: int
-    ) -> None:
-        """
-        `beta<suffix>` of a task whose aggregator attends over the positions of its source
-        nodes, and `beta_sources` (those nodes). With several sources the encoder's key is
-        `beta_<a>_<b>...`; the rows are then source-major (see `attention_rows`). Left out for
-        a task whose rows are all zero (it reads nothing by position).
-        """
-        sources = self._sources.get(task)
-        if sources:
-            key = beta_key(sources)
-        elif "beta" + suffix in output and not self._sources:  # an encoder without a graph
-            key, sources = "beta", []
-        else:
-            return
-        weights = output.get(key + suffix)
-        if weights is None:
-            return
-        array = numpy.asarray(weights, dtype=float)
-        if array.ndim != 2 or not (array[:num_tokens].sum(axis=1) > 0).any():
-            return
-        num_sources = max(len(sources), 1)
-        if sources:
-            result.setdefault("beta_sources", list(sources))
-        result["beta" + suffix] = attention_rows("beta", array, num_tokens, num_sources=num_sources)
-
     def describe(self) -> Dict[str, Any]:
         """The model's communication as the report names it (see `describe_model`)."""
         return describe_model(self._model, self._encoder)
@@ -382,7 +317,8 @@ class GraphMtlPredictor(Predictor):
         if gold_tags is not None and hasattr(gold_tags, "labels"):
             result["gold_tags"] = [str(tag) for tag in gold_tags.labels]
         for suffix in ("", "_backward"):
-            self._add_alpha(result, task, output, suffix, len(tokens))
-            self._add_beta(result, task, output, suffix, len(tokens))
+            add_alpha(result, output, suffix, len(tokens), self._sources.get(task, self._encoder_tasks),
+                      self._encoder_tasks, self._virtual_nodes)
+            add_beta(result, output, suffix, len(tokens), self._sources.get(task), bool(self._sources))
         return sanitize(result)
 

@@ -6,7 +6,7 @@ import torch
 from allennlp.modules import ConditionalRandomField
 from allennlp.modules.conditional_random_field import allowed_transitions
 
-from graph_mtl.predictors.formatting import attention_rows, crf_marginals
+from graph_mtl.predictors.formatting import add_alpha, add_beta, attention_rows, crf_marginals
 
 
 def brute_force_marginals(logits, crf):
@@ -53,24 +53,17 @@ def test_attention_rows_cut_padding_and_pick_source_columns():
 
 
 def test_alpha_over_task_and_virtual_sources_and_tasks_without_sources():
-    from types import SimpleNamespace
-
-    from graph_mtl.predictors.graph_mtl import GraphMtlPredictor
-
     # a topology where "b" reads task "a" and a virtual node "hub"; "a" reads nothing
-    fake = SimpleNamespace(
-        _sources={"a": [], "b": ["a", "hub"]}, _encoder_tasks=["a", "b"], _virtual_nodes=["hub"]
-    )
     alpha = numpy.zeros((3, 2))
     alpha[:2, 0] = [0.25, 0.5]
     alpha_virtual = numpy.zeros((3, 1))
     alpha_virtual[:2, 0] = [0.75, 0.5]
     output = {"alpha": alpha, "alpha_virtual": alpha_virtual}
     result = {}
-    GraphMtlPredictor._add_alpha(fake, result, "b", output, "", 2)
+    add_alpha(result, output, "", 2, ["a", "hub"], ["a", "b"], ["hub"])
     assert result == {"alpha_sources": ["a", "hub"], "alpha": [[0.25, 0.75], [0.5, 0.5]]}
     result = {}
-    GraphMtlPredictor._add_alpha(fake, result, "a", {"alpha": numpy.zeros((3, 2))}, "", 2)
+    add_alpha(result, {"alpha": numpy.zeros((3, 2))}, "", 2, [], ["a", "b"], ["hub"])
     assert result == {}
 
 
@@ -87,21 +80,20 @@ def test_beta_over_several_sources_comes_back_source_major():
 
 
 def test_beta_names_the_nodes_it_reads():
-    from types import SimpleNamespace
-
-    from graph_mtl.predictors.graph_mtl import GraphMtlPredictor
-
-    fake = SimpleNamespace(_sources={"a": ["shared"], "b": ["left", "right"], "c": []})
+    graph = {"a": ["shared"], "b": ["left", "right"], "c": []}
     beta = numpy.zeros((3, 3))
     beta[:2, :2] = [[0.75, 0.25], [0.5, 0.5]]
     result = {}
-    GraphMtlPredictor._add_beta(fake, result, "a", {"beta": beta}, "", 2)
+    add_beta(result, {"beta": beta}, "", 2, graph["a"], True)
     assert result == {"beta_sources": ["shared"], "beta": [[0.75, 0.25], [0.5, 0.5]]}
     two = numpy.zeros((3, 6))
     two[:2, :4] = [[0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.25, 0.25]]
     result = {}
-    GraphMtlPredictor._add_beta(fake, result, "b", {"beta_left_right": two, "beta": beta}, "", 2)
+    add_beta(result, {"beta_left_right": two, "beta": beta}, "", 2, graph["b"], True)
     assert result == {"beta_sources": ["left", "right"], "beta": [[0.1, 0.3, 0.2, 0.4], [0.25] * 4]}
     result = {}  # a task that reads nothing gets no beta, even if another task's is in the batch
-    GraphMtlPredictor._add_beta(fake, result, "c", {"beta": beta}, "", 2)
+    add_beta(result, {"beta": beta}, "", 2, graph["c"], True)
     assert result == {}
+    result = {}  # an encoder without a graph: its beta, no beta_sources
+    add_beta(result, {"beta": beta}, "", 2, None, False)
+    assert result == {"beta": [[0.75, 0.25], [0.5, 0.5]]}
