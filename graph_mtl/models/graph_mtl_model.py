@@ -26,6 +26,7 @@ from allennlp.models.multitask import MultiTaskModel
 from allennlp.modules import Backbone
 from allennlp.nn import InitializerApplicator
 
+from graph_mtl.modules.seq2seq_encoders.multitask_encoder import MultiTaskEncoder
 from graph_mtl.training import progress
 from graph_mtl.training.metrics import TaskAverage, aggregate_task_metrics, default_task_averages
 
@@ -101,8 +102,9 @@ class GraphMtlModel(MultiTaskModel):
         unknown = sorted(set(loss_weights or {}) - set(heads))
         if unknown:
             raise ConfigurationError(f"loss_weights names unknown task(s) {unknown}")
-        encoder_tasks = getattr(getattr(backbone, "encoder", None), "tasks", None)
-        if encoder_tasks is not None:
+        encoder = getattr(backbone, "encoder", None)  # any allennlp Backbone may be given
+        if isinstance(encoder, MultiTaskEncoder):
+            encoder_tasks = encoder.tasks
             # Catch a misspelt task name at construction, not at the first batch of training.
             missing = sorted(set(heads) - set(encoder_tasks))
             if missing:

@@ -31,7 +31,6 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy
 import torch
 
-ATTENTION_KEYS = ("alpha", "beta", "alpha_backward", "beta_backward")
 DECIMALS = 6
 
 

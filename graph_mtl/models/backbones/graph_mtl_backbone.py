@@ -13,8 +13,6 @@ from allennlp.nn import util
 
 from graph_mtl.modules.seq2seq_encoders.multitask_encoder import MultiTaskEncoder
 
-ATTENTION_KEYS_DOC = "alpha, beta, alpha_backward, beta_backward (see docs/CONVENTIONS.md)"
-
 
 @Backbone.register("graph_mtl")
 class GraphMtlBackbone(Backbone):
