@@ -234,12 +234,10 @@
   },
 
   // Uniform [-r, r] for every parameter except the embeddings (GloVe when given, else
-  // allennlp's default), the CRF's fixed transition-constraint mask and DC-MTL's per-edge
-  // source embeddings (zero at the start: the paper's score until training moves them).
+  // allennlp's default) and the CRF's fixed transition-constraint mask.
   initializer(s):: {
     regexes: [['.*', { type: 'uniform', a: -s.init_range, b: s.init_range }]],
-    prevent_regexes: ['.*token_embedder.*', '.*_constraint_mask.*']
-                     + (if s.source_embeddings then ['.*source_embeddings.*'] else []),
+    prevent_regexes: ['.*token_embedder.*', '.*_constraint_mask.*'],
   },
 
   model(kind, tasks, heads, s, task_averages=null):: {
