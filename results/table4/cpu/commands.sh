@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Written by: python scripts/reproduce.py table4 --recipe cpu --seeds 13 14 --jobs 2 --models bilstm,fs_mtl,dc_mtl,ic_mtl --no-train
+# Written by: python scripts/reproduce.py table4 --recipe cpu --seeds 13 14 --models bilstm,fs_mtl,sp_mtl,dc_mtl,ic_mtl --no-train
 # The exact command of every run (the runner adds --recover when resuming a run).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -11,6 +11,8 @@ allennlp train results/table4/cpu/configs/dc_mtl-s13.jsonnet -s output/table4/cp
 allennlp train results/table4/cpu/configs/dc_mtl-s14.jsonnet -s output/table4/cpu/dc_mtl-s14 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu/configs/ic_mtl-s13.jsonnet -s output/table4/cpu/ic_mtl-s13 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu/configs/ic_mtl-s14.jsonnet -s output/table4/cpu/ic_mtl-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu/configs/sp_mtl-s13.jsonnet -s output/table4/cpu/sp_mtl-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu/configs/sp_mtl-s14.jsonnet -s output/table4/cpu/sp_mtl-s14 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu/configs/fs_mtl-s13.jsonnet -s output/table4/cpu/fs_mtl-s13 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu/configs/fs_mtl-s14.jsonnet -s output/table4/cpu/fs_mtl-s14 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu/configs/bilstm-chunk-s13.jsonnet -s output/table4/cpu/bilstm-chunk-s13 --include-package graph_mtl --file-friendly-logging
