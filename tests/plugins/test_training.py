@@ -121,24 +121,15 @@ def doc_example() -> str:
     return match.group(1)
 
 
-def test_plugin_written_in_the_test_is_picked_up_by_allennlp_train(tmp_path):
-    plugins = tmp_path / "site"
-    plugins.mkdir()
-    write_dist(
-        plugins,
-        "graph_mtl_previous",
-        {"previous": "graph_mtl_previous", "broken_example": "broken_example_plugin"},
-        {
-            "graph_mtl_previous": doc_example(),
-            "broken_example_plugin": "import a_module_that_does_not_exist_anywhere\n",
-        },
-    )
-    config = tmp_path / "previous.jsonnet"
+def train_with_plugin(tmp_path, plugins, topology: str, num_epochs: int = 1) -> str:
+    """`allennlp train` (a subprocess, PYTHONPATH = the `plugins` folder) of a two-domain DC-MTL
+    config whose topology is `topology`; returns its output (stdout + stderr), asserting success."""
+    config = tmp_path / f"{topology}.jsonnet"
     config.write_text(
         f"local fdu_mtl = import '{REPO_ROOT / 'training_configs' / 'lib' / 'fdu_mtl.libsonnet'}';\n"
         f"local plugins = import '{CONFIGS / 'plugins.libsonnet'}';\n"
         "plugins.with_topology(fdu_mtl.config('dc_mtl', tasks=['books', 'dvd'], "
-        f"settings={{embedding_dim: {DIM}, hidden_dim: {DIM}, num_epochs: 1}}), {{type: 'previous'}})\n"
+        f"settings={{embedding_dim: {DIM}, hidden_dim: {DIM}, num_epochs: {num_epochs}}}), {{type: '{topology}'}})\n"
     )
     classification = DATA / "classification"
     overrides = {
@@ -156,6 +147,22 @@ def test_plugin_written_in_the_test_is_picked_up_by_allennlp_train(tmp_path):
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
+    return output
+
+
+def test_plugin_written_in_the_test_is_picked_up_by_allennlp_train(tmp_path):
+    plugins = tmp_path / "site"
+    plugins.mkdir()
+    write_dist(
+        plugins,
+        "graph_mtl_previous",
+        {"previous": "graph_mtl_previous", "broken_example": "broken_example_plugin"},
+        {
+            "graph_mtl_previous": doc_example(),
+            "broken_example_plugin": "import a_module_that_does_not_exist_anywhere\n",
+        },
+    )
+    output = train_with_plugin(tmp_path, plugins, "previous")
     # the broken plugin is reported with its name and the error, and did not stop anything
     assert "graph-mtl plugin 'broken_example' failed" in output
     assert "No module named 'a_module_that_does_not_exist_anywhere'" in output
@@ -178,25 +185,7 @@ def test_aggregator_plugin_of_the_guide_trains_through_allennlp_train(tmp_path):
     plugins.mkdir()
     write_dist(plugins, "graph_mtl_gated_max", {"gated_max": "graph_mtl_gated_max"},
                {"graph_mtl_gated_max": doc_aggregator_example()})
-    config = tmp_path / "gated_max.jsonnet"
-    config.write_text(
-        f"local fdu_mtl = import '{REPO_ROOT / 'training_configs' / 'lib' / 'fdu_mtl.libsonnet'}';\n"
-        f"local plugins = import '{CONFIGS / 'plugins.libsonnet'}';\n"
-        "plugins.with_topology(fdu_mtl.config('dc_mtl', tasks=['books', 'dvd'], "
-        f"settings={{embedding_dim: {DIM}, hidden_dim: {DIM}, num_epochs: 2}}), {{type: 'gated_max'}})\n"
-    )
-    classification = DATA / "classification"
-    overrides = {
-        "train_data_path": {d: str(classification / f"{d}.task.train") for d in ("books", "dvd")},
-        "validation_data_path": {d: str(classification / f"{d}.task.dev") for d in ("books", "dvd")},
-    }
-    env = dict(os.environ, PYTHONPATH=str(plugins), FDU_MTL_DIR="/unused")
-    result = subprocess.run(
-        [venv_bin("allennlp"), "train", str(config), "-s", str(tmp_path / "run"), "-o", json.dumps(overrides)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-3000:]
+    output = train_with_plugin(tmp_path, plugins, "gated_max", num_epochs=2)
     # the path the recurrence took, said once (two epochs, many batches)
     assert output.count("aggregator GatedMaxAggregator has no fused recurrence: running the autograd loop") == 1
     # the plugin's aggregators (one per target, with their gate) are in the trained weights
