@@ -14,8 +14,9 @@ are shared by every task of a layer and direction.
 The cell state c_t is not changed by the message: only the output h_t is, so with r_t = 0 (or
 g_t = 0) the fusion LSTM is exactly the plain LSTM.
 
-The paper has no bias in g_t; `b_r` (the bias of `gate_message`) is an addition that starts at 0
-under the usual initialisers and lets the gate be switched off in tests.
+The paper has no bias in g_t; `b_r` (the bias of `gate_message`) is an addition: 0 when built
+(the training configs' uniform initializer draws it like every other parameter); tests use it
+to switch the gate off.
 
 This module holds the weights (`FusionWeights`; the gate weights are the task nodes' `nn.LSTM`s,
 read with `lstm_weights`) and the fused recurrence that computes the equations.
