@@ -61,7 +61,9 @@ def test_sixteen_task_training_progress_line_fits_a_terminal(tmp_path, monkeypat
     assert shown, result.stderr[-3000:]
     widest = max(shown, key=len)
     assert len(widest) <= WIDTH, (len(widest), widest)
-    assert "tasks): " in widest
+    # Which descriptions tqdm prints depends on timing: the first batches (few tasks seen, a
+    # line that fits as it is) may be the widest one printed, so look for the ranges anywhere.
+    assert any("tasks): " in description for description in shown)
     assert any("accuracy (16 tasks): " in description for description in shown)  # validation
     # nothing is lost where it is kept: every task's accuracy is in the metrics file
     metrics = json.loads((run / "metrics.json").read_text())
