@@ -24,7 +24,7 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from torch.nn import functional as F
 
-from graph_mtl.modules.fusion_lstm import FusionWeights, fusion_inputs
+from graph_mtl.modules.fusion_lstm import FusionInputs, FusionWeights, fusion_inputs
 from graph_mtl.modules.recurrent_linear import RecurrentLinear
 from graph_mtl.modules.topologies.topology import Topology, check_node_names
 
@@ -194,9 +194,10 @@ class MessagePassingLayer(torch.nn.Module):
         """The fusion LSTM of `task` over a homogeneous group; returns `(h, weights)`."""
         aggregator = self.aggregators[task]
         assert self.fusion is not None
+        # The LSTM side (W x_t + b for every step: one matmul) serves either path.
+        fusion = fusion_inputs(self.nodes[task], self.fusion, inputs)
         result = None
         if self.recurrence == "fused":
-            fusion = fusion_inputs(self.nodes[task], self.fusion, inputs)
             result = aggregator.fused_recurrence(fusion, inputs, mask, messages)
         path = (type(aggregator).__qualname__, "autograd" if result is None else "fused")
         if path not in _logged_paths:
@@ -212,18 +213,17 @@ class MessagePassingLayer(torch.nn.Module):
                 logger.info("aggregator %s: autograd loop (recurrence='autograd')", path[0])
         if result is not None:
             return result
-        return self._autograd_recurrence(task, inputs, mask, messages)
+        return self._autograd_recurrence(task, inputs, mask, messages, fusion)
 
     def _autograd_recurrence(
-        self, task: str, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor
+        self, task: str, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor,
+        fusion: FusionInputs,
     ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """Eqs. 3-11 as a loop of autograd operations over the aggregator's `step`."""
-        assert self.fusion is not None
         aggregator = self.aggregators[task]
         prepared = aggregator.prepare(inputs, messages, mask)
         batch, seq_len, _ = inputs.shape
         hidden_dim = self.hidden_dim
-        fusion = fusion_inputs(self.nodes[task], self.fusion, inputs)
         # Unbound once: indexing [:, t] in the loop would make autograd materialise a
         # full-size gradient per step (quadratic in seq_len).
         input_gates = fusion.input_gates.unbind(1)
