@@ -7,7 +7,7 @@ tasks, batch 8, hidden 200, homogeneous batch of one task), split by constructio
 * `source LSTMs`: the same source nodes' `nn.LSTM`s alone over the batch, forward + backward
   (DC-MTL: the K - 1 other tasks' LSTMs; IC-MTL: the shared LSTM), and forward alone;
 * `fusion + attention`: the rest (`total - source LSTMs`): the task's fusion LSTM with its
-  attention (the fused recurrence), keys, masking;
+  attention (the fusion recurrence), keys, masking;
 * `total, task_message_gradients=false`: DC-MTL with the stop-gradient option.
 
 Times are the median of `--repeats` steps after two warm-up steps, wall clock, `--threads` torch

@@ -26,11 +26,11 @@ sys.path.insert(0, ROOT)
 from benchmarks.atomic import atomic_write_json, atomic_write_text  # noqa: E402
 
 
-def run_quick(tree: str, out: str, models) -> dict:
+def run_quick(tree: str, out: str, models, generic: bool = False) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     subprocess.run(
         [sys.executable, "benchmarks/encoder_speed.py", "--quick", "--standalone", "--models", *models,
-         "--name", out],
+         "--name", out] + (["--generic"] if generic else []),
         cwd=tree, env=env, check=True, stdout=subprocess.DEVNULL,
     )
     with open(out + ".json") as handle:
@@ -48,6 +48,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--models", nargs="+", default=["dc_mtl", "ic_mtl"])
     parser.add_argument("--name", default=None)
+    parser.add_argument("--generic", action="store_true",
+                        help="also DC-/IC-MTL with recurrence='autograd' (a plugin aggregator's path)")
     args = parser.parse_args(argv)
     scratch = tempfile.mkdtemp(prefix="graph_mtl_compare_")
     worktree = os.path.join(scratch, "base")
@@ -57,7 +59,8 @@ def main(argv=None) -> int:
     try:
         for round_index in range(args.rounds):
             for label, tree in (("old", worktree), ("new", ROOT)):
-                runs[label].append(run_quick(tree, os.path.join(scratch, f"{label}-{round_index}"), args.models))
+                runs[label].append(run_quick(tree, os.path.join(scratch, f"{label}-{round_index}"), args.models,
+                                                 args.generic))
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", worktree], cwd=ROOT, check=False)
     keys = sorted(runs["old"][0], key=lambda k: (k.split("/")[3], [int(x) for x in k.split("/")[:3]]))
@@ -71,8 +74,10 @@ def main(argv=None) -> int:
              f"standalone mode, 1 thread, process time, each cell the minimum over {args.rounds} rounds "
              f"(old and new alternated); load average {load_start[0]:.2f} at the start, "
              f"{os.getloadavg()[0]:.2f} at the end.", ""]
-    for model in args.models:
-        values = [ratio[k] for k in keys if k.endswith("/" + model)]
+    models = list(args.models) + ([f"{m}/generic" for m in args.models if m in ("dc_mtl", "ic_mtl")]
+                                  if args.generic else [])
+    for model in models:
+        values = [ratio[k] for k in keys if k.split("/", 3)[3] == model]
         lines.append(f"- {model}: new / old geometric mean **{geomean(values):.3f}** (cells {min(values):.3f} - {max(values):.3f})")
     if noise:
         lines.append(f"- run-to-run noise (a round against the first round of the same tree): {min(noise):.3f} - {max(noise):.3f}")

@@ -11,8 +11,9 @@ input 200):
 * `sp_mtl`  -- SP-MTL (shared + private LSTM, adversarial and orthogonality losses);
 * `dc_mtl`  -- DC-MTL (`message_passing`, topology `direct`);
 * `ic_mtl`  -- IC-MTL (`message_passing`, topology `indirect`);
-* with `--generic`, also `dc_mtl/generic` and `ic_mtl/generic`: the same encoders with the fused
-  recurrence switched off (their layers' `recurrence = "autograd"`), i.e. the autograd loop.
+* with `--generic`, also `dc_mtl/generic` and `ic_mtl/generic`: the same encoders with their
+  aggregators' hand-written steps switched off (their layers' `recurrence = "autograd"`): the
+  attention's `step` differentiated by autograd one step at a time, a plugin aggregator's path.
 
 A batch holds sentences of one task (`--batching homogeneous`, what the FDU-MTL configs train
 with) or of all K tasks in turn (`--batching mixed`). Every sentence has length T. A timed step
@@ -74,7 +75,7 @@ def parse_args(argv=None):
                         help="also time dc/ic_mtl/no_attention (attention replaced by the mean of "
                              "the sources: the cost of everything but the attention)")
     parser.add_argument("--generic", action="store_true",
-                        help="also time DC-/IC-MTL with the fused recurrence switched off")
+                        help="also time DC-/IC-MTL with recurrence='autograd' (a plugin aggregator's path)")
     parser.add_argument("--hidden", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=None, help="timed steps per model (default 3, quick 2)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")

@@ -8,11 +8,12 @@ The fast path (see `MessagePassingLayer.forward`):
    `torch.nn.LSTM` (cuDNN on GPU, oneDNN/ATen on CPU) with that node's own weights -- a task
    node's `nn.LSTM` weights are at the same time the gate weights of that task's fusion LSTM;
 2. for each group of instances of one target task (the encoder sorts the batch by task so that
-   groups are contiguous slices), the aggregator's `prepare` runs once per sentence (projection
-   of the messages and of x_t with their blocks of W), and the input-to-hidden products of the
-   fusion LSTM for all steps are one matrix multiply;
-3. only what depends on h_{t-1} stays in the Python loop over time: U h_{t-1}, the attention
-   query W_h h_{t-1}, the softmax, and the fusion (eqs. 9-11).
+   groups are contiguous slices), the aggregator prepares once per sentence what does not depend
+   on the recurrence (projections of the messages and of x_t with their blocks of W), and the
+   input-to-hidden products of the fusion LSTM for all steps are one matrix multiply;
+3. only what depends on h_{t-1} stays in the loop over time (`fusion_lstm.fusion_recurrence`):
+   U h_{t-1}, the aggregator's step (attention query W_h h_{t-1}, softmax, r_t) and the fusion
+   (eqs. 9-11).
 
 A target task without sources (empty list from the topology) is a plain LSTM: it runs through
 `nn.LSTM` directly and r_t = 0.
@@ -24,8 +25,7 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from torch.nn import functional as F
 
-from graph_mtl.modules.fusion_lstm import FusionInputs, FusionWeights, fusion_inputs
-from graph_mtl.modules.recurrent_linear import RecurrentLinear
+from graph_mtl.modules.fusion_lstm import AutogradSteps, FusionWeights, fusion_inputs, fusion_recurrence
 from graph_mtl.modules.topologies.topology import Topology, check_node_names
 
 
@@ -71,11 +71,11 @@ class MessagePassingLayer(torch.nn.Module):
         batches, and a DC-MTL step skips the backward pass of its K - 1 source LSTMs. Virtual
         nodes (IC-MTL's shared LSTM) always get gradients: messages are all they produce.
     recurrence : `str`, optional (default = `"fused"`)
-        How the fusion LSTM runs over a sentence. `"fused"`: for the built-in aggregators
-        (`SourceAttentionAggregator`, `PositionAttentionAggregator`, `MeanAggregator`) the whole
-        recurrence is one autograd function with a hand-written backward pass
-        (graph_mtl/modules/fusion_lstm.py); any other aggregator runs the autograd loop over
-        its `step` (the log says so once per aggregator class). `"autograd"`: the autograd loop
+        The fusion LSTM is always one recurrence with a hand-written backward pass
+        (`fusion_lstm.fusion_recurrence`); this chooses how the aggregator's part of a step is
+        differentiated. `"fused"`: by the aggregator's own hand-written steps where it has them
+        (`fast_steps`: the built-in aggregators), else by autograd over its `step`, one step at a
+        time (the log says which, once per aggregator class). `"autograd"`: autograd over `step`
         for every aggregator (slower; the two agree to rounding, tested).
 
     # Attributes
@@ -194,63 +194,20 @@ class MessagePassingLayer(torch.nn.Module):
         """The fusion LSTM of `task` over a homogeneous group; returns `(h, weights)`."""
         aggregator = self.aggregators[task]
         assert self.fusion is not None
-        # The LSTM side (W x_t + b for every step: one matmul) serves either path.
         fusion = fusion_inputs(self.nodes[task], self.fusion, inputs)
-        result = None
-        if self.recurrence == "fused":
-            result = aggregator.fused_recurrence(fusion, inputs, mask, messages)
-        path = (type(aggregator).__qualname__, "autograd" if result is None else "fused")
+        steps = aggregator.fast_steps(inputs, messages, mask) if self.recurrence == "fused" else None
+        path = (type(aggregator).__qualname__, "autograd" if steps is None else "fused")
         if path not in _logged_paths:
             _logged_paths.add(path)
-            if result is not None:
-                logger.info("aggregator %s: fused recurrence (its fused_recurrence)", path[0])
+            if steps is not None:
+                logger.info("aggregator %s: its hand-written steps (fast_steps)", path[0])
             elif self.recurrence == "fused":
                 logger.info(
-                    "aggregator %s has no fused recurrence: running the autograd loop of its "
-                    "step() (correct, slower; see docs/plugins.md)", path[0]
+                    "aggregator %s has no fast_steps: its step() is differentiated by autograd, "
+                    "one step at a time (correct, slower; see docs/plugins.md)", path[0]
                 )
             else:
-                logger.info("aggregator %s: autograd loop (recurrence='autograd')", path[0])
-        if result is not None:
-            return result
-        return self._autograd_recurrence(task, inputs, mask, messages, fusion)
-
-    def _autograd_recurrence(
-        self, task: str, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor,
-        fusion: FusionInputs,
-    ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
-        """Eqs. 3-11 as a loop of autograd operations over the aggregator's `step`."""
-        aggregator = self.aggregators[task]
-        prepared = aggregator.prepare(inputs, messages, mask)
-        batch, seq_len, _ = inputs.shape
-        hidden_dim = self.hidden_dim
-        # Unbound once: indexing [:, t] in the loop would make autograd materialise a
-        # full-size gradient per step (quadratic in seq_len).
-        input_gates = fusion.input_gates.unbind(1)
-        # Weights used at every step: their gradients are one matmul over all steps.
-        recurrent = RecurrentLinear(fusion.weight_hh)
-        # [W_f; W_r] r_t + [0; b_r] in one product; W_c c_t added to the gate half.
-        message_linear = RecurrentLinear(fusion.message_weight)
-        message_bias = fusion.message_bias
-        cell_linear = RecurrentLinear(fusion.weight_c)
-
-        hidden = inputs.new_zeros(batch, hidden_dim)
-        cell = inputs.new_zeros(batch, hidden_dim)
-        hiddens = []
-        all_weights = []
-        for timestep in range(seq_len):
-            gates = recurrent.linear(hidden, input_gates[timestep])
-            sig = torch.sigmoid(gates)
-            in_gate, forget_gate, _, out_gate = sig.chunk(4, dim=1)
-            cell_gate = torch.tanh(gates[:, 2 * hidden_dim : 3 * hidden_dim])
-            cell = torch.addcmul(forget_gate * cell, in_gate, cell_gate)
-            message, weights = aggregator.step(prepared, timestep, hidden)
-            fused, gate_input = message_linear.linear(message, message_bias).split(hidden_dim, dim=1)
-            gate = torch.sigmoid(cell_linear.linear(cell, gate_input))
-            hidden = out_gate * torch.tanh(torch.addcmul(cell, gate, fused))
-            hiddens.append(hidden)
-            if weights is not None:
-                all_weights.append(weights)
-        output = torch.stack(hiddens, dim=1)
-        stacked = torch.stack(all_weights, dim=1) if all_weights else None
-        return output, stacked
+                logger.info("aggregator %s: step() under autograd (recurrence='autograd')", path[0])
+        if steps is None:
+            steps = AutogradSteps(aggregator, aggregator.prepare(inputs, messages, mask))
+        return fusion_recurrence(fusion, steps)

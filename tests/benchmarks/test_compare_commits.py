@@ -12,11 +12,14 @@ def test_ratios_noise_and_cleanup(monkeypatch, capsys):
     }
     seen_trees = []
 
-    def fake_run_quick(tree, out, models):
+    def fake_run_quick(tree, out, models, generic=False):
         label = "new" if tree == compare_commits.ROOT else "old"
         seen_trees.append(label)
         value = next(times[label])
-        return {"2/32/8/dc_mtl": value, "2/32/8/ic_mtl": 2 * value}
+        cells = {"2/32/8/dc_mtl": value, "2/32/8/ic_mtl": 2 * value}
+        if generic:
+            cells.update({"2/32/8/dc_mtl/generic": 3 * value, "2/32/8/ic_mtl/generic": 4 * value})
+        return cells
 
     monkeypatch.setattr(compare_commits, "run_quick", fake_run_quick)
     before = subprocess.run(["git", "worktree", "list"], cwd=REPO_ROOT, capture_output=True, text=True).stdout
@@ -30,3 +33,20 @@ def test_ratios_noise_and_cleanup(monkeypatch, capsys):
     assert "run-to-run noise (a round against the first round of the same tree): 1.042 - 1.100" in text
     after = subprocess.run(["git", "worktree", "list"], cwd=REPO_ROOT, capture_output=True, text=True).stdout
     assert after == before  # the temporary worktree is gone
+
+
+def test_generic_cells_get_their_own_lines(monkeypatch, capsys):
+    """`--generic`: the plugin path (recurrence='autograd') of both trees, summarised apart."""
+    values = {"old": iter([0.10, 0.10]), "new": iter([0.10, 0.10])}
+
+    def fake_run_quick(tree, out, models, generic=False):
+        assert generic
+        value = next(values["new" if tree == compare_commits.ROOT else "old"])
+        factor = 1.5 if tree == compare_commits.ROOT else 1.0  # the new plugin path is slower
+        return {"2/32/8/dc_mtl": value, "2/32/8/dc_mtl/generic": factor * value}
+
+    monkeypatch.setattr(compare_commits, "run_quick", fake_run_quick)
+    assert compare_commits.main(["HEAD", "--rounds", "2", "--models", "dc_mtl", "--generic"]) == 0
+    text = capsys.readouterr().out
+    assert "- dc_mtl: new / old geometric mean **1.000**" in text
+    assert "- dc_mtl/generic: new / old geometric mean **1.500**" in text

@@ -1,5 +1,6 @@
-"""The fused recurrence (graph_mtl.modules.fusion_lstm) against the autograd loop of
-MessagePassingLayer (`recurrence="autograd"`) and the step-by-step reference: float64, random
+"""The fusion recurrence (graph_mtl.modules.fusion_lstm) with the aggregators' hand-written steps
+(`recurrence="fused"`) against the same recurrence with their `step` differentiated by autograd
+(`recurrence="autograd"`, `AutogradSteps`) and the step-by-step reference: float64, random
 inputs, forward, attention and gradients of every parameter and of the inputs."""
 import logging
 from typing import Any, Optional, Tuple
@@ -9,6 +10,7 @@ import torch
 
 from graph_mtl.modules import fusion_lstm
 from graph_mtl.modules import message_passing_layer
+from graph_mtl.modules.aggregators import attention
 from graph_mtl.modules.message_passing_layer import MessagePassingLayer
 from graph_mtl.modules.topologies import DirectTopology, IndirectTopology, MessageAggregator, Topology
 from tests.modules.helpers import make_encoder, random_inputs
@@ -71,17 +73,17 @@ def _topology(name):
 
 
 @pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
-def test_built_in_aggregators_run_the_fused_recurrence_by_default(topology, bidirectional, num_layers, monkeypatch):
+def test_built_in_aggregators_run_their_hand_written_steps_by_default(topology, bidirectional, num_layers, monkeypatch):
     encoder = make_encoder(_topology(topology), bidirectional, num_layers)
     assert all(layer.recurrence == "fused" for layer in _layers(encoder))
 
-    def autograd_loop(*args, **kwargs):
-        raise AssertionError("a built-in aggregator ran the autograd loop")
+    def autograd_steps(*args, **kwargs):
+        raise AssertionError("a built-in aggregator ran AutogradSteps")
 
-    monkeypatch.setattr(MessagePassingLayer, "_autograd_recurrence", autograd_loop)
+    monkeypatch.setattr(fusion_lstm.AutogradSteps, "__init__", autograd_steps)
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
     encoder(inputs, mask, MIXED_TASKS).sum().backward()
-    with pytest.raises(AssertionError, match="autograd loop"):  # and the switch reaches it
+    with pytest.raises(AssertionError, match="AutogradSteps"):  # and the switch reaches it
         _run(encoder, inputs, mask, MIXED_TASKS, torch.ones(1, dtype=torch.float64), fast=False)
 
 
@@ -107,7 +109,7 @@ class _GatedMaxTopology(Topology):
         return _GatedMaxAggregator(hidden_dim)
 
 
-def test_a_plugin_aggregator_runs_the_autograd_loop_and_the_log_says_so_once(caplog, monkeypatch):
+def test_a_plugin_aggregator_runs_on_autograd_steps_and_the_log_says_so_once(caplog, monkeypatch):
     monkeypatch.setattr(message_passing_layer, "_logged_paths", set())
     encoder = make_encoder(_GatedMaxTopology(), hidden_dim=5, init=0.8)
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
@@ -117,7 +119,7 @@ def test_a_plugin_aggregator_runs_the_autograd_loop_and_the_log_says_so_once(cap
         fused_setting = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
         _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
     lines = [r.getMessage() for r in caplog.records if "_GatedMaxAggregator" in r.getMessage()]
-    assert len(lines) == 1 and "no fused recurrence" in lines[0] and "autograd loop" in lines[0]
+    assert len(lines) == 1 and "no fast_steps" in lines[0] and "differentiated by autograd" in lines[0]
     # the same computation as recurrence="autograd", gradients of the plugin's gate included
     _assert_same(fused_setting, _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=False), atol=0)
     names = ["inputs"] + [name for name, _ in encoder.named_parameters()]
@@ -128,7 +130,7 @@ def test_a_plugin_aggregator_runs_the_autograd_loop_and_the_log_says_so_once(cap
 @pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
 @pytest.mark.parametrize("store_energy", [True, False])
 def test_fused_equals_generic_loop(topology, bidirectional, num_layers, store_energy, monkeypatch):
-    monkeypatch.setattr(fusion_lstm, "ENERGY_BUDGET_BYTES", 2**40 if store_energy else 0)
+    monkeypatch.setattr(attention, "ENERGY_BUDGET_BYTES", 2**40 if store_energy else 0)
     encoder = make_encoder(_topology(topology), bidirectional, num_layers, hidden_dim=5, init=0.8)
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
     inputs = inputs.masked_fill(~mask.unsqueeze(-1), 3.0).requires_grad_(True)
@@ -153,7 +155,7 @@ def test_fused_equals_reference(topology, bidirectional, num_layers):
 
 @pytest.mark.parametrize("topology", ["direct", "indirect"])
 def test_fused_layer_gradcheck(topology):
-    """torch.autograd.gradcheck on one layer's fused recurrence (finite differences)."""
+    """torch.autograd.gradcheck on one layer's recurrence with hand-written steps (finite differences)."""
     encoder = make_encoder(topology, tasks=["a", "b", "c"], input_dim=3, hidden_dim=2)
     layer = encoder.forward_layers[0]
     inputs, mask = random_inputs([4, 3], input_dim=3, seq_len=4)
@@ -162,7 +164,7 @@ def test_fused_layer_gradcheck(topology):
     messages.requires_grad_(True)
 
     def function(x, m, *params):
-        return layer._fusion_recurrence("a", x, mask, m)[0]  # recurrence="fused": the kernel
+        return layer._fusion_recurrence("a", x, mask, m)[0]  # recurrence="fused": hand-written steps
 
     assert torch.autograd.gradcheck(function, (inputs, messages), eps=1e-6, atol=1e-7, fast_mode=True)
 
@@ -243,3 +245,24 @@ def test_source_embeddings_on_every_path():
     plain.load_state_dict(state)
     assert torch.allclose(_run(plain, inputs, mask, MIXED_TASKS, weights, fast=True)[0],
                           _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)[0], atol=1e-12, rtol=0)
+
+
+class _DropoutStepAggregator(_GatedMaxAggregator):
+    """A plugin mistake: randomness inside `step` (the recomputation would differ)."""
+
+    def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        message, _ = super().step(prepared, timestep, hidden)
+        return torch.nn.functional.dropout(message, 0.5, training=True), None
+
+
+class _DropoutStepTopology(_GatedMaxTopology):
+    def build_aggregator(self, target, sources, input_dim, hidden_dim, message_dim):
+        return _DropoutStepAggregator(hidden_dim)
+
+
+def test_a_nondeterministic_step_is_an_error_not_a_wrong_gradient():
+    encoder = make_encoder(_DropoutStepTopology(), hidden_dim=5, init=0.8)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    output = encoder(inputs, mask, MIXED_TASKS)
+    with pytest.raises(RuntimeError, match="_DropoutStepAggregator: step.* gave another r_t when recomputed"):
+        output.sum().backward()

@@ -187,7 +187,7 @@ def test_aggregator_plugin_of_the_guide_trains_through_allennlp_train(tmp_path):
                {"graph_mtl_gated_max": doc_aggregator_example()})
     output = train_with_plugin(tmp_path, plugins, "gated_max", num_epochs=2)
     # the path the recurrence took, said once (two epochs, many batches)
-    assert output.count("aggregator GatedMaxAggregator has no fused recurrence: running the autograd loop") == 1
+    assert output.count("aggregator GatedMaxAggregator has no fast_steps: its step() is differentiated by autograd") == 1
     # the plugin's aggregators (one per target, with their gate) are in the trained weights
     final = torch.load(tmp_path / "run" / "best.th", weights_only=True)
     for task in ("books", "dvd"):

@@ -13,16 +13,15 @@ Reusable `MessageAggregator`s.
 
 Both attention aggregators score with an `AdditiveScorer` (W and u). W is one matrix over the
 concatenation, as in the paper, but the fast path splits it into its blocks W = [W_x, W_h, W_m]
-so that W_x x_t and W_m h^(i) are computed for all steps in `prepare` (once per sentence) and
-only W_h h_{t-1}^(k) is computed inside the recurrence.
+so that W_x x_t and W_m h^(i) are computed for all steps once per sentence (`prepare`,
+`fast_steps`) and only W_h h_{t-1}^(k) is computed inside the recurrence.
 """
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import torch
 from torch.nn import functional as F
 
-from graph_mtl.modules.fusion_lstm import FusionInputs, fused_mean, fused_positions, fused_sources
-from graph_mtl.modules.recurrent_linear import RecurrentLinear
+from graph_mtl.modules.fusion_lstm import AggregatorSteps
 from graph_mtl.modules.topologies.topology import MessageAggregator
 
 
@@ -43,8 +42,8 @@ class AdditiveScorer(torch.nn.Module):
     bias) and `vector` (u, a `Linear(attention_dim, 1)` without bias), so that AllenNLP
     initializers matching `weight` reach both.
 
-    It holds the parameters only and has no `forward`: the aggregators (and the fused kernels
-    of `fusion_lstm`) apply its column blocks (`blocks()`) and u separately, so that the
+    It holds the parameters only and has no `forward`: the aggregators (and their hand-written
+    steps) apply its column blocks (`blocks()`) and u separately, so that the
     parts of the score that do not depend on h_{t-1} are computed once per sentence.
     """
 
@@ -63,59 +62,128 @@ class AdditiveScorer(torch.nn.Module):
         return weight.split([self.input_dim, self.hidden_dim, self.message_dim], dim=1)
 
 
-# Above this many bytes of tanh activations per sentence batch (all steps together), IC-MTL's
-# attention recomputes them in backward instead of keeping them.
-ATTENTION_MEMORY_BUDGET = 256 * 1024 ** 2
+# Store the attention energies of every step when they take at most this much memory (else the
+# backward pass recomputes them, one step at a time).
+ENERGY_BUDGET_BYTES = 32 * 2**20
 
 
-class _AdditiveScores(torch.autograd.Function):
+class AdditiveAttentionSteps(AggregatorSteps):
     """
-    u^T tanh(keys + query) over many keys in one autograd node. With `recompute`, the tanh is
-    recomputed in backward instead of stored: IC-MTL scores every position at every step, and
-    keeping `(batch, seq_len, attention_dim)` activations per step would need
-    O(batch * seq_len^2 * attention_dim) memory.
+    Hand-written steps of the additive attention (eqs. 3-8) inside the fusion recurrence: at step
+    t, q_t = W_h h_{t-1}, weights = softmax(u^T tanh(k_n + q_t (+ W_x x_t))) over the entries n,
+    r_t = sum_n weights_n m_n.
+
+    * `sources` (DC-MTL): keys2 `(B, T, S, A)` = 2 (W_x x_t + W_m h_t^(i) (+ e_i)) and memory
+      `(B, T, S, M)`: the entries of step t are the S sources at t;
+    * `positions` (IC-MTL, when `queries2` is given): keys2 `(B, N, A)` = 2 W_m h_i^(s), memory
+      `(B, N, M)`, the same N entries at every step, queries2 `(B, T, A)` = 2 W_x x_t and
+      `padding` `(B, N)` True on masked entries.
+
+    Speed: u^T tanh(a) is computed as (2u)^T sigmoid(2a) - sum(u), dropping the constant inside
+    the softmax (shift-invariant): on CPU `sigmoid` is several times faster than `tanh`, and
+    tanh'(a) = 4 s (1 - s) with s = sigmoid(2a). The aggregator doubles the key weights (a
+    200 x 200 product) so that 2a needs no pass over the keys. The energies s of every step are
+    kept when they fit in `ENERGY_BUDGET_BYTES`, else recomputed in the backward pass (IC-MTL's
+    are `O(B T N A)`; recomputing a step's cache-resident energies was even faster on CPU, B=64,
+    T=32: 154 vs 173 ms per training step). IC-MTL's d(weights) = dr . m_n is a row vector times
+    the memory transposed once to `(B, M, N)`: on CPU, `bmm` of `(B, N, M)` by `(B, M, 1)` runs
+    7-10x slower than `bmm` of `(B, 1, M)` by `(B, M, N)`. The gradients of W_h and u are one
+    product each over all steps.
     """
 
-    @staticmethod
-    def forward(ctx, keys: torch.Tensor, query: torch.Tensor, vector: torch.Tensor, recompute: bool) -> torch.Tensor:
-        energy = keys + query.unsqueeze(1)
-        energy.tanh_()
-        ctx.recompute = recompute
-        if recompute:
-            ctx.save_for_backward(keys, query, vector)
+    def __init__(
+        self, keys2: torch.Tensor, memory: torch.Tensor, weight_h: torch.Tensor, vector: torch.Tensor,
+        queries2: Optional[torch.Tensor] = None, padding: Optional[torch.BoolTensor] = None,
+    ) -> None:
+        self.positions = queries2 is not None
+        self.tensors = [keys2, memory, weight_h, vector] + ([queries2] if self.positions else [])
+        self.keys2, self.memory, self.weight_h, self.padding = keys2, memory, weight_h.detach(), padding
+        self.vector2 = (2 * vector.detach()).unsqueeze(-1)  # (A, 1)
+        self.weight_h2_t = (2 * self.weight_h).t()
+        batch, seq_len = (queries2 if self.positions else keys2).shape[:2]
+        entries, attention_dim = keys2.size(-2), keys2.size(-1)
+        new = keys2.new_empty
+        self.queries2 = queries2.transpose(0, 1) if self.positions else None  # (T, B, A), a view
+        self.weights = new(seq_len, batch, entries)
+        self.query_steps = new(seq_len, batch, attention_dim)  # 2 (W_h h_{t-1} (+ W_x x_t))
+        # keep the energies for the backward pass (only when there will be one) within the budget
+        store = torch.is_grad_enabled() and seq_len * batch * entries * attention_dim * keys2.element_size() <= ENERGY_BUDGET_BYTES
+        self.energies = new(seq_len, batch, entries, attention_dim) if store else None
+        self.energy = new(batch, entries, attention_dim) if self.energies is None else None
+        # the gradient buffers, made by each backward pass (none in inference)
+        self.grad_keys: Optional[torch.Tensor] = None
+        self.grad_queries: Optional[torch.Tensor] = None  # d(W_h h_{t-1})
+        self.grad_vector_steps: Optional[torch.Tensor] = None
+        self.grad_scores: Optional[torch.Tensor] = None
+        self.derivative: Optional[torch.Tensor] = None
+        self.memory_t: Optional[torch.Tensor] = None
+
+    def _energy(self, timestep: int, out: torch.Tensor) -> torch.Tensor:
+        """s = sigmoid(2 (k + q)) of step t, written into `out`."""
+        key2 = self.keys2 if self.positions else self.keys2[:, timestep]
+        return torch.add(key2, self.query_steps[timestep].unsqueeze(1), out=out).sigmoid_()
+
+    def forward(self, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        query2 = torch.mm(hidden, self.weight_h2_t, out=self.query_steps[timestep])
+        if self.positions:
+            query2.add_(self.queries2[timestep])
+        energy = self._energy(timestep, self.energies[timestep] if self.energies is not None else self.energy)
+        scores = torch.matmul(energy, self.vector2).squeeze(-1)  # (B, entries), up to a constant
+        if self.positions:
+            scores = scores.masked_fill_(self.padding, torch.finfo(scores.dtype).min)
+        weights = self.weights[timestep]
+        torch.softmax(scores, dim=-1, out=weights)
+        memory = self.memory if self.positions else self.memory[:, timestep]
+        return torch.bmm(weights.unsqueeze(1), memory).squeeze(1), weights
+
+    def backward(self, timestep: int, hidden: torch.Tensor, grad_message: torch.Tensor) -> torch.Tensor:
+        weights = self.weights[timestep]
+        if self.grad_keys is None:
+            self.grad_keys = torch.zeros_like(self.keys2) if self.positions else torch.empty_like(self.keys2)
+            self.grad_queries = torch.empty_like(self.query_steps)
+            self.grad_vector_steps = torch.empty_like(self.query_steps)
+            self.grad_scores = torch.empty_like(self.weights)
+            self.derivative = torch.empty_like(self.keys2 if self.positions else self.keys2[:, 0])
+        if self.positions:
+            if self.memory_t is None:
+                self.memory_t = self.memory.transpose(-1, -2).contiguous()
+            grad_weights = torch.bmm(grad_message.unsqueeze(1), self.memory_t).squeeze(1)
         else:
-            ctx.save_for_backward(energy, vector)
-        return torch.matmul(energy, vector)
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_scores: torch.Tensor):
-        if ctx.recompute:
-            keys, query, vector = ctx.saved_tensors
-            energy = keys + query.unsqueeze(1)
-            energy.tanh_()
+            grad_weights = (self.memory[:, timestep] * grad_message.unsqueeze(1)).sum(-1)
+        # softmax: ds = w * (dw - sum(w dw))
+        product = weights * grad_weights
+        grad_scores = torch.addcmul(product, weights, product.sum(-1, keepdim=True), value=-1,
+                                    out=self.grad_scores[timestep])
+        if self.energies is not None:
+            energy = self.energies[timestep]
         else:
-            energy, vector = ctx.saved_tensors
-        grad_vector = None
-        if ctx.needs_input_grad[2]:
-            grad_vector = torch.bmm(grad_scores.unsqueeze(1), energy).sum(dim=(0, 1))
-        # d/d(pre-activation) = (1 - tanh^2) * (grad_scores outer u), one fused pass.
-        grad_pre = torch.ops.aten.tanh_backward(grad_scores.unsqueeze(-1) * vector, energy)
-        grad_query = grad_pre.sum(dim=1) if ctx.needs_input_grad[1] else None
-        grad_keys = grad_pre if ctx.needs_input_grad[0] else None
-        return grad_keys, grad_query, grad_vector, None
+            energy = self._energy(timestep, self.energy)
+        # s (1 - s); tanh'(a) = 4 s (1 - s)
+        derivative = torch.addcmul(energy, energy, energy, value=-1, out=self.derivative)
+        grad_scores_3d = grad_scores.unsqueeze(1)
+        torch.bmm(grad_scores_3d, energy, out=self.grad_vector_steps[timestep].unsqueeze(1))
+        grad_query = torch.bmm(grad_scores_3d, derivative).squeeze(1)
+        grad_query = torch.mul(grad_query, 2 * self.vector2.squeeze(-1), out=self.grad_queries[timestep])
+        if self.positions:
+            self.grad_keys.addcmul_(derivative, grad_scores.unsqueeze(-1))
+        else:
+            torch.mul(derivative, grad_scores.unsqueeze(-1), out=self.grad_keys[:, timestep])
+        return torch.mm(grad_query, self.weight_h)
 
-
-def additive_scores(
-    keys: torch.Tensor, query: torch.Tensor, vector: torch.Tensor, recompute: bool = True
-) -> torch.Tensor:
-    """
-    `u^T tanh(keys[b, n] + query[b])` for keys `(batch, n, attention_dim)`, query
-    `(batch, attention_dim)`, u `(attention_dim,)`; returns `(batch, n)`. With `recompute` the
-    backward recomputes the tanh instead of keeping it (see `_AdditiveScores`); numerically the
-    same as the plain expression either way.
-    """
-    return _AdditiveScores.apply(keys, query, vector, recompute)
+    def gradients(self, hiddens: torch.Tensor, grad_messages: torch.Tensor) -> List[Optional[torch.Tensor]]:
+        flat = lambda tensor: tensor.reshape(-1, tensor.size(-1))  # noqa: E731
+        grad_weight_h = flat(self.grad_queries).t().mm(flat(hiddens))
+        # u . tanh(a) = 2 u . s - sum(u)
+        grad_vector = 2 * self.grad_vector_steps.sum(dim=(0, 1)) - self.grad_scores.sum()
+        # d score / d(2k) = u tanh'(k + q) / 2 = 2 u s (1 - s)
+        grad_keys, self.grad_keys = self.grad_keys.mul_(self.vector2.squeeze(-1)), None
+        weights = self.weights.transpose(0, 1)  # (B, T, entries)
+        grad_messages = grad_messages.transpose(0, 1)  # (B, T, M)
+        if not self.positions:  # r_t = sum_i alpha_i m_i: dm_i = alpha_i dr
+            return [grad_keys, weights.unsqueeze(-1) * grad_messages.unsqueeze(2), grad_weight_h, grad_vector]
+        grad_memory = torch.bmm(weights.transpose(1, 2), grad_messages)
+        # d / d(2 W_x x_t) is half of d / d(W_h h_{t-1})
+        return [grad_keys, grad_memory, grad_weight_h, grad_vector, self.grad_queries.transpose(0, 1) * 0.5]
 
 
 class _AttentionAggregator(MessageAggregator):
@@ -200,32 +268,22 @@ class SourceAttentionAggregator(_AttentionAggregator):
             keys = keys + (self.source_embeddings if scale == 1.0 else scale * self.source_embeddings)
         return keys
 
-    def fused_recurrence(
-        self, fusion: FusionInputs, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor
-    ) -> Tuple[torch.Tensor, torch.Tensor]:
-        # The kernel takes doubled keys (it scores with sigmoid(2a), see graph_mtl/modules/fusion_lstm.py).
+    def fast_steps(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> AggregatorSteps:
+        # doubled keys: the steps score with sigmoid(2a) (see AdditiveAttentionSteps)
         _, weight_h, _ = self.scorer.blocks()
-        return fused_sources(fusion, self.keys(inputs, messages, scale=2.0), messages, weight_h, self.score_vector())
+        return AdditiveAttentionSteps(self.keys(inputs, messages, scale=2.0), messages, weight_h, self.score_vector())
 
     def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
         _, weight_h, _ = self.scorer.blocks()
-        # (batch, seq_len, num_sources, attention_dim): W_x x_t + W_m h_t^(i), all steps at once.
-        keys = self.keys(inputs, messages)
-        # Per-step views made once (indexing [:, t] per step would give quadratic backward).
-        return (
-            keys.unbind(1),
-            messages.unbind(1),
-            RecurrentLinear(weight_h),
-            self.score_vector(),
-        )
+        # W_x x_t + W_m h_t^(i) for all steps at once; per-step views (a step reads only its own)
+        return self.keys(inputs, messages).unbind(1), messages.unbind(1), weight_h, self.score_vector()
 
     def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        keys, messages, query_linear, vector = prepared
-        query = query_linear.linear(hidden).unsqueeze(1)  # (batch, 1, attention_dim)
+        keys, messages, weight_h, vector = prepared
+        query = F.linear(hidden, weight_h).unsqueeze(1)  # (batch, 1, attention_dim)
         scores = torch.matmul(torch.tanh(keys[timestep] + query), vector)  # (batch, num_sources)
         weights = torch.softmax(scores, dim=-1)
-        message = torch.bmm(weights.unsqueeze(1), messages[timestep]).squeeze(1)
-        return message, weights
+        return torch.bmm(weights.unsqueeze(1), messages[timestep]).squeeze(1), weights
 
 
 class PositionAttentionAggregator(_AttentionAggregator):
@@ -256,35 +314,27 @@ class PositionAttentionAggregator(_AttentionAggregator):
         padding = ~mask.unsqueeze(2).expand(batch, seq_len, num_sources).reshape(batch, -1)
         return memory, padding
 
-    def fused_recurrence(
-        self, fusion: FusionInputs, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor
-    ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def fast_steps(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> AggregatorSteps:
         weight_x, weight_h, weight_m = self.scorer.blocks()
         memory, padding = self.memory(messages, mask)
-        # doubled keys and queries (the kernel scores with sigmoid(2a)): 2 W_m h_i^(s), 2 W_x x_t
+        # doubled keys and queries (the steps score with sigmoid(2a)): 2 W_m h_i^(s), 2 W_x x_t
         keys, queries = F.linear(memory, 2 * weight_m), F.linear(inputs, 2 * weight_x)
-        return fused_positions(fusion, keys, memory, queries, padding, weight_h, self.score_vector())
+        return AdditiveAttentionSteps(keys, memory, weight_h, self.score_vector(), queries, padding)
 
     def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
-        seq_len = messages.size(1)
         weight_x, weight_h, weight_m = self.scorer.blocks()
         memory, padding = self.memory(messages, mask)
-        # The shared-state projection W_m h_i^(s): once per sentence, not once per step.
-        keys = F.linear(memory, weight_m)  # (batch, seq_len * num_sources, attention_dim)
-        queries = F.linear(inputs, weight_x).unbind(1)  # seq_len x (batch, attention_dim)
-        vector = self.score_vector()
-        activation_bytes = keys.numel() * seq_len * keys.element_size()
-        recompute = activation_bytes > ATTENTION_MEMORY_BUDGET
-        return keys, queries, memory, padding, RecurrentLinear(weight_h), vector, recompute
+        # W_m h_i^(s) once per sentence; W_x x_t per step
+        keys, queries = F.linear(memory, weight_m), F.linear(inputs, weight_x).unbind(1)
+        return keys, queries, memory, padding, weight_h, self.score_vector()
 
     def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        keys, queries, memory, padding, query_linear, vector, recompute = prepared
-        query = query_linear.linear(hidden, queries[timestep])
-        scores = additive_scores(keys, query, vector, recompute)  # (batch, positions)
+        keys, queries, memory, padding, weight_h, vector = prepared
+        query = F.linear(hidden, weight_h) + queries[timestep]
+        scores = torch.matmul(torch.tanh(keys + query.unsqueeze(1)), vector)  # (batch, positions)
         scores = scores.masked_fill(padding, torch.finfo(scores.dtype).min)
         weights = torch.softmax(scores, dim=-1)  # exactly 0 on padding (exp underflows)
-        message = torch.bmm(weights.unsqueeze(1), memory).squeeze(1)
-        return message, weights
+        return torch.bmm(weights.unsqueeze(1), memory).squeeze(1), weights
 
 
 class MeanAggregator(MessageAggregator):
@@ -292,13 +342,27 @@ class MeanAggregator(MessageAggregator):
 
     kind = "none"
 
-    def fused_recurrence(
-        self, fusion: FusionInputs, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor
-    ) -> Tuple[torch.Tensor, None]:
-        return fused_mean(fusion, messages.mean(dim=2)), None
+    def fast_steps(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> AggregatorSteps:
+        return MeanSteps(messages.mean(dim=2))
 
     def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
         return messages.mean(dim=2).unbind(1)
 
     def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, None]:
         return prepared[timestep], None
+
+
+class MeanSteps(AggregatorSteps):
+    """`MeanAggregator`'s steps: r_t = `messages[:, t]` `(B, T, M)`, given (it does not depend on h_{t-1})."""
+
+    def __init__(self, messages: torch.Tensor) -> None:
+        self.tensors = [messages]
+
+    def forward(self, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, None]:
+        return self.tensors[0][:, timestep], None
+
+    def backward(self, timestep: int, hidden: torch.Tensor, grad_message: torch.Tensor) -> None:
+        return None
+
+    def gradients(self, hiddens: torch.Tensor, grad_messages: torch.Tensor) -> List[Optional[torch.Tensor]]:
+        return [grad_messages.transpose(0, 1)]

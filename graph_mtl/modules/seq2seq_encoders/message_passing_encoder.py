@@ -102,9 +102,9 @@ class MessagePassingEncoder(MultiTaskEncoder):
         learns from its own task only, and DC-MTL skips the backward pass of K - 1 LSTMs per
         batch. Virtual nodes (IC-MTL's shared LSTM) are always trained through their messages.
     recurrence : `str`, optional (default = `"fused"`)
-        `"fused"`: the built-in aggregators run the fusion recurrence with a hand-written
-        backward pass, others the autograd loop of their `step`; `"autograd"`: the autograd loop
-        for every aggregator (see `MessagePassingLayer`).
+        `"fused"`: an aggregator's part of each step runs its hand-written steps where it has
+        them (the built-ins), else autograd over its `step`; `"autograd"`: autograd for every
+        aggregator (see `MessagePassingLayer`).
     """
 
     encoder_name = "the message-passing encoder"

@@ -66,7 +66,12 @@ class MessageAggregator(torch.nn.Module):
     `num_sources` source nodes, in the order `Topology.sources` returned them). It calls
     `prepare` once per sentence (the place for work that does not depend on the recurrence,
     such as projecting every message with its part of W), then `step` once per time step with
-    the target's previous hidden state.
+    the target's previous hidden state. `prepare` returns the tensors `step` reads in tuples,
+    lists or dicts: the fusion recurrence runs `step` without autograd and recomputes one step
+    at a time under autograd in its backward pass, from detached copies of those tensors, so
+    `step` must be deterministic (randomness such as dropout belongs in `prepare`).
+    A step should read its own slice (prepare per-step views with `unbind(1)`): indexing a
+    whole `(batch, seq_len, ...)` tensor at every step makes a full-size gradient per step.
 
     `kind` says what the returned weights range over, so that outputs can be named and shown:
     `"sources"` (one weight per source node at step t, the alpha of DC-MTL), `"positions"` (one
@@ -109,19 +114,13 @@ class MessageAggregator(torch.nn.Module):
         """
         raise NotImplementedError
 
-    def fused_recurrence(
-        self, fusion: Any, inputs: torch.Tensor, mask: torch.BoolTensor, messages: torch.Tensor
-    ) -> Optional[Tuple[torch.Tensor, Optional[torch.Tensor]]]:
+    def fast_steps(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Optional[Any]:
         """
-        Optional fast path: the whole fusion recurrence of the target over a sentence group, with
-        a hand-written backward pass, instead of the autograd loop over `step`.
-
-        `fusion` is the target's fusion LSTM (`graph_mtl.modules.fusion_lstm.FusionInputs`);
-        the built-in aggregators compute their keys and call the kernels of
-        `graph_mtl.modules.fusion_lstm` (`fused_sources`, `fused_positions`, `fused_mean`).
-        Returns `(hidden (batch, seq_len, hidden_dim), weights (batch, seq_len, entries) or
-        None)`, the same as the autograd loop, or `None` (this default) for "no fast path": the
-        layer then runs `prepare` and `step` under autograd, correct and slower.
+        Optional: hand-written forward and backward steps, a
+        `graph_mtl.modules.fusion_lstm.AggregatorSteps` built from the same arguments as
+        `prepare` (the built-in aggregators have them). `None` (this default): the fusion
+        recurrence runs `step` without autograd and differentiates it by recomputing each step
+        under autograd in its backward pass (`AutogradSteps`): correct, and slower.
         """
         return None
 

@@ -3,20 +3,40 @@ import pytest
 import torch
 
 from graph_mtl.modules.aggregators import AdditiveScorer, MeanAggregator, SourceAttentionAggregator
-from graph_mtl.modules.aggregators.attention import additive_scores
+from graph_mtl.modules.aggregators import attention
+from graph_mtl.modules.fusion_lstm import FusionInputs, fusion_recurrence
 
 
-def test_additive_scores_gradients():
+@pytest.mark.parametrize("positions", [False, True])
+@pytest.mark.parametrize("store_energy", [True, False])
+def test_hand_written_attention_steps_gradcheck(positions, store_energy, monkeypatch):
+    """AdditiveAttentionSteps inside the fusion recurrence against finite differences: the
+    gradients of every tensor they read (keys, memory, W_h, u, queries) and of the LSTM side."""
+    monkeypatch.setattr(attention, "ENERGY_BUDGET_BYTES", 2**40 if store_energy else 0)
     torch.manual_seed(0)
-    keys = torch.randn(2, 5, 3, dtype=torch.float64, requires_grad=True)
-    query = torch.randn(2, 3, dtype=torch.float64, requires_grad=True)
-    vector = torch.randn(3, dtype=torch.float64, requires_grad=True)
-    plain = torch.tanh(keys + query.unsqueeze(1)) @ vector
-    assert torch.allclose(additive_scores(keys, query, vector), plain, atol=1e-14)
-    for recompute in (True, False):
-        assert torch.autograd.gradcheck(
-            lambda k, q, v: additive_scores(k, q, v, recompute), (keys, query, vector)
-        )
+    batch, steps, entries, hidden, attention_dim = 2, 3, 4, 3, 2
+    new = lambda *shape: torch.randn(*shape, dtype=torch.float64, requires_grad=True)  # noqa: E731
+    fusion = (new(batch, steps, 4 * hidden), new(4 * hidden, hidden), new(2 * hidden, hidden),
+              new(2 * hidden), new(hidden, hidden))
+    weight_h, vector = new(attention_dim, hidden), new(attention_dim)
+    if positions:
+        keys, memory, queries = new(batch, entries, attention_dim), new(batch, entries, hidden), new(batch, steps, attention_dim)
+        padding = torch.tensor([[False] * entries, [False, False, True, True]])
+        extra = (queries,)
+    else:
+        keys, memory = new(batch, steps, entries, attention_dim), new(batch, steps, entries, hidden)
+        extra = ()
+
+    def run(*tensors):
+        fusion_part, (keys, memory, weight_h, vector, *rest) = tensors[:5], tensors[5:]
+        steps_ = attention.AdditiveAttentionSteps(keys, memory, weight_h, vector, *rest, *((padding,) if positions else ()))
+        hidden_states, weights = fusion_recurrence(FusionInputs(*fusion_part), steps_)
+        assert weights.shape == (batch, steps, entries)
+        if positions:  # masked entries get exactly 0
+            assert torch.all(weights[1, :, 2:] == 0)
+        return hidden_states
+
+    assert torch.autograd.gradcheck(run, (*fusion, keys, memory, weight_h, vector, *extra), eps=1e-6, atol=1e-7)
 
 
 def test_scorer_blocks_are_the_columns_of_w_for_x_h_and_m():
