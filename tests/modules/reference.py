@@ -6,8 +6,9 @@ It reads the parameters of a (fast) encoder and recomputes its outputs and atten
 instance, step by step, writing out the paper's equations: every LSTM is an explicit cell loop,
 the attention scores are u^T tanh(W [x_t, h_{t-1}^(k), m]) on the concatenation, one source or
 position at a time, and only the valid part of each sentence is ever touched (no masking). It
-supports the built-in aggregators (`SourceAttentionAggregator`, `PositionAttentionAggregator`,
-`MeanAggregator`). Dropout is not applied (call it on an encoder in eval mode or with dropout 0).
+writes out the built-in aggregators (`SourceAttentionAggregator`, `PositionAttentionAggregator`,
+`MeanAggregator`); any other aggregator runs its own `prepare` / `step` under plain autograd, one
+instance at a time. Dropout is not applied (call it on an encoder in eval mode or with dropout 0).
 """
 from typing import Dict, List, Optional, Tuple
 
@@ -94,7 +95,18 @@ def reference_layer(
         elif isinstance(aggregator, MeanAggregator):
             r = sum(states[name][t] for name in sources) / len(sources)
         else:
-            raise NotImplementedError(f"no reference for {type(aggregator).__name__}")
+            # any other aggregator (a plugin's): its own prepare / step under plain autograd, on
+            # this instance alone -- the reference of the recurrence around it, not of its math
+            if t == 0:
+                instance_messages = torch.stack([torch.stack(states[name]) for name in sources], dim=1)
+                prepared = aggregator.prepare(
+                    torch.stack(xs).unsqueeze(0), instance_messages.unsqueeze(0),
+                    torch.ones(1, length, dtype=torch.bool),
+                )
+            r, step_weights = aggregator.step(prepared, t, h.unsqueeze(0))
+            r = r[0]
+            if step_weights is not None:
+                all_weights.append(step_weights[0])
         W_f = fusion.fusion.weight
         W_r = fusion.gate_message.weight
         b_r = fusion.gate_message.bias

@@ -266,3 +266,48 @@ def test_a_nondeterministic_step_is_an_error_not_a_wrong_gradient():
     output = encoder(inputs, mask, MIXED_TASKS)
     with pytest.raises(RuntimeError, match="_DropoutStepAggregator: step.* gave another r_t when recomputed"):
         output.sum().backward()
+
+
+class _TiedDictAggregator(MessageAggregator):
+    """A plugin aggregator with a parameter tied between two submodules and `prepare` returning a
+    dict of nested tuples with a constant: r_t = sigmoid(a . h) max_i h_t^(i) + c sigmoid(b . h)
+    mean_i h_t^(i), with b's weight the same tensor as a's."""
+
+    def __init__(self, hidden_dim: int) -> None:
+        super().__init__()
+        self.a = torch.nn.Linear(hidden_dim, 1)
+        self.b = torch.nn.Linear(hidden_dim, 1)
+        self.b.weight = self.a.weight
+
+    def prepare(self, inputs, messages, mask):
+        return {"max": messages.max(dim=2).values.unbind(1), "mean": (0.5, messages.mean(dim=2).unbind(1))}
+
+    def step(self, prepared, timestep, hidden):
+        scale, mean = prepared["mean"]
+        gate_a, gate_b = torch.sigmoid(self.a(hidden)), torch.sigmoid(self.b(hidden))
+        return gate_a * prepared["max"][timestep] + scale * gate_b * mean[timestep], None
+
+
+class _TiedDictTopology(_GatedMaxTopology):
+    def build_aggregator(self, target, sources, input_dim, hidden_dim, message_dim):
+        return _TiedDictAggregator(hidden_dim)
+
+
+@pytest.mark.parametrize("bidirectional,num_layers", [(False, 1), (True, 2)])
+def test_a_plugin_aggregator_on_autograd_steps_equals_the_plain_autograd_reference(bidirectional, num_layers):
+    """AutogradSteps (forward without autograd, each step recomputed in backward, parameters
+    swapped for leaves) against the whole recurrence under plain autograd, instance by instance:
+    outputs and the gradients of the inputs and of every parameter, the tied one included."""
+    encoder = make_encoder(_TiedDictTopology(), bidirectional, num_layers, hidden_dim=5, init=0.8)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    inputs.requires_grad_(True)
+    weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
+    fast = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
+    reference_output, reference_attention = reference_forward(encoder, inputs, mask, MIXED_TASKS)
+    params = [inputs] + list(encoder.parameters())
+    reference_grads = torch.autograd.grad((reference_output * weights).sum(), params, allow_unused=True)
+    _assert_same(fast, (reference_output, reference_attention, reference_grads))
+    names = ["inputs"] + [name for name, _ in encoder.named_parameters()]
+    tied = [g for name, g in zip(names, fast[2]) if name.endswith(".a.weight")]
+    assert tied and all(g is not None and g.abs().sum() > 0 for g in tied)
+    assert not any(name.endswith(".b.weight") for name in names)  # one tensor, reported once
