@@ -30,7 +30,7 @@ sentences with `allennlp predict`, and reports:
 `--settings` (JSON) adds model settings (common.defaults fields) to the benchmark's own.
 Writes `<results>.md` and `<results>.json`. Every file it writes (data, configs, inputs, results)
 is written atomically (benchmarks/atomic.py), and so are the prediction files of `allennlp
-predict` (graph_mtl.commands.atomic_outputs): a killed run resumes from complete files only.
+predict` (graph_mtl.commands.predict_manager): a killed run resumes from complete files only.
 """
 import argparse
 import json

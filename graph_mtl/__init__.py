@@ -40,7 +40,10 @@ archival.use_in_allennlp()
 commands.paths.guard_allennlp_commands()
 # `allennlp train` writes model.tar.gz and the metrics files atomically (graph_mtl.training.atomic_files).
 training.atomic_files.use_in_allennlp()
-# ... and `allennlp predict` / `evaluate` their output files (graph_mtl.commands.atomic_outputs).
+# ... `allennlp evaluate` its output files (graph_mtl.commands.atomic_outputs), and `allennlp
+# predict` its output file, reading the graph_mtl predictor's input from bytes and naming the
+# file in a bad line's error (graph_mtl.commands.predict_manager).
 commands.atomic_outputs.use_in_allennlp()
+commands.predict_manager.use_in_allennlp()
 
 __version__ = VERSION

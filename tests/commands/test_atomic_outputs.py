@@ -1,6 +1,6 @@
 """
-graph_mtl.commands.atomic_outputs: `allennlp predict --output-file`, `allennlp evaluate`'s output
-files and `graph-mtl-report`'s predictions.jsonl are written to a temporary file and renamed at
+graph_mtl.commands.atomic_outputs and .predict_manager: `allennlp predict --output-file`,
+`allennlp evaluate`'s output files and `graph-mtl-report`'s predictions.jsonl are written to a temporary file and renamed at
 the end: while the command runs, and after it fails, the output path holds the previous file
 (a kill leaves only a `*.partial` file), never a truncated one that looks complete.
 """

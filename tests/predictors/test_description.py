@@ -1,7 +1,7 @@
 """
 The predictor reads the model's encoder through the `MultiTaskEncoder` interface only
 (`graph_mtl.predictors.description`), and `allennlp predict` reads its input as
-`graph_mtl.predictors.predict_command` says (allennlp's own loop for other predictors).
+`graph_mtl.commands.predict_manager` says (allennlp's own loop for other predictors).
 """
 import io
 import sys
@@ -15,7 +15,8 @@ from allennlp.modules.seq2seq_encoders import LstmSeq2SeqEncoder
 
 from graph_mtl.models.heads import TextClassifierHead
 from graph_mtl.modules.seq2seq_encoders import DcMtlEncoder, MultiTaskEncoder, SharedPrivateEncoder
-from graph_mtl.predictors import InputLineError, predict_command
+from graph_mtl.commands import predict_manager
+from graph_mtl.predictors import InputLineError
 from graph_mtl.predictors.description import describe_model, find_multitask_encoder, source_graph
 from tests.models.helpers import CLASSIFICATION, build_model, classification_instances, vocab_for
 
@@ -87,8 +88,11 @@ def manager(predictor, input_file):
 
 
 def test_other_predictors_keep_allennlps_reading(tmp_path):
-    predict_command.use_in_allennlp()  # idempotent: still one wrapper
-    assert getattr(_PredictManager._get_json_data, "_graph_mtl_names_input_file", False)
+    import allennlp.commands.predict as predict
+
+    predict_manager.use_in_allennlp()  # idempotent: still one subclass of allennlp's class
+    assert predict._PredictManager is _PredictManager and _PredictManager.graph_mtl_predict_manager
+    assert not getattr(_PredictManager.__mro__[1], "graph_mtl_predict_manager", False)
     path = tmp_path / "in.txt"
     path.write_bytes(b"one\n\ntwo\n")
     plain = SimpleNamespace(load_line=lambda line: {"text": line})
