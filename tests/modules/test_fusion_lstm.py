@@ -1,6 +1,6 @@
-"""The fusion LSTM (eqs. 9-11) as `MessagePassingLayer` runs it (fused recurrence and autograd
-loop), against the equations written out with explicit tensors, one instance and one step at a
-time."""
+"""The fusion LSTM (eqs. 9-11) as `MessagePassingLayer` runs it (the aggregator's hand-written
+steps and `AutogradSteps`), against the equations written out with explicit tensors, one instance
+and one step at a time."""
 import pytest
 import torch
 

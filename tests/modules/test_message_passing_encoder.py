@@ -23,7 +23,7 @@ MIXED_LENGTHS = [5, 3, 4, 1, 5]
 
 @pytest.fixture(params=["fused", "autograd"])
 def recurrence(request):
-    """Run a test with the fused recurrence (default) and with the autograd loop."""
+    """Run a test with the aggregators' hand-written steps (default) and with `AutogradSteps`."""
     return request.param
 
 
