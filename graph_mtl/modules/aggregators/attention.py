@@ -179,9 +179,12 @@ class AdditiveAttentionSteps(AggregatorSteps):
         grad_keys, self.grad_keys = self.grad_keys.mul_(self.vector2.squeeze(-1)), None
         weights = self.weights.transpose(0, 1)  # (B, T, entries)
         grad_messages = grad_messages.transpose(0, 1)  # (B, T, M)
-        if not self.positions:  # r_t = sum_i alpha_i m_i: dm_i = alpha_i dr
-            return [grad_keys, weights.unsqueeze(-1) * grad_messages.unsqueeze(2), grad_weight_h, grad_vector]
-        grad_memory = torch.bmm(weights.transpose(1, 2), grad_messages)
+        grad_memory = None  # r_t = sum_n weights_n m_n: dm_n = weights_n dr (none for stopped messages)
+        if self.memory.requires_grad:
+            grad_memory = (torch.bmm(weights.transpose(1, 2), grad_messages) if self.positions
+                           else weights.unsqueeze(-1) * grad_messages.unsqueeze(2))
+        if not self.positions:
+            return [grad_keys, grad_memory, grad_weight_h, grad_vector]
         # d / d(2 W_x x_t) is half of d / d(W_h h_{t-1})
         return [grad_keys, grad_memory, grad_weight_h, grad_vector, self.grad_queries.transpose(0, 1) * 0.5]
 
