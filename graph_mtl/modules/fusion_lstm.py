@@ -100,8 +100,9 @@ class AggregatorSteps:
     keys, messages, weights); the recurrence passes them through its `torch.autograd.Function` and
     hands back their gradients from `gradients`. In the forward loop `forward(t, hidden)` gets
     h_{t-1} and returns `(r_t, weights or None)`; in the reverse loop `backward(t, hidden,
-    grad_message)` gets h_{t-1} again and d r_t and returns d h_{t-1} (or `None` when r_t does not
-    depend on it). Both run without autograd.
+    grad_message, grad_weights)` gets h_{t-1} again, d r_t and the gradient of step t's weights
+    (`None` unless a loss reads them, such as the encoder's `attention_entropy`) and returns
+    d h_{t-1} (or `None` when r_t does not depend on it). Both run without autograd.
     """
 
     tensors: Sequence[torch.Tensor] = ()
@@ -109,7 +110,8 @@ class AggregatorSteps:
     def forward(self, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         raise NotImplementedError
 
-    def backward(self, timestep: int, hidden: torch.Tensor, grad_message: torch.Tensor) -> Optional[torch.Tensor]:
+    def backward(self, timestep: int, hidden: torch.Tensor, grad_message: torch.Tensor,
+                 grad_weights: Optional[torch.Tensor] = None) -> Optional[torch.Tensor]:
         raise NotImplementedError
 
     def gradients(self, hiddens: torch.Tensor, grad_messages: torch.Tensor) -> List[Optional[torch.Tensor]]:
@@ -153,7 +155,8 @@ class AutogradSteps(AggregatorSteps):
         self.messages.append(message)
         return message, weights
 
-    def backward(self, timestep: int, hidden: torch.Tensor, grad_message: torch.Tensor) -> Optional[torch.Tensor]:
+    def backward(self, timestep: int, hidden: torch.Tensor, grad_message: torch.Tensor,
+                 grad_weights: Optional[torch.Tensor] = None) -> Optional[torch.Tensor]:
         if self.leaves is None:  # detached copies whose .grad sums over the steps
             self.leaves = [tensor.detach().requires_grad_(tensor.requires_grad) for tensor in self.tensors]
             prepared = pytree.tree_leaves(self.prepared)
@@ -165,16 +168,21 @@ class AutogradSteps(AggregatorSteps):
                 module._parameters[name] = self.leaves[index]
             with torch.enable_grad():
                 hidden = hidden.detach().requires_grad_()
-                message, _ = self.aggregator.step(self.prepared_leaves, timestep, hidden)
+                message, weights = self.aggregator.step(self.prepared_leaves, timestep, hidden)
                 if not torch.allclose(message.detach(), self.messages[timestep], rtol=1e-4, atol=1e-6):
                     raise RuntimeError(
                         f"aggregator {type(self.aggregator).__name__}: step({timestep}) gave another r_t "
                         "when recomputed for the backward pass; step() must be a deterministic function "
                         "of its arguments (apply dropout or other randomness in prepare())"
                     )
-                if not message.requires_grad:
+                outputs, grads = [message], [grad_message]
+                if grad_weights is not None and weights is not None and weights.requires_grad:
+                    outputs.append(weights)
+                    grads.append(grad_weights)
+                outputs_grads = [(o, g) for o, g in zip(outputs, grads) if o.requires_grad]
+                if not outputs_grads:
                     return None
-                torch.autograd.backward(message, grad_message)
+                torch.autograd.backward([o for o, _ in outputs_grads], [g for _, g in outputs_grads])
         finally:
             for module, name, index in self.slots:
                 module._parameters[name] = self.tensors[index]
@@ -194,7 +202,8 @@ class _FusionRecurrence(torch.autograd.Function):
     `(B, T, 4H)` (W x_t + b for every step), weight_hh `(4H, H)`, message_weight `(2H, M)`
     ([W_f; W_r]), message_bias `(2H,)` ([0; b_r]), weight_c `(H, H)`, then `steps.tensors`.
     Returns `(hidden (B, T, H), weights)`: the aggregator's weights stacked over the steps,
-    `(B, T, entries)` (not differentiable), or an empty tensor when it returns none.
+    `(B, T, entries)` (differentiable: a loss may read them), or an empty tensor when it returns
+    none.
     """
 
     @staticmethod
@@ -232,20 +241,26 @@ class _FusionRecurrence(torch.autograd.Function):
             y = torch.addcmul(c, gate, projected[:, :hidden_dim], out=tanh_y[t]).tanh_()
             torch.mul(act[:, 3 * hidden_dim :], y, out=hiddens[t + 1])
         ctx.steps = steps
+        ctx.set_materialize_grads(False)  # an output no loss reads gets None, not zeros
         ctx.save_for_backward(weight_hh, message_weight, weight_c, hiddens, cells, acts, gates_fused,
                               projected_messages, tanh_y, messages)
-        weights_out = torch.stack(all_weights, dim=1) if all_weights else input_gates.new_zeros(0)
-        ctx.mark_non_differentiable(weights_out)
+        if all_weights:
+            weights_out = torch.stack(all_weights, dim=1)
+        else:
+            weights_out = input_gates.new_zeros(0)
+            ctx.mark_non_differentiable(weights_out)
         return hiddens[1:].transpose(0, 1).contiguous(), weights_out
 
     @staticmethod
     @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_hiddens, _grad_weights):
+    def backward(ctx, grad_hiddens, grad_weights):
         steps = ctx.steps
         (weight_hh, message_weight, weight_c, hiddens, cells, acts, gates_fused, projected_messages,
          tanh_y, messages) = ctx.saved_tensors
         seq_len, batch, four_h = acts.shape
         hidden_dim = four_h // 4
+        if grad_hiddens is None:
+            grad_hiddens = acts.new_zeros(acts.size(1), acts.size(0), acts.size(2) // 4)
         grad_hiddens = grad_hiddens.transpose(0, 1)  # (T, B, H), a view
         new = lambda *shape: acts.new_empty(shape)  # noqa: E731
 
@@ -283,7 +298,9 @@ class _FusionRecurrence(torch.autograd.Function):
             torch.mul(grad_h, factor_out[t], out=grad_gate[:, 3 * hidden_dim :])
             grad_c.mul_(forget_gate[t])
             grad_h = torch.mm(grad_gate, weight_hh)
-            grad_from_message = steps.backward(t, hiddens[t], grad_r)
+            grad_from_message = steps.backward(
+                t, hiddens[t], grad_r, None if grad_weights is None else grad_weights[:, t]
+            )
             if grad_from_message is not None:
                 grad_h.add_(grad_from_message)
 

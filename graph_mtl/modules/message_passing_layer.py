@@ -46,12 +46,16 @@ class Group(NamedTuple):
 
 
 class GroupAttention(NamedTuple):
-    """Attention weights of one group, `(end - start, length, entries)`, detached."""
+    """Attention weights of one group, `(end - start, length, entries)`, detached; with
+    `attention_entropy`, the sum of their entropies (nats) over the group's tokens
+    (differentiable) and the number of tokens."""
 
     group: Group
     kind: str
     sources: List[str]
     weights: torch.Tensor
+    entropy: Optional[torch.Tensor] = None
+    tokens: int = 0
 
 
 class MessagePassingLayer(torch.nn.Module):
@@ -77,6 +81,9 @@ class MessagePassingLayer(torch.nn.Module):
         (`fast_steps`: the built-in aggregators), else by autograd over its `step`, one step at a
         time (the log says which, once per aggregator class). `"autograd"`: autograd over `step`
         for every aggregator (slower; the two agree to rounding, tested).
+    attention_entropy : `bool`, optional (default = `False`)
+        Also return the entropy of each group's attention weights, differentiable (for a loss
+        on it: the encoder's `attention_entropy`).
 
     # Attributes
 
@@ -93,6 +100,7 @@ class MessagePassingLayer(torch.nn.Module):
         hidden_dim: int,
         task_message_gradients: bool = True,
         recurrence: str = "fused",
+        attention_entropy: bool = False,
     ) -> None:
         super().__init__()
         if recurrence not in RECURRENCES:
@@ -100,6 +108,7 @@ class MessagePassingLayer(torch.nn.Module):
         self.tasks = list(tasks)
         self.task_message_gradients = task_message_gradients
         self.recurrence = recurrence
+        self.attention_entropy = attention_entropy
         self.virtual_nodes = list(topology.virtual_nodes())
         self.input_dim = input_dim
         self.hidden_dim = hidden_dim
@@ -171,7 +180,13 @@ class MessagePassingLayer(torch.nn.Module):
                 hidden, weights = self._fusion_recurrence(group.task, x, group_mask, messages)
                 if weights is not None:
                     kind = self.aggregators[group.task].kind
-                    attention.append(GroupAttention(group, kind, sources, weights.detach()))
+                    entropy, tokens = None, 0
+                    if self.attention_entropy:  # -sum w log w per token (0 and a finite gradient for w = 0)
+                        log_weights = torch.log(weights.clamp_min(torch.finfo(weights.dtype).tiny))
+                        token_entropy = -(weights * log_weights).sum(-1)
+                        entropy = (token_entropy * group_mask.to(weights.dtype)).sum()
+                        tokens = int(group_mask.sum())
+                    attention.append(GroupAttention(group, kind, sources, weights.detach(), entropy, tokens))
             else:
                 hidden = self.nodes[group.task](x)[0]
             hidden = hidden * group_mask.unsqueeze(-1).to(hidden.dtype)

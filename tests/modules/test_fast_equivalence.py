@@ -311,3 +311,25 @@ def test_a_plugin_aggregator_on_autograd_steps_equals_the_plain_autograd_referen
     tied = [g for name, g in zip(names, fast[2]) if name.endswith(".a.weight")]
     assert tied and all(g is not None and g.abs().sum() > 0 for g in tied)
     assert not any(name.endswith(".b.weight") for name in names)  # one tensor, reported once
+
+
+@pytest.mark.parametrize("topology", ["direct", "indirect"])
+def test_a_loss_on_the_attention_weights_has_the_same_gradients_on_both_paths(topology):
+    """`attention_entropy`: the gradient through the weights (hand-written steps vs AutogradSteps)."""
+    encoder = make_encoder(topology, True, 2, hidden_dim=5, init=0.8, attention_entropy=0.7)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    inputs.requires_grad_(True)
+    results = []
+    for recurrence in ("fused", "autograd"):
+        for layer in _layers(encoder):
+            layer.recurrence = recurrence
+        output = encoder(inputs, mask, MIXED_TASKS)
+        loss = output.sum() * 0.01 + encoder.get_aux_loss()
+        params = [inputs] + list(encoder.parameters())
+        results.append((loss.detach(), torch.autograd.grad(loss, params, allow_unused=True)))
+    (loss_a, grads_a), (loss_b, grads_b) = results
+    assert torch.allclose(loss_a, loss_b, atol=1e-12)
+    for grad_a, grad_b in zip(grads_a, grads_b):
+        assert (grad_a is None) == (grad_b is None)
+        if grad_a is not None:
+            assert torch.allclose(grad_a, grad_b, atol=1e-10, rtol=0)

@@ -136,7 +136,8 @@ class AdditiveAttentionSteps(AggregatorSteps):
         memory = self.memory if self.positions else self.memory[:, timestep]
         return torch.bmm(weights.unsqueeze(1), memory).squeeze(1), weights
 
-    def backward(self, timestep: int, hidden: torch.Tensor, grad_message: torch.Tensor) -> torch.Tensor:
+    def backward(self, timestep: int, hidden: torch.Tensor, grad_message: torch.Tensor,
+                 grad_weights_out: Optional[torch.Tensor] = None) -> torch.Tensor:
         weights = self.weights[timestep]
         if self.grad_keys is None:
             self.grad_keys = torch.zeros_like(self.keys2) if self.positions else torch.empty_like(self.keys2)
@@ -150,6 +151,8 @@ class AdditiveAttentionSteps(AggregatorSteps):
             grad_weights = torch.bmm(grad_message.unsqueeze(1), self.memory_t).squeeze(1)
         else:
             grad_weights = (self.memory[:, timestep] * grad_message.unsqueeze(1)).sum(-1)
+        if grad_weights_out is not None:  # a loss on the weights themselves
+            grad_weights = grad_weights + grad_weights_out
         # softmax: ds = w * (dw - sum(w dw))
         product = weights * grad_weights
         grad_scores = torch.addcmul(product, weights, product.sum(-1, keepdim=True), value=-1,
@@ -364,7 +367,8 @@ class MeanSteps(AggregatorSteps):
     def forward(self, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, None]:
         return self.tensors[0][:, timestep], None
 
-    def backward(self, timestep: int, hidden: torch.Tensor, grad_message: torch.Tensor) -> None:
+    def backward(self, timestep: int, hidden: torch.Tensor, grad_message: torch.Tensor,
+                 grad_weights: Optional[torch.Tensor] = None) -> None:
         return None
 
     def gradients(self, hiddens: torch.Tensor, grad_messages: torch.Tensor) -> List[Optional[torch.Tensor]]:

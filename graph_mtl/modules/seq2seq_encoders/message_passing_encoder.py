@@ -105,6 +105,11 @@ class MessagePassingEncoder(MultiTaskEncoder):
         `"fused"`: an aggregator's part of each step runs its hand-written steps where it has
         them (the built-ins), else autograd over its `step`; `"autograd"`: autograd for every
         aggregator (see `MessagePassingLayer`).
+    attention_entropy : `float`, optional (default = `0.0`, the paper: no such term)
+        `get_aux_loss()` returns this times the mean entropy (nats) of the attention weights of
+        the last batch (every token of a task with learned weights, every layer and direction),
+        which the `graph_mtl` model adds to the loss: a positive value sharpens the attention, a
+        negative one keeps it spread.
     """
 
     encoder_name = "the message-passing encoder"
@@ -120,6 +125,7 @@ class MessagePassingEncoder(MultiTaskEncoder):
         dropout: float = 0.0,
         task_message_gradients: bool = True,
         recurrence: str = "fused",
+        attention_entropy: float = 0.0,
     ) -> None:
         super().__init__(tasks, input_dim, hidden_dim)
         if num_layers < 1:
@@ -137,6 +143,7 @@ class MessagePassingEncoder(MultiTaskEncoder):
                 MessagePassingLayer(
                     self.tasks, self.topology, dim, hidden_dim,
                     task_message_gradients=task_message_gradients, recurrence=recurrence,
+                    attention_entropy=attention_entropy != 0,
                 )
                 for dim in layer_inputs
             )
@@ -147,6 +154,8 @@ class MessagePassingEncoder(MultiTaskEncoder):
         self.virtual_nodes = self.forward_layers[0].virtual_nodes
         self._last_attention: Optional[dict] = None
         self._attention_cache: Optional[Dict[str, torch.Tensor]] = None
+        self.attention_entropy = float(attention_entropy)
+        self._mean_entropy: Optional[torch.Tensor] = None
 
     def get_output_dim(self) -> int:
         return self.hidden_dim * (2 if self.bidirectional else 1)
@@ -197,14 +206,21 @@ class MessagePassingEncoder(MultiTaskEncoder):
         output = inputs
         attention_forward: List[GroupAttention] = []
         attention_backward: List[GroupAttention] = []
+        every_group: List[GroupAttention] = []
         for layer_index in range(self.num_layers):
             layer_input = self.dropout(output) if self.dropout is not None else output
             output, attention_forward = self.forward_layers[layer_index](layer_input, mask, groups)
+            every_group += attention_forward
             if self.backward_layers is not None:
                 backward_output, attention_backward = self.backward_layers[layer_index](
                     gather_time(layer_input, reverse), mask, groups
                 )
+                every_group += attention_backward
                 output = torch.cat([output, gather_time(backward_output, reverse)], dim=-1)
+        tokens = sum(item.tokens for item in every_group)
+        self._mean_entropy = (
+            sum(item.entropy for item in every_group) / tokens if self.attention_entropy and tokens else None
+        )
 
         if max_length < seq_len:
             output = torch.nn.functional.pad(output, (0, 0, 0, seq_len - max_length))
@@ -223,6 +239,13 @@ class MessagePassingEncoder(MultiTaskEncoder):
         }
         self._attention_cache = None
         return output
+
+    def get_aux_loss(self) -> Optional[torch.Tensor]:
+        """`attention_entropy` x the mean attention entropy of the last batch (`None` when the
+        option is 0 or the batch had no attention weights)."""
+        if self._mean_entropy is None:
+            return None
+        return self.attention_entropy * self._mean_entropy
 
     def get_attention(self) -> Dict[str, torch.Tensor]:
         """
@@ -342,6 +365,7 @@ class _AttentionTopologyEncoder(MessagePassingEncoder):
         task_message_gradients: bool = True,
         temperature: float = 1.0,
         recurrence: str = "fused",
+        attention_entropy: float = 0.0,
     ) -> None:
         super().__init__(
             tasks,
@@ -355,6 +379,7 @@ class _AttentionTopologyEncoder(MessagePassingEncoder):
             dropout=dropout,
             task_message_gradients=task_message_gradients,
             recurrence=recurrence,
+            attention_entropy=attention_entropy,
         )
 
 
@@ -378,6 +403,8 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
         A learned vector per edge i -> k inside the score (see `DirectTopology`).
     recurrence : `str`, optional (default = `"fused"`)
         See `message_passing`.
+    attention_entropy : `float`, optional (default = `0.0`, the paper)
+        See `message_passing`: a loss term on the entropy of alpha.
     """
 
     topology_type = DirectTopology
@@ -396,6 +423,7 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
         temperature: float = 1.0,
         source_embeddings: bool = False,
         recurrence: str = "fused",
+        attention_entropy: float = 0.0,
     ) -> None:
         # The shared constructor's topology plus the option only `direct` has.
         MessagePassingEncoder.__init__(
@@ -412,6 +440,7 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
             dropout=dropout,
             task_message_gradients=task_message_gradients,
             recurrence=recurrence,
+            attention_entropy=attention_entropy,
         )
 
 
@@ -434,6 +463,8 @@ class IcMtlEncoder(_AttentionTopologyEncoder):
         Attention weights softmax(scores / temperature) (see `AttentionTopology`).
     recurrence : `str`, optional (default = `"fused"`)
         See `message_passing`.
+    attention_entropy : `float`, optional (default = `0.0`, the paper)
+        See `message_passing`: a loss term on the entropy of beta.
     """
 
     topology_type = IndirectTopology

@@ -11,7 +11,8 @@ from graph_mtl.modules.fusion_lstm import FusionInputs, fusion_recurrence
 @pytest.mark.parametrize("store_energy", [True, False])
 def test_hand_written_attention_steps_gradcheck(positions, store_energy, monkeypatch):
     """AdditiveAttentionSteps inside the fusion recurrence against finite differences: the
-    gradients of every tensor they read (keys, memory, W_h, u, queries) and of the LSTM side."""
+    gradients of every tensor they read (keys, memory, W_h, u, queries) and of the LSTM side,
+    through the hidden states and through the attention weights."""
     monkeypatch.setattr(attention, "ENERGY_BUDGET_BYTES", 2**40 if store_energy else 0)
     torch.manual_seed(0)
     batch, steps, entries, hidden, attention_dim = 2, 3, 4, 3, 2
@@ -34,7 +35,7 @@ def test_hand_written_attention_steps_gradcheck(positions, store_energy, monkeyp
         assert weights.shape == (batch, steps, entries)
         if positions:  # masked entries get exactly 0
             assert torch.all(weights[1, :, 2:] == 0)
-        return hidden_states
+        return hidden_states, weights  # both differentiable (a loss may read the weights)
 
     assert torch.autograd.gradcheck(run, (*fusion, keys, memory, weight_h, vector, *extra), eps=1e-6, atol=1e-7)
 
