@@ -75,6 +75,9 @@
     attention_dim: null,
     // DC-MTL: a learned vector per edge i -> k inside the attention score (false = the paper).
     source_embeddings: false,
+    // DC-MTL / IC-MTL: weight of the attention's mean entropy in the loss (0 = the paper;
+    // positive sharpens, negative spreads; neither helped on the planted benchmark).
+    attention_entropy: 0.0,
     seed: 13,
     cuda_device: -1,
   },
@@ -154,6 +157,7 @@
     } + (if s.task_message_gradients then {} else { task_message_gradients: false })
     + (if s.attention_temperature == 1.0 then {} else { temperature: s.attention_temperature })
     + (if s.attention_dim == null then {} else { attention_dim: s.attention_dim })
+    + (if s.attention_entropy == 0 then {} else { attention_entropy: s.attention_entropy })
     + (if !s.source_embeddings then {}
        else if kind == 'dc_mtl' then { source_embeddings: true }
        else error 'source_embeddings is a DC-MTL setting (edges between tasks), not one of ' + kind)
