@@ -25,8 +25,9 @@ a hand-written backward pass (BPTT). It is the only recurrence: r_t comes from t
 aggregator through an `AggregatorSteps` object, which computes r_t from h_{t-1} in the forward
 loop and, in the reverse loop, turns d r_t into d h_{t-1} and the gradients of what it read. An
 aggregator's `fast_steps` gives hand-written steps (the built-in ones do); otherwise
-`AutogradSteps` runs its `step` without autograd in the forward pass and differentiates it by
-recomputing that one step under autograd in the backward pass (as activation checkpointing does).
+`AutogradSteps` differentiates its `step` by autograd one step at a time (each step's graph
+recorded in the forward loop, or, with the aggregator's `recompute_steps`, run again in the
+backward loop as activation checkpointing does).
 
 * forward: a loop writing into preallocated time-major `(seq_len, batch, ...)` buffers (step t is
   a contiguous block; most results go straight into their buffer with `out=`);
@@ -122,12 +123,18 @@ class AggregatorSteps:
 
 class AutogradSteps(AggregatorSteps):
     """
-    Any aggregator through its `prepare` / `step`: the forward loop calls `step` without
-    autograd; the backward loop recomputes step t under autograd and differentiates it, from
-    detached copies of h_{t-1}, of the tensors of `prepared` (in nested tuples, lists, dicts) and
-    of the aggregator's parameters (put in the parameters' places while the step runs), whose
-    gradients the recurrence hands back as its own. `step` must be deterministic: a recomputed
-    r_t that differs from the forward one (dropout inside `step`) is a `RuntimeError`.
+    Any aggregator through its `prepare` / `step`, differentiated by autograd one step at a time:
+    `step` runs on detached copies of h_{t-1}, of the tensors of `prepared` (in nested tuples,
+    lists, dicts) and of the aggregator's parameters (put in the parameters' places while the
+    step runs), whose gradients the recurrence hands back as its own.
+
+    By default each step's small graph is recorded in the forward loop and differentiated in the
+    backward loop. With the aggregator's `recompute_steps = True` the forward loop runs `step`
+    without autograd and the backward loop runs it again under autograd (as activation
+    checkpointing does): memory per step instead of per sentence, for steps whose intermediate
+    tensors are large (attention over every position), at the price of a second forward. A
+    recomputed r_t that differs from the forward one (randomness inside `step`) is a
+    `RuntimeError`. In inference (no gradient needed) nothing is recorded.
     """
 
     def __init__(self, aggregator: torch.nn.Module, prepared: Any) -> None:
@@ -146,17 +153,15 @@ class AutogradSteps(AggregatorSteps):
                         index[id(parameter)] = len(self.tensors)
                         self.tensors.append(parameter)
                     self.slots.append((module, name, index[id(parameter)]))
+        self.record = torch.is_grad_enabled() and any(tensor.requires_grad for tensor in self.tensors)
+        self.recompute = bool(getattr(aggregator, "recompute_steps", False))
         self.leaves: Optional[List[torch.Tensor]] = None
         self.prepared_leaves: Any = None
-        self.messages: List[torch.Tensor] = []  # r_t of the forward pass, to check the recomputation
+        # per step: (r_t, weights, h_{t-1} leaf) with their graph, or r_t alone to check a recomputation
+        self.steps: List[Any] = []
 
-    def forward(self, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
-        message, weights = self.aggregator.step(self.prepared, timestep, hidden)
-        self.messages.append(message)
-        return message, weights
-
-    def backward(self, timestep: int, hidden: torch.Tensor, grad_message: torch.Tensor,
-                 grad_weights: Optional[torch.Tensor] = None) -> Optional[torch.Tensor]:
+    def _run_step(self, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, Optional[torch.Tensor], torch.Tensor]:
+        """`step` under autograd on the leaves; returns `(r_t, weights, h_{t-1} leaf)`."""
         if self.leaves is None:  # detached copies whose .grad sums over the steps
             self.leaves = [tensor.detach().requires_grad_(tensor.requires_grad) for tensor in self.tensors]
             prepared = pytree.tree_leaves(self.prepared)
@@ -167,32 +172,55 @@ class AutogradSteps(AggregatorSteps):
             for module, name, index in self.slots:
                 module._parameters[name] = self.leaves[index]
             with torch.enable_grad():
-                hidden = hidden.detach().requires_grad_()
+                # a copy: the recurrence writes h_t into the buffer h_{t-1} is a view of
+                hidden = hidden.detach().clone().requires_grad_()
                 message, weights = self.aggregator.step(self.prepared_leaves, timestep, hidden)
-                if not torch.allclose(message.detach(), self.messages[timestep], rtol=1e-4, atol=1e-6):
-                    raise RuntimeError(
-                        f"aggregator {type(self.aggregator).__name__}: step({timestep}) gave another r_t "
-                        "when recomputed for the backward pass; step() must be a deterministic function "
-                        "of its arguments (apply dropout or other randomness in prepare())"
-                    )
-                outputs, grads = [message], [grad_message]
-                if grad_weights is not None and weights is not None and weights.requires_grad:
-                    outputs.append(weights)
-                    grads.append(grad_weights)
-                outputs_grads = [(o, g) for o, g in zip(outputs, grads) if o.requires_grad]
-                if not outputs_grads:
-                    return None
-                torch.autograd.backward([o for o, _ in outputs_grads], [g for _, g in outputs_grads])
         finally:
             for module, name, index in self.slots:
                 module._parameters[name] = self.tensors[index]
+        return message, weights, hidden
+
+    def forward(self, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        if self.record and not self.recompute:
+            message, weights, hidden_leaf = self._run_step(timestep, hidden)
+            self.steps.append((message, weights, hidden_leaf))
+            return message.detach(), None if weights is None else weights.detach()
+        message, weights = self.aggregator.step(self.prepared, timestep, hidden)
+        self.steps.append(message)
+        return message, weights
+
+    def backward(self, timestep: int, hidden: torch.Tensor, grad_message: torch.Tensor,
+                 grad_weights: Optional[torch.Tensor] = None) -> Optional[torch.Tensor]:
+        if self.recompute:
+            message, weights, hidden = self._run_step(timestep, hidden)
+            if not torch.allclose(message.detach(), self.steps[timestep], rtol=1e-4, atol=1e-6):
+                raise RuntimeError(
+                    f"aggregator {type(self.aggregator).__name__}: step({timestep}) gave another r_t "
+                    "when recomputed for the backward pass; with recompute_steps, step() must be a "
+                    "deterministic function of its arguments (apply dropout in prepare())"
+                )
+        else:
+            message, weights, hidden = self.steps[timestep]
+            hidden.grad = None
+        outputs, grads = [message], [grad_message]
+        if grad_weights is not None and weights is not None:
+            outputs.append(weights)
+            grads.append(grad_weights)
+        pairs = [(output, grad) for output, grad in zip(outputs, grads) if output.requires_grad]
+        if not pairs:
+            return None
+        # retain_graph: a second backward pass through the recurrence (retain_graph=True outside)
+        # needs the step's graph again; it is freed with the recurrence's own graph
+        torch.autograd.backward([output for output, _ in pairs], [grad for _, grad in pairs],
+                                retain_graph=not self.recompute)
         return hidden.grad
 
     def gradients(self, hiddens: torch.Tensor, grad_messages: torch.Tensor) -> List[Optional[torch.Tensor]]:
         if self.leaves is None:
             return [None] * len(self.tensors)
         grads = [leaf.grad for leaf in self.leaves]
-        self.leaves = self.prepared_leaves = None  # a second backward pass starts afresh
+        for leaf in self.leaves:  # a second backward pass starts from zero
+            leaf.grad = None
         return grads
 
 

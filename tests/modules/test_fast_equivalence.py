@@ -248,7 +248,7 @@ def test_source_embeddings_on_every_path():
 
 
 class _DropoutStepAggregator(_GatedMaxAggregator):
-    """A plugin mistake: randomness inside `step` (the recomputation would differ)."""
+    """Randomness inside `step`: fine when its graph is recorded, an error when it is recomputed."""
 
     def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         message, _ = super().step(prepared, timestep, hidden)
@@ -260,12 +260,33 @@ class _DropoutStepTopology(_GatedMaxTopology):
         return _DropoutStepAggregator(hidden_dim)
 
 
-def test_a_nondeterministic_step_is_an_error_not_a_wrong_gradient():
+def test_a_nondeterministic_step_is_an_error_when_recomputed_not_a_wrong_gradient(monkeypatch):
     encoder = make_encoder(_DropoutStepTopology(), hidden_dim=5, init=0.8)
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    encoder(inputs, mask, MIXED_TASKS).sum().backward()  # recorded graph: the forward's own sample
+    monkeypatch.setattr(_DropoutStepAggregator, "recompute_steps", True, raising=False)
     output = encoder(inputs, mask, MIXED_TASKS)
     with pytest.raises(RuntimeError, match="_DropoutStepAggregator: step.* gave another r_t when recomputed"):
         output.sum().backward()
+
+
+@pytest.mark.parametrize("recompute", [False, True])
+def test_autograd_steps_record_or_recompute_give_the_same_gradients(recompute, monkeypatch):
+    """`recompute_steps` changes memory and time, not the result; a second backward pass through
+    the same forward (retain_graph) gives the same gradients again."""
+    monkeypatch.setattr(_TiedDictAggregator, "recompute_steps", recompute, raising=False)
+    encoder = make_encoder(_TiedDictTopology(), hidden_dim=5, init=0.8)
+    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
+    output = encoder(inputs, mask, MIXED_TASKS)
+    params = list(encoder.parameters())
+    first = torch.autograd.grad(output.sum(), params, retain_graph=True, allow_unused=True)
+    second = torch.autograd.grad(output.sum(), params, allow_unused=True)
+    reference_output, _ = reference_forward(encoder, inputs, mask, MIXED_TASKS)
+    expected = torch.autograd.grad(reference_output.sum(), params, allow_unused=True)
+    for a, b, c in zip(first, second, expected):
+        assert (a is None) == (c is None)
+        if a is not None:
+            assert torch.allclose(a, c, atol=1e-10) and torch.allclose(b, c, atol=1e-10)
 
 
 class _TiedDictAggregator(MessageAggregator):

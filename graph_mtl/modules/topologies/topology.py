@@ -67,11 +67,15 @@ class MessageAggregator(torch.nn.Module):
     `prepare` once per sentence (the place for work that does not depend on the recurrence,
     such as projecting every message with its part of W), then `step` once per time step with
     the target's previous hidden state. `prepare` returns the tensors `step` reads in tuples,
-    lists or dicts: the fusion recurrence runs `step` without autograd and recomputes one step
-    at a time under autograd in its backward pass, from detached copies of those tensors, so
-    `step` must be deterministic (randomness such as dropout belongs in `prepare`).
-    A step should read its own slice (prepare per-step views with `unbind(1)`): indexing a
-    whole `(batch, seq_len, ...)` tensor at every step makes a full-size gradient per step.
+    lists or dicts: the fusion recurrence differentiates `step` by autograd one step at a time,
+    on detached copies of those tensors (`graph_mtl.modules.fusion_lstm.AutogradSteps`). A step
+    should read its own slice (prepare per-step views with `unbind(1)`): indexing a whole
+    `(batch, seq_len, ...)` tensor at every step makes a full-size gradient per step.
+
+    `recompute_steps = True` (class attribute) makes the recurrence keep no step's graph and run
+    `step` again in the backward pass: for steps with large intermediate tensors (attention over
+    every position), less memory for a second forward; `step` must then be deterministic
+    (randomness such as dropout belongs in `prepare`).
 
     `kind` says what the returned weights range over, so that outputs can be named and shown:
     `"sources"` (one weight per source node at step t, the alpha of DC-MTL), `"positions"` (one
@@ -80,6 +84,7 @@ class MessageAggregator(torch.nn.Module):
     """
 
     kind: str = "none"
+    recompute_steps: bool = False
 
     def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
         """
