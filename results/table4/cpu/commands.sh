@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Written by: python scripts/reproduce.py table4 --recipe cpu --seeds 13 14 --models bilstm,fs_mtl,sp_mtl,dc_mtl,ic_mtl --no-train
+# Written by: python scripts/reproduce.py table4 --recipe cpu --seeds 13 14 --no-train
 # The exact command of every run (the runner adds --recover when resuming a run).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -15,9 +15,17 @@ allennlp train results/table4/cpu/configs/sp_mtl-s13.jsonnet -s output/table4/cp
 allennlp train results/table4/cpu/configs/sp_mtl-s14.jsonnet -s output/table4/cpu/sp_mtl-s14 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu/configs/fs_mtl-s13.jsonnet -s output/table4/cpu/fs_mtl-s13 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu/configs/fs_mtl-s14.jsonnet -s output/table4/cpu/fs_mtl-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu/configs/mt_cnn-s13.jsonnet -s output/table4/cpu/mt_cnn-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu/configs/mt_cnn-s14.jsonnet -s output/table4/cpu/mt_cnn-s14 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu/configs/bilstm-chunk-s13.jsonnet -s output/table4/cpu/bilstm-chunk-s13 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu/configs/bilstm-ner-s13.jsonnet -s output/table4/cpu/bilstm-ner-s13 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu/configs/bilstm-pos-s13.jsonnet -s output/table4/cpu/bilstm-pos-s13 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu/configs/bilstm-chunk-s14.jsonnet -s output/table4/cpu/bilstm-chunk-s14 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu/configs/bilstm-ner-s14.jsonnet -s output/table4/cpu/bilstm-ner-s14 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu/configs/bilstm-pos-s14.jsonnet -s output/table4/cpu/bilstm-pos-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu/configs/lstm-chunk-s13.jsonnet -s output/table4/cpu/lstm-chunk-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu/configs/lstm-ner-s13.jsonnet -s output/table4/cpu/lstm-ner-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu/configs/lstm-pos-s13.jsonnet -s output/table4/cpu/lstm-pos-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu/configs/lstm-chunk-s14.jsonnet -s output/table4/cpu/lstm-chunk-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu/configs/lstm-ner-s14.jsonnet -s output/table4/cpu/lstm-ner-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu/configs/lstm-pos-s14.jsonnet -s output/table4/cpu/lstm-pos-s14 --include-package graph_mtl --file-friendly-logging
