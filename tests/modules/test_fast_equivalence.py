@@ -140,9 +140,9 @@ def test_fused_equals_generic_loop(topology, bidirectional, num_layers, store_en
     _assert_same(fast, slow)
 
 
-@pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS[:4])
-def test_fused_equals_reference(topology, bidirectional, num_layers):
-    encoder = make_encoder(topology, bidirectional, num_layers)
+def _fused_equals_the_reference(encoder):
+    """The encoder's forward (recurrence "fused") and gradients on the mixed batch against the
+    step-by-step reference; returns the fused run."""
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
     inputs.requires_grad_(True)
     weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
@@ -151,6 +151,12 @@ def test_fused_equals_reference(topology, bidirectional, num_layers):
     params = [inputs] + list(encoder.parameters())
     slow_grads = torch.autograd.grad((slow_output * weights).sum(), params, allow_unused=True)
     _assert_same(fast, (slow_output, slow_attention, slow_grads))
+    return fast
+
+
+@pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS[:4])
+def test_fused_equals_reference(topology, bidirectional, num_layers):
+    _fused_equals_the_reference(make_encoder(topology, bidirectional, num_layers))
 
 
 @pytest.mark.parametrize("topology", ["direct", "indirect"])
@@ -316,18 +322,11 @@ class _TiedDictTopology(_GatedMaxTopology):
 
 @pytest.mark.parametrize("bidirectional,num_layers", [(False, 1), (True, 2)])
 def test_a_plugin_aggregator_on_autograd_steps_equals_the_plain_autograd_reference(bidirectional, num_layers):
-    """AutogradSteps (forward without autograd, each step recomputed in backward, parameters
-    swapped for leaves) against the whole recurrence under plain autograd, instance by instance:
-    outputs and the gradients of the inputs and of every parameter, the tied one included."""
+    """AutogradSteps (each step's graph on leaves, parameters swapped for leaves) against the
+    whole recurrence under plain autograd, instance by instance: outputs and the gradients of the
+    inputs and of every parameter, the tied one included."""
     encoder = make_encoder(_TiedDictTopology(), bidirectional, num_layers, hidden_dim=5, init=0.8)
-    inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
-    inputs.requires_grad_(True)
-    weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
-    fast = _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
-    reference_output, reference_attention = reference_forward(encoder, inputs, mask, MIXED_TASKS)
-    params = [inputs] + list(encoder.parameters())
-    reference_grads = torch.autograd.grad((reference_output * weights).sum(), params, allow_unused=True)
-    _assert_same(fast, (reference_output, reference_attention, reference_grads))
+    fast = _fused_equals_the_reference(encoder)
     names = ["inputs"] + [name for name, _ in encoder.named_parameters()]
     tied = [g for name, g in zip(names, fast[2]) if name.endswith(".a.weight")]
     assert tied and all(g is not None and g.abs().sum() > 0 for g in tied)
