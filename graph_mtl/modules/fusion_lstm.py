@@ -153,7 +153,8 @@ class AutogradSteps(AggregatorSteps):
                         index[id(parameter)] = len(self.tensors)
                         self.tensors.append(parameter)
                     self.slots.append((module, name, index[id(parameter)]))
-        self.record = torch.is_grad_enabled() and any(tensor.requires_grad for tensor in self.tensors)
+        # r_t may depend on h_{t-1} (which needs a gradient) even when nothing it reads does
+        self.record = torch.is_grad_enabled()
         self.recompute = bool(getattr(aggregator, "recompute_steps", False))
         self.leaves: Optional[List[torch.Tensor]] = None
         self.prepared_leaves: Any = None
@@ -186,7 +187,8 @@ class AutogradSteps(AggregatorSteps):
             self.steps.append((message, weights, hidden_leaf))
             return message.detach(), None if weights is None else weights.detach()
         message, weights = self.aggregator.step(self.prepared, timestep, hidden)
-        self.steps.append(message)
+        if self.record:  # to check the recomputation
+            self.steps.append(message)
         return message, weights
 
     def backward(self, timestep: int, hidden: torch.Tensor, grad_message: torch.Tensor,

@@ -353,3 +353,23 @@ def test_a_loss_on_the_attention_weights_has_the_same_gradients_on_both_paths(to
         assert (grad_a is None) == (grad_b is None)
         if grad_a is not None:
             assert torch.allclose(grad_a, grad_b, atol=1e-10, rtol=0)
+
+
+class _DetachedGateAggregator(MessageAggregator):
+    """No parameters and nothing in `prepare` needs a gradient; r_t still depends on h_{t-1}."""
+
+    def prepare(self, inputs, messages, mask):
+        return messages.detach().max(dim=2).values.unbind(1)
+
+    def step(self, prepared, timestep, hidden):
+        return torch.sigmoid(hidden.sum(-1, keepdim=True)) * prepared[timestep], None
+
+
+class _DetachedGateTopology(_GatedMaxTopology):
+    def build_aggregator(self, target, sources, input_dim, hidden_dim, message_dim):
+        return _DetachedGateAggregator()
+
+
+def test_a_step_that_depends_only_on_the_hidden_state_is_differentiated():
+    encoder = make_encoder(_DetachedGateTopology(), hidden_dim=5, init=0.8)
+    _fused_equals_the_reference(encoder)
