@@ -63,6 +63,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--settings", default="{}",
                         help="JSON overrides of training_configs/lib defaults, e.g. "
                              '\'{"num_epochs": 5, "embedding_dim": 50, "hidden_dim": 50}\'')
+    parser.add_argument("--source-settings", default="{}",
+                        help="JSON settings for the source IC-MTL runs only, on top of the others, e.g. "
+                             "'{\"num_epochs\": 2}' (the source's best dev epoch is still the one kept)")
     parser.add_argument("--recipe", default=None,
                         help="a recipe of training_configs/lib/recipes.libsonnet (fdu_mtl), e.g. cpu; "
                         "--settings and the shortcuts below apply on top")
@@ -82,7 +85,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--baseline", action="store_true",
                         help="also train the target network without transfer, for comparison")
     parser.add_argument("--reuse", action="store_true",
-                        help="keep runs whose model.tar.gz already exists (resume a long protocol)")
+                        help="resume a long protocol: keep finished runs made with the same config "
+                             "and continue an interrupted one from its last checkpoint "
+                             "(allennlp train --recover)")
     parser.add_argument("--cuda-device", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--verbose", action="store_true", help="AllenNLP's INFO logging")
@@ -154,11 +159,17 @@ def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_d
             Params.from_file(str(config), params_overrides=json.dumps(overrides)).as_dict(quiet=True),
             sort_keys=True,
         )
+    recover = False
     if reuse and archive.exists():
         if recorded.exists() and recorded.read_text() == run:
             logger.info("reusing %s", archive)
             return archive
         logger.info("not reusing %s: it was trained with another config", archive)
+    elif reuse and interrupted_run_matches(serialization_dir, run):
+        logger.info("continuing the interrupted run %s from its last checkpoint", serialization_dir)
+        recover = True
+    elif reuse and serialization_dir.exists():
+        logger.info("not continuing %s: it has no checkpoint of this config", serialization_dir)
     started = time.time()
     root = logging.getLogger()
     saved_handlers, saved_level, saved_hook = list(root.handlers), root.level, sys.excepthook
@@ -169,8 +180,8 @@ def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_d
                 stack.enter_context(contextlib.redirect_stdout(devnull))
                 stack.enter_context(contextlib.redirect_stderr(devnull))
             train_model_from_file(
-                str(config), str(serialization_dir), overrides=json.dumps(overrides), force=True,
-                file_friendly_logging=True,
+                str(config), str(serialization_dir), overrides=json.dumps(overrides),
+                force=not recover, recover=recover, file_friendly_logging=True,
             )
     finally:
         # allennlp replaces the root logger's handlers (log files of the run) and excepthook
@@ -189,6 +200,20 @@ def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_d
         raise RuntimeError(f"training {config.name} left no {archive}; see {serialization_dir}/out.log")
     atomic_write_text(recorded, run)
     return archive
+
+
+def interrupted_run_matches(serialization_dir: Path, run: str) -> bool:
+    """
+    Whether `serialization_dir` holds an unfinished run of exactly this config (`run`, the
+    evaluated config as sorted JSON) with at least one checkpoint to continue from.
+    """
+    config = serialization_dir / "config.json"
+    if not config.exists() or not any(serialization_dir.glob("model_state_e*.th")):
+        return False
+    try:
+        return json.loads(config.read_text()) == json.loads(run)
+    except ValueError:  # a torn config.json: train again
+        return False
 
 
 def archive_weights(archive: Path) -> Dict[str, Any]:
@@ -232,7 +257,9 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
 
     started = time.time()
     source_dir = out / "source"
-    source = train(SOURCE_CONFIG, source_dir, base, args.data_dir, overrides, args.reuse, args.verbose)
+    source_options = {**base, "source_settings": json.loads(args.source_settings)}
+    source = train(SOURCE_CONFIG, source_dir, source_options, args.data_dir, overrides, args.reuse,
+                   args.verbose)
     target_dir = out / "target"
     target_options = {**base, "source_archive": str(source), "frozen": not args.no_freeze}
     target = train(TARGET_CONFIG, target_dir, target_options, args.data_dir, target_overrides,

@@ -149,3 +149,52 @@ def test_recipe_settings_with_overrides_on_top():
     assert settings["num_epochs"] == 1 and settings["hidden_dim"] == 7
     with pytest.raises(SystemExit, match="no such recipe"):
         script.settings_from_args(script.parse_args(["--data-dir", "x", "--output-dir", "y", "--recipe", "nope"]))
+
+
+def test_source_settings_change_the_source_runs_only(protocol, tmp_path):
+    script, _, _ = protocol
+    script.main([
+        "--data-dir", str(FIXTURES), "--tasks", ",".join(TASKS), "--held-out", "dvd",
+        "--settings", json.dumps(SETTINGS), "--source-settings", '{"num_epochs": 1}',
+        "--output-dir", str(tmp_path), "--baseline", "--threads", "1",
+    ])
+    epochs = {run: json.loads((tmp_path / "dvd" / run / "config.json").read_text())["trainer"]["num_epochs"]
+              for run in ("source", "target", "baseline")}
+    assert epochs == {"source": 1, "target": SETTINGS["num_epochs"], "baseline": SETTINGS["num_epochs"]}
+    assert json.loads((tmp_path / "dvd" / "source" / "metrics.json").read_text())["epoch"] == 0
+
+
+def test_reuse_continues_an_interrupted_run_from_its_last_checkpoint(protocol, tmp_path, caplog):
+    script, _, _ = protocol
+    arguments = [
+        "--data-dir", str(FIXTURES), "--tasks", ",".join(TASKS), "--held-out", "electronics",
+        "--settings", json.dumps(SETTINGS), "--output-dir", str(tmp_path), "--threads", "1",
+    ]
+    script.main(arguments)
+    source = tmp_path / "electronics" / "source"
+    first_epoch = sorted(source.glob("*_e1_b0.th"))  # the checkpoint after the first epoch
+    assert len(first_epoch) == 2, sorted(p.name for p in source.iterdir())
+    stamps = {p: p.stat().st_mtime_ns for p in first_epoch}
+    weights = script.archive_weights(source / "model.tar.gz")
+    # A run killed during its second epoch: the first epoch's checkpoint, no archive.
+    for path in [source / "model.tar.gz", source / "best.th", *source.glob("*_e2_*.th")]:
+        path.unlink()
+
+    with caplog.at_level("INFO", logger="graph_mtl.transfer"):
+        script.main(arguments + ["--reuse"])
+    assert "continuing the interrupted run" in caplog.text
+    assert {p: p.stat().st_mtime_ns for p in first_epoch} == stamps  # epoch 1 was not trained again
+    assert len(sorted(source.glob("*_e2_b0.th"))) == 2 and (source / "model.tar.gz").exists()
+    metrics = json.loads((source / "metrics.json").read_text())
+    assert metrics["epoch"] == SETTINGS["num_epochs"] - 1
+    resumed = script.archive_weights(source / "model.tar.gz")
+    assert resumed.keys() == weights.keys()
+
+    # Another config: the checkpoint is not continued; the run starts again from scratch.
+    for path in [source / "model.tar.gz", *source.glob("*_e2_*.th")]:
+        path.unlink()
+    caplog.clear()
+    with caplog.at_level("INFO", logger="graph_mtl.transfer"):
+        script.main(arguments + ["--reuse", "--source-settings", '{"num_epochs": 1}'])
+    assert "not continuing" in caplog.text
+    assert json.loads((source / "config.json").read_text())["trainer"]["num_epochs"] == 1

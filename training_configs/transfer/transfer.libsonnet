@@ -14,6 +14,8 @@
 //   "settings": overrides of training_configs/lib/fdu_mtl.libsonnet's defaults, e.g.
 //               {"num_epochs": 5, "embedding_dim": 50, "hidden_dim": 50}; source and target
 //               must agree on embedding_dim, hidden_dim and bidirectional,
+//   "source_settings": settings for the source run only, on top of "settings" (e.g.
+//               {"num_epochs": 2}: fewer source epochs; the best dev epoch is still kept),
 //   "transfer": which parts are copied and frozen: ["shared"] (default), plus "fusion" (the
 //               fusion cell W_f, W_r, W_c) and/or "embeddings" (the source's word embeddings:
 //               the target then uses the source's token vocabulary, extended only by its
@@ -56,7 +58,7 @@ local regexes = [
   regexes:: regexes,
 
   // IC-MTL on every task but the held-out one.
-  source:: fdu.config('ic_mtl', [t for t in tasks if t != held_out], settings),
+  source:: fdu.config('ic_mtl', [t for t in tasks if t != held_out], settings + get('source_settings', {})),
 
   // The new single-task IC-MTL network on the held-out task.
   target::
