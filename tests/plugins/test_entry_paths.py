@@ -141,3 +141,28 @@ def test_the_final_error_says_which_plugin_failed(tmp_path):
                  "python -m graph_mtl.plugins"):
         assert part in last, last
     assert "--include-package" not in last
+
+
+LISTER_IMPORTS = """\
+import runpy, sys
+import graph_mtl
+loaded = set(sys.modules)
+try:
+    runpy.run_module("graph_mtl.plugins", run_name="__main__", alter_sys=True)
+except SystemExit as exit:
+    status = exit.code
+print("STATUS", status)
+print("EXTRA", " ".join(sorted(set(sys.modules) - loaded)))
+"""
+
+
+def test_the_plugin_lister_imports_nothing_beyond_graph_mtl_itself(tmp_path):
+    # `python -m graph_mtl.plugins` must cost what `import graph_mtl` costs (it has to import the
+    # plugins, which import graph_mtl) and no more: no report, plotting or training stack
+    # (benchmarks/results/cli-startup.md has the times).
+    listed = run([sys.executable, "-c", LISTER_IMPORTS], tmp_path, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    assert "graph-mtl plugins:" in listed.stdout
+    assert "STATUS 0" in listed.stdout
+    extra = listed.stdout.split("EXTRA", 1)[1].split()
+    assert extra == [], extra
