@@ -17,6 +17,10 @@ the target are bit-identical to the source's.
         --settings '{"num_epochs": 2, "embedding_dim": 8, "hidden_dim": 6, "dev_size": 4}' \\
         --output-dir /tmp/transfer --baseline
 
+`--jobs N` trains N folds at a time, each in its own process (`--threads 1` each on a CPU);
+`--reuse` resumes a long protocol (finished runs kept, an interrupted one continued from its
+last checkpoint).
+
 Writes `<output-dir>/<task>/{source,target,baseline}/` (AllenNLP serialization directories)
 and `<output-dir>/results.{json,tsv,md}`; prints the Markdown table.
 """
@@ -88,6 +92,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="resume a long protocol: keep finished runs made with the same config "
                              "and continue an interrupted one from its last checkpoint "
                              "(allennlp train --recover)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="folds trained in parallel, each in its own process (give each --threads 1 "
+                             "on a CPU); the table is written when every fold is done")
+    parser.add_argument("--no-results", action="store_true", help=argparse.SUPPRESS)  # a --jobs worker
     parser.add_argument("--cuda-device", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--verbose", action="store_true", help="AllenNLP's INFO logging")
@@ -255,7 +263,6 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
         target_overrides.update({"test_data_path": {task: str(test_file)}, "evaluate_on_test": True})
     base = {"held_out": task, "tasks": tasks, "settings": settings, "transfer": parts}
 
-    started = time.time()
     source_dir = out / "source"
     source_options = {**base, "source_settings": json.loads(args.source_settings)}
     source = train(SOURCE_CONFIG, source_dir, source_options, args.data_dir, overrides, args.reuse,
@@ -281,8 +288,72 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
         baseline_metrics = read_metrics(baseline_dir)
         row["baseline_dev_accuracy"] = baseline_metrics.get(f"best_validation_{task}_accuracy")
         row["baseline_test_accuracy"] = baseline_metrics.get(f"test_{task}_accuracy")
-    row["seconds"] = round(time.time() - started, 1)
+    # training time of the fold's runs (also right when they were reused or trained by a worker)
+    row["seconds"] = round(sum(duration_seconds(read_metrics(out / run).get("training_duration"))
+                               for run in ("source", "target", "baseline")), 1)
     return row
+
+
+def duration_seconds(text: Optional[str]) -> float:
+    """Seconds of allennlp's `training_duration` ("H:MM:SS.ffffff"; "1 day, H:MM:SS"); 0 when absent."""
+    if not text:
+        return 0.0
+    days = 0
+    if "day" in text:
+        day_part, text = text.split(",", 1)
+        days = int(day_part.split()[0])
+    hours, minutes, seconds = text.strip().split(":")
+    return days * 86400 + int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def train_in_parallel(argv: List[str], held_out: List[str], jobs: int, output_dir: Path) -> None:
+    """
+    Each fold of `held_out` in its own `scripts/transfer.py --held-out <fold> --reuse` process,
+    `jobs` at a time (their logs in `<output_dir>/<fold>.log`); a failed fold is a SystemExit
+    naming it and its log, after the others have finished.
+    """
+    import subprocess
+
+    options = strip_options(argv, {"--jobs": True, "--held-out": True})
+    waiting, running, failed = list(held_out), {}, []
+    while waiting or running:
+        while waiting and len(running) < jobs:
+            task = waiting.pop(0)
+            log = output_dir / f"{task}.log"
+            command = [sys.executable, str(Path(__file__).resolve()), *options, "--held-out", task,
+                       "--reuse", "--no-results"]
+            with open(log, "w") as handle:
+                running[task] = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
+            logger.info("fold %s: started (%s)", task, log)
+        time.sleep(1.0)
+        for task, process in list(running.items()):
+            if process.poll() is not None:
+                del running[task]
+                if process.returncode:
+                    failed.append(task)
+                    logger.error("fold %s: FAILED (exit %d), see %s", task, process.returncode,
+                                 output_dir / f"{task}.log")
+                else:
+                    logger.info("fold %s: done (%d of %d)", task,
+                                len(held_out) - len(waiting) - len(running) - len(failed), len(held_out))
+    if failed:
+        raise SystemExit(f"folds failed: {', '.join(failed)} (logs: {output_dir}/<fold>.log)")
+
+
+def strip_options(argv: List[str], drop: Dict[str, bool]) -> List[str]:
+    """`argv` without the options in `drop` (`True`: the option takes a value), either spelling
+    (`--jobs 2`, `--jobs=2`)."""
+    kept, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+            continue
+        name = item.split("=", 1)[0]
+        if name in drop:
+            skip = drop[name] and "=" not in item
+            continue
+        kept.append(item)
+    return kept
 
 
 COLUMNS = [
@@ -293,7 +364,7 @@ COLUMNS = [
     ("baseline_dev_accuracy", "no-transfer dev acc"),
     ("baseline_test_accuracy", "no-transfer test acc"),
     ("shared_identical", "frozen shared = source"),
-    ("seconds", "seconds"),
+    ("seconds", "training seconds"),
 ]
 
 
@@ -371,11 +442,17 @@ def main(argv: Optional[List[str]] = None) -> List[Dict[str, Any]]:
     output_dir = Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
 
+    if args.jobs > 1:
+        train_in_parallel(list(sys.argv[1:] if argv is None else argv), held_out, args.jobs, output_dir)
+        args.reuse = True  # every fold is trained: the loop below only collects
     rows = []
     for number, task in enumerate(held_out, start=1):
         logger.info("fold %d/%d: held-out %s", number, len(held_out), task)
         rows.append(run_fold(task, args, tasks, settings, parts))
-        write_results(rows, output_dir, command)  # partial results survive an interrupted protocol
+        if not args.no_results:  # partial results survive an interrupted protocol
+            write_results(rows, output_dir, command)
+    if args.no_results:
+        return rows
     markdown = write_results(rows, output_dir, command)
     print(markdown, end="")
     print(f"(results in {output_dir}/results.{{md,tsv,json}})")

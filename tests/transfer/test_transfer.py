@@ -198,3 +198,38 @@ def test_reuse_continues_an_interrupted_run_from_its_last_checkpoint(protocol, t
         script.main(arguments + ["--reuse", "--source-settings", '{"num_epochs": 1}'])
     assert "not continuing" in caplog.text
     assert json.loads((source / "config.json").read_text())["trainer"]["num_epochs"] == 1
+
+
+def test_parallel_folds_give_the_sequential_table(protocol, tmp_path):
+    script, _, sequential = protocol
+    rows = script.main([
+        "--data-dir", str(FIXTURES), "--tasks", ",".join(TASKS), "--settings", json.dumps(SETTINGS),
+        "--output-dir", str(tmp_path), "--baseline", "--threads", "1", "--jobs", "2",
+    ])
+    drop = lambda row: {k: v for k, v in row.items() if k != "seconds"}  # noqa: E731
+    assert [drop(r) for r in rows] == [drop(r) for r in sequential]
+    for task in TASKS:  # one worker process per fold, its log kept
+        assert "fold 1/1: held-out " + task in (tmp_path / f"{task}.log").read_text()
+        assert all(r["seconds"] > 0 for r in rows)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert [f["task"] for f in results["folds"]] == TASKS and "--jobs 2" in results["command"]
+
+
+def test_a_failed_parallel_fold_is_named_with_its_log(protocol, tmp_path):
+    script, _, _ = protocol
+    bad = dict(SETTINGS, optimizer={"type": "no_such_optimizer"})
+    with pytest.raises(SystemExit, match=r"folds failed: books, dvd \(logs: "):
+        script.main([
+            "--data-dir", str(FIXTURES), "--tasks", ",".join(TASKS), "--held-out", "books,dvd",
+            "--settings", json.dumps(bad), "--output-dir", str(tmp_path), "--threads", "1", "--jobs", "2",
+        ])
+    assert "no_such_optimizer" in (tmp_path / "books.log").read_text()
+
+
+def test_durations_and_option_stripping():
+    script = load_script()
+    assert script.duration_seconds("0:01:02.500000") == 62.5
+    assert script.duration_seconds("1 day, 2:00:00") == 86400 + 7200
+    assert script.duration_seconds(None) == 0.0
+    assert script.strip_options(["--jobs", "2", "--x", "1", "--held-out=a,b", "--y"],
+                                {"--jobs": True, "--held-out": True}) == ["--x", "1", "--y"]
