@@ -116,36 +116,25 @@ class JsonLinesDatasetReader(TaggingTaskReader, ClassificationTaskReader):
 
     def _record_to_instance(self, record: Record) -> Instance:
         data = self._parse(record)
+
+        def field(key: str, types: tuple, needs: str) -> Any:
+            value = data.get(key)
+            if not isinstance(value, types):
+                raise DataFormatError(f"{self.task_type} line needs {key!r} ({needs}); keys: {sorted(data)}",
+                                      record.line)
+            return value
+
         try:
             if self.task_type == "tagging":
-                tokens = data.get(self.tokens_key)
-                if not isinstance(tokens, (list, str)):
-                    raise DataFormatError(
-                        f"tagging line needs {self.tokens_key!r} (a list of tokens); keys: "
-                        f"{sorted(data)}",
-                        record.line,
-                    )
-                tags = data.get(self.tags_key)
-                if not isinstance(tags, list):
-                    raise DataFormatError(
-                        f"tagging line needs {self.tags_key!r} (a list of tags, one per token); "
-                        f"keys: {sorted(data)}",
-                        record.line,
-                    )
+                tokens = field(self.tokens_key, (list, str), "a list of tokens")
+                tags = field(self.tags_key, (list,), "a list of tags, one per token")
                 return TaggingTaskReader.text_to_instance(self, tokens, tags)
-            text = data.get(self.text_key)
-            if not isinstance(text, (list, str)):
-                raise DataFormatError(
-                    f"classification line needs {self.text_key!r} (a string or a list of "
-                    f"tokens); keys: {sorted(data)}",
-                    record.line,
-                )
+            text = field(self.text_key, (list, str), "a string or a list of tokens")
             if self.label_key not in data or data[self.label_key] is None:
                 raise DataFormatError(
                     f"classification line needs {self.label_key!r}; keys: {sorted(data)}", record.line
                 )
-            label = data[self.label_key]
-            return ClassificationTaskReader.text_to_instance(self, text, label)
+            return ClassificationTaskReader.text_to_instance(self, text, data[self.label_key])
         except DataFormatError as error:
             if error.line is None:
                 raise DataFormatError(error.problem, record.line)
