@@ -45,6 +45,8 @@ FDU_MTL_TASKS = [
     "imdb", "kitchen_housewares", "magazines", "MR", "music", "software", "sports_outdoors",
     "toys_games", "video",
 ]
+#: the word vectors of the Table 1 recipes (scripts/reproduce.py's default, `make vectors`)
+DEFAULT_VECTORS = "vectors/fdu_mtl.w2v.200d.txt"
 PART_REGEXES = {
     "shared": r"^_backbone\._encoder\.(forward|backward)_layers\.[0-9]+\.nodes\.shared\.",
     "fusion": r"^_backbone\._encoder\.(forward|backward)_layers\.[0-9]+\.fusion\.",
@@ -73,6 +75,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--recipe", default=None,
                         help="a recipe of training_configs/lib/recipes.libsonnet (fdu_mtl), e.g. cpu; "
                         "--settings and the shortcuts below apply on top")
+    parser.add_argument("--vectors", default=None,
+                        help="GloVe-format word vectors for every run (settings.pretrained_file); default: "
+                             "$FDU_MTL_VECTORS, else with --recipe the Table 1 file " + DEFAULT_VECTORS +
+                             " (`make vectors`), else none; '' for none")
     parser.add_argument("--epochs", type=int, default=None, help="shortcut for settings.num_epochs")
     parser.add_argument("--embedding-dim", type=int, default=None)
     parser.add_argument("--hidden-dim", type=int, default=None)
@@ -128,6 +134,11 @@ def settings_from_args(args: argparse.Namespace) -> Dict[str, Any]:
     ):
         if value is not None:
             settings[key] = value
+    vectors = args.vectors
+    if vectors is None:
+        vectors = os.environ.get("FDU_MTL_VECTORS") or (str(REPO_ROOT / DEFAULT_VECTORS) if args.recipe else "")
+    if vectors:  # the same vectors for the source, the target and the baseline
+        settings["pretrained_file"] = str(Path(vectors).resolve())
     return settings
 
 
@@ -439,6 +450,10 @@ def main(argv: Optional[List[str]] = None) -> List[Dict[str, Any]]:
     if any(p not in PART_REGEXES for p in parts):
         raise SystemExit(f"--transfer takes parts among {sorted(PART_REGEXES)}")
     settings = settings_from_args(args)
+    vectors = settings.get("pretrained_file")
+    if vectors and not Path(vectors).is_file():
+        raise SystemExit(f"word vectors {vectors} do not exist: make them with `make vectors` "
+                         "(scripts/train_vectors.py), or pass --vectors PATH ('' for none)")
     output_dir = Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
 

@@ -147,6 +147,11 @@ def test_recipe_settings_with_overrides_on_top():
     # recipes.libsonnet fdu_mtl.cpu, then --settings, then the shortcut options
     assert settings["batch_size"] == 16 and settings["pooling"] == "max"
     assert settings["num_epochs"] == 1 and settings["hidden_dim"] == 7
+    # the recipe's word vectors (make vectors), unless --vectors says otherwise
+    assert settings["pretrained_file"] == str(REPO_ROOT / script.DEFAULT_VECTORS)
+    none = script.settings_from_args(script.parse_args(["--data-dir", "x", "--output-dir", "y", "--recipe", "cpu",
+                                                        "--vectors", ""]))
+    assert "pretrained_file" not in none
     with pytest.raises(SystemExit, match="no such recipe"):
         script.settings_from_args(script.parse_args(["--data-dir", "x", "--output-dir", "y", "--recipe", "nope"]))
 
@@ -233,3 +238,19 @@ def test_durations_and_option_stripping():
     assert script.duration_seconds(None) == 0.0
     assert script.strip_options(["--jobs", "2", "--x", "1", "--held-out=a,b", "--y"],
                                 {"--jobs": True, "--held-out": True}) == ["--x", "1", "--y"]
+
+
+def test_every_run_reads_the_given_word_vectors(protocol, tmp_path):
+    script, _, _ = protocol
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("".join(f"{w} " + " ".join(["0.5"] * SETTINGS["embedding_dim"]) + "\n"
+                               for w in ("great", "book", "boring")))
+    arguments = ["--data-dir", str(FIXTURES), "--tasks", ",".join(TASKS), "--held-out", "dvd",
+                 "--settings", json.dumps(SETTINGS), "--output-dir", str(tmp_path / "out"), "--threads", "1"]
+    with pytest.raises(SystemExit, match="make vectors"):
+        script.main(arguments + ["--vectors", str(tmp_path / "missing.txt")])
+    script.main(arguments + ["--vectors", str(vectors), "--baseline"])
+    for run in ("source", "target", "baseline"):
+        config = json.loads((tmp_path / "out" / "dvd" / run / "config.json").read_text())
+        embedder = config["model"]["backbone"]["text_field_embedder"]["token_embedders"]["tokens"]
+        assert embedder["pretrained_file"] == str(vectors), run
