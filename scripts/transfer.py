@@ -299,9 +299,11 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
         baseline_metrics = read_metrics(baseline_dir)
         row["baseline_dev_accuracy"] = baseline_metrics.get(f"best_validation_{task}_accuracy")
         row["baseline_test_accuracy"] = baseline_metrics.get(f"test_{task}_accuracy")
-    # training time of the fold's runs (also right when they were reused or trained by a worker)
+    # training time of the fold's runs (also right when they were reused or trained by a worker;
+    # for a run continued with --reuse, the time of its last process)
+    runs = ("source", "target") + (("baseline",) if args.baseline else ())
     row["seconds"] = round(sum(duration_seconds(read_metrics(out / run).get("training_duration"))
-                               for run in ("source", "target", "baseline")), 1)
+                               for run in runs), 1)
     return row
 
 
@@ -319,7 +321,8 @@ def duration_seconds(text: Optional[str]) -> float:
 
 def train_in_parallel(argv: List[str], held_out: List[str], jobs: int, output_dir: Path) -> None:
     """
-    Each fold of `held_out` in its own `scripts/transfer.py --held-out <fold> --reuse` process,
+    Each fold of `held_out` in its own `scripts/transfer.py --held-out <fold>` process (with the
+    other options of `argv`, so `--reuse` only when it was given),
     `jobs` at a time (their logs in `<output_dir>/<fold>.log`); a failed fold is a SystemExit
     naming it and its log, after the others have finished.
     """
@@ -332,7 +335,7 @@ def train_in_parallel(argv: List[str], held_out: List[str], jobs: int, output_di
             task = waiting.pop(0)
             log = output_dir / f"{task}.log"
             command = [sys.executable, str(Path(__file__).resolve()), *options, "--held-out", task,
-                       "--reuse", "--no-results"]
+                       "--no-results"]
             with open(log, "w") as handle:
                 running[task] = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
             logger.info("fold %s: started (%s)", task, log)
