@@ -34,16 +34,12 @@ def frequency_bin(count: int) -> str:
 
 
 def vector_words(path: str) -> Set[str]:
-    """The words of a GloVe-format (or word2vec text) vector file."""
-    words = set()
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            parts = line.rstrip("\n").split(" ")
-            if number == 1 and len(parts) == 2 and all(p.isdigit() for p in parts):
-                continue  # a word2vec header
-            if parts and parts[0]:
-                words.add(parts[0])
-    return words
+    """The words of a vector file, read as allennlp reads a `pretrained_file` (GloVe or word2vec
+    text, header line skipped, archives too), so "has a vector" means what the model loaded."""
+    from allennlp.modules.token_embedders.embedding import EmbeddingsTextFile
+
+    with EmbeddingsTextFile(path) as lines:
+        return {line.split(" ", 1)[0] for line in lines if line.strip()}
 
 
 def summarize(rows: Iterable[Dict[str, Any]], key: str, order: Optional[List[str]] = None) -> List[Dict[str, Any]]:

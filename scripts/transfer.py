@@ -334,8 +334,9 @@ def train_in_parallel(argv: List[str], held_out: List[str], jobs: int, output_di
         while waiting and len(running) < jobs:
             task = waiting.pop(0)
             log = output_dir / f"{task}.log"
+            # the last --held-out / --jobs win, also over an abbreviation argparse accepted
             command = [sys.executable, str(Path(__file__).resolve()), *options, "--held-out", task,
-                       "--no-results"]
+                       "--jobs", "1", "--no-results"]
             with open(log, "w") as handle:
                 running[task] = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
             logger.info("fold %s: started (%s)", task, log)

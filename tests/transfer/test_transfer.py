@@ -209,15 +209,16 @@ def test_parallel_folds_give_the_sequential_table(protocol, tmp_path):
     script, _, sequential = protocol
     rows = script.main([
         "--data-dir", str(FIXTURES), "--tasks", ",".join(TASKS), "--settings", json.dumps(SETTINGS),
-        "--output-dir", str(tmp_path), "--baseline", "--threads", "1", "--jobs", "2",
+        "--output-dir", str(tmp_path), "--baseline", "--threads", "1", "--job", "2",  # argparse's abbreviation
     ])
     drop = lambda row: {k: v for k, v in row.items() if k != "seconds"}  # noqa: E731
     assert [drop(r) for r in rows] == [drop(r) for r in sequential]
-    for task in TASKS:  # one worker process per fold, its log kept
+    for task in TASKS:  # one worker process per fold, its log kept, never a worker of its own
+        assert "fold " + task + ": started" not in (tmp_path / f"{task}.log").read_text()
         assert "fold 1/1: held-out " + task in (tmp_path / f"{task}.log").read_text()
         assert all(r["seconds"] > 0 for r in rows)
     results = json.loads((tmp_path / "results.json").read_text())
-    assert [f["task"] for f in results["folds"]] == TASKS and "--jobs 2" in results["command"]
+    assert [f["task"] for f in results["folds"]] == TASKS and "--job 2" in results["command"]
 
 
 def test_a_failed_parallel_fold_is_named_with_its_log(protocol, tmp_path):
