@@ -50,6 +50,19 @@
     tensorboard: true,
     embedding_dropout: 0.0,
     encoder_dropout: 0.0,
+    // Word dropout: in training, each word is read as @@UNKNOWN@@ with this probability (the
+    // characters still see it), so the unknown word's embedding learns what an unseen word is.
+    word_dropout: 0.0,
+    // Which words get a row in the embedding matrix:
+    //   'train_and_dev'      allennlp's default: every word of the training and validation data
+    //                        (a validation word seen nowhere in training gets a pretrained vector
+    //                        if it has one, else an untrained random one);
+    //   'train_and_vectors'  the training words and every word of pretrained_file; validation
+    //                        words outside both are read as @@UNKNOWN@@, as any unseen word is at
+    //                        prediction time (with word_dropout, a trained vector). Labels
+    //                        come from the training data only: a validation label that no
+    //                        training instance has is refused, with its file and line.
+    vocabulary: 'train_and_dev',
     // Truncate every instance to this many tokens (null: keep whole sentences).
     max_tokens: null,
     // lambda_k of eq. 14, per task (missing tasks: 1).
@@ -252,7 +265,7 @@
       encoder: $.encoder(kind, tasks, s),
       embedding_dropout: s.embedding_dropout,
       encoder_dropout: s.encoder_dropout,
-    },
+    } + (if s.word_dropout == 0 then {} else { word_dropout: s.word_dropout }),
     heads: heads,
     loss_weights: s.loss_weights,
     initializer: $.initializer(s),
@@ -294,7 +307,23 @@
     random_seed: s.seed,
     numpy_seed: s.seed,
     pytorch_seed: s.seed,
-  },
+  } + $.vocabulary(s),
+
+  vocabularies:: ['train_and_dev', 'train_and_vectors'],
+
+  // The top-level vocabulary keys of `settings.vocabulary` ({} = allennlp's default).
+  vocabulary(s)::
+    if s.vocabulary == 'train_and_dev' then {}
+    else if s.vocabulary == 'train_and_vectors' then { datasets_for_vocab_creation: ['train'] } + (
+      if s.pretrained_file == null then {} else {
+        vocabulary: {
+          type: 'from_instances',
+          pretrained_files: { tokens: s.pretrained_file },
+          min_pretrained_embeddings: { tokens: -1 },  // -1: every word of the file
+        },
+      }
+    )
+    else error ('vocabulary must be one of ' + std.toString($.vocabularies) + ', not ' + std.toString(s.vocabulary)),
 
   bucketing(s):: if s.bucketing then { bucketing: true, sorting_keys: ['tokens'], padding_noise: s.padding_noise } else {},
 

@@ -346,6 +346,42 @@ def test_lowercase_tokens_match_lowercased_vectors(chars, tmp_path):
         _tagging_config(tmp_path, "{lowercase_tokens: 'yes'}", "fs_mtl")
 
 
+def test_vocabulary_of_training_words_and_vectors(tmp_path):
+    """`vocabulary: 'train_and_vectors'`: the embedding rows are the training words and every
+    word of the vectors, so a validation word found in neither is read as @@UNKNOWN@@ (as at
+    prediction time) where allennlp's default gives it a row of its own; `word_dropout`
+    reaches the backbone."""
+    data = tmp_path / "ptb-pos"
+    data.mkdir()
+    shutil.copy(DATA / "ptb-pos" / "Secs0-18 - training", data)
+    (data / "Secs19-21 - development").write_text("The_DT zorbly_NN barks_VBZ ._.\n")
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("qqvectoronly 1 2 3 4\nthe 0 0 0 1\n")
+    config = tmp_path / "pos.jsonnet"
+    lib = CONFIG_DIR / "lib"
+    vocabularies = {}
+    for name in ("train_and_dev", "train_and_vectors"):
+        config.write_text(
+            f"(import '{lib}/tagging.libsonnet').config('bilstm', ['pos'], settings={{"
+            f"embedding_dim: 4, hidden_dim: 4, num_epochs: 1, lowercase_tokens: true, "
+            f"pretrained_file: '{vectors}', vocabulary: '{name}', word_dropout: 0.1}})\n"
+        )
+        params = Params.from_file(str(config), ext_vars={**ENV, "PTB_POS_DIR": str(data)}).as_dict()
+        assert params["model"]["backbone"]["word_dropout"] == 0.1
+        params["trainer"]["enable_default_callbacks"] = False
+        model = train_model(Params(params), str(tmp_path / name))
+        vocabularies[name] = set(model.vocab.get_token_to_index_vocabulary("tokens"))
+    everything, training = vocabularies["train_and_dev"], vocabularies["train_and_vectors"]
+    assert "zorbly" in everything and "zorbly" not in training
+    assert "qqvectoronly" in training and "qqvectoronly" not in everything
+    assert everything - {"zorbly"} == training - {"qqvectoronly"}
+    default = _tagging_config(tmp_path, "{}", "fs_mtl")
+    assert "vocabulary" not in default and "datasets_for_vocab_creation" not in default
+    assert "word_dropout" not in default["model"]["backbone"]
+    with pytest.raises(Exception, match="vocabulary must be one of"):
+        _tagging_config(tmp_path, "{vocabulary: 'dev'}", "fs_mtl")
+
+
 def _custom_config(tmp_path, kind: str, tasks: str, settings: str = "{}") -> Dict[str, Any]:
     config = tmp_path / "custom.jsonnet"
     config.write_text(f"(import '{CONFIG_DIR / 'lib' / 'custom.libsonnet'}').config('{kind}', {tasks}, {settings})\n")

@@ -8,6 +8,7 @@ from typing import Dict, List, Optional
 import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import TextFieldTensors, Vocabulary
+from allennlp.data.vocabulary import DEFAULT_OOV_TOKEN
 from allennlp.modules import Backbone, Seq2SeqEncoder, TextFieldEmbedder
 from allennlp.nn import util
 
@@ -40,6 +41,17 @@ class GraphMtlBackbone(Backbone):
         Dropout on the embedded tokens.
     encoder_dropout : `float`, optional (default = `0.0`)
         Dropout on the encoded tokens.
+    word_dropout : `float`, optional (default = `0.0`)
+        In training, each word id of the `word_dropout_indexer` indexer is replaced by the
+        unknown word's id (`@@UNKNOWN@@` of `word_dropout_namespace`) with this probability (word
+        dropout, Iyyer et al. 2015; Lample et al. 2016 replace singletons the same way). Without
+        it the unknown word's embedding is never trained when the vocabulary holds every training
+        word, so words unseen in training and without a pretrained vector meet an untrained
+        vector at prediction time. Other indexers (characters) see the original tokens.
+    word_dropout_indexer : `str`, optional (default = `"tokens"`)
+        The token indexer whose ids `word_dropout` replaces.
+    word_dropout_namespace : `str`, optional (default = `"tokens"`)
+        That indexer's vocabulary namespace (it must have an unknown word).
 
     # Outputs
 
@@ -54,8 +66,24 @@ class GraphMtlBackbone(Backbone):
         encoder: Seq2SeqEncoder,
         embedding_dropout: float = 0.0,
         encoder_dropout: float = 0.0,
+        word_dropout: float = 0.0,
+        word_dropout_indexer: str = "tokens",
+        word_dropout_namespace: str = "tokens",
     ) -> None:
         super().__init__()
+        if not 0.0 <= word_dropout < 1.0:
+            raise ConfigurationError(f"word_dropout must be in [0, 1), got {word_dropout}")
+        self._word_dropout = word_dropout
+        self._word_dropout_indexer = word_dropout_indexer
+        self._unknown_index: Optional[int] = None
+        if word_dropout:
+            if DEFAULT_OOV_TOKEN not in vocab.get_token_to_index_vocabulary(word_dropout_namespace):
+                raise ConfigurationError(
+                    f"word_dropout: the vocabulary namespace {word_dropout_namespace!r} has no "
+                    f"{DEFAULT_OOV_TOKEN} token (a non-padded namespace, or the wrong name); "
+                    f"set word_dropout_namespace to the words' namespace"
+                )
+            self._unknown_index = vocab.get_token_index(DEFAULT_OOV_TOKEN, word_dropout_namespace)
         if text_field_embedder.get_output_dim() != encoder.get_input_dim():
             raise ConfigurationError(
                 f"text field embedder output dim {text_field_embedder.get_output_dim()} != "
@@ -78,6 +106,21 @@ class GraphMtlBackbone(Backbone):
     def get_output_dim(self) -> int:
         return self._encoder.get_output_dim()
 
+    def _drop_words(self, tokens: TextFieldTensors) -> TextFieldTensors:
+        """`tokens` with each non-padding word id of the word-dropout indexer replaced by the
+        unknown word's id with probability `word_dropout` (the other tensors as they are)."""
+        if self._word_dropout_indexer not in tokens:
+            raise ConfigurationError(
+                f"word_dropout: the batch has no token indexer {self._word_dropout_indexer!r} "
+                f"(it has {sorted(tokens)}); set word_dropout_indexer"
+            )
+        indexed = dict(tokens[self._word_dropout_indexer])
+        key = "tokens" if "tokens" in indexed else next(iter(indexed))
+        ids = indexed[key]
+        dropped = (torch.rand(ids.shape, device=ids.device) < self._word_dropout) & (ids != 0)
+        indexed[key] = ids.masked_fill(dropped, self._unknown_index)
+        return {**tokens, self._word_dropout_indexer: indexed}
+
     def forward(  # type: ignore
         self, tokens: TextFieldTensors, task: Optional[List[str]] = None
     ) -> Dict[str, torch.Tensor]:
@@ -88,6 +131,8 @@ class GraphMtlBackbone(Backbone):
         task : `List[str]`, optional, the task name of each instance.
         """
         mask = util.get_text_field_mask(tokens)
+        if self.training and self._word_dropout:
+            tokens = self._drop_words(tokens)
         embedded = self._text_field_embedder(tokens)
         if self._embedding_dropout is not None:
             embedded = self._embedding_dropout(embedded)
