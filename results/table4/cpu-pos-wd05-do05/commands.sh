@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Written by: python scripts/reproduce.py table4 --recipe cpu --seeds 13 --jobs 1 --models bilstm --tasks pos --settings '{"vocabulary": "train_and_vectors", "word_dropout": 0.05, "embedding_dropout": 0.5, "encoder_dropout": 0.5}' --results-dir results/table4/cpu-pos-wd05-do05 --output-dir output/table4/cpu-pos-wd05-do05
+# The exact command of every run (the runner adds --recover when resuming a run).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+export CONLL2000_DIR=/work/shared/data/conll2000 CONLL2003_DIR=/work/shared/data/conll2003 PTB_POS_DIR=/work/shared/data/ptb-pos
+export TAGGING_VECTORS=vectors/tagging.lower.w2v.200d.txt
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# vectors: CONLL2000_DIR=/work/shared/data/conll2000 CONLL2003_DIR=/work/shared/data/conll2003 PTB_POS_DIR=/work/shared/data/ptb-pos python scripts/train_vectors.py --config training_configs/tagging/fs_mtl.jsonnet --unlabelled '/work/shared/data/fdu-mtl/*.task.unlabel' --lowercase --lowercase-training --output vectors/tagging.lower.w2v.200d.txt
+allennlp train results/table4/cpu-pos-wd05-do05/configs/bilstm-pos-s13.jsonnet -s output/table4/cpu-pos-wd05-do05/bilstm-pos-s13 --include-package graph_mtl --file-friendly-logging
