@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Written by: python scripts/reproduce.py table4 --recipe cpu_unseen --seeds 13 14 --jobs 2 --models dc_mtl,fs_mtl,ic_mtl,bilstm --no-train
+# Written by: python scripts/reproduce.py table4 --recipe cpu_unseen --seeds 13 14 --jobs 2 --models lstm,dc_mtl,fs_mtl,ic_mtl,bilstm --no-train
 # The exact command of every run (the runner adds --recover when resuming a run).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -19,3 +19,9 @@ allennlp train results/table4/cpu_unseen/configs/bilstm-pos-s13.jsonnet -s outpu
 allennlp train results/table4/cpu_unseen/configs/bilstm-chunk-s14.jsonnet -s output/table4/cpu_unseen/bilstm-chunk-s14 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu_unseen/configs/bilstm-ner-s14.jsonnet -s output/table4/cpu_unseen/bilstm-ner-s14 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu_unseen/configs/bilstm-pos-s14.jsonnet -s output/table4/cpu_unseen/bilstm-pos-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu_unseen/configs/lstm-chunk-s13.jsonnet -s output/table4/cpu_unseen/lstm-chunk-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu_unseen/configs/lstm-ner-s13.jsonnet -s output/table4/cpu_unseen/lstm-ner-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu_unseen/configs/lstm-pos-s13.jsonnet -s output/table4/cpu_unseen/lstm-pos-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu_unseen/configs/lstm-chunk-s14.jsonnet -s output/table4/cpu_unseen/lstm-chunk-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu_unseen/configs/lstm-ner-s14.jsonnet -s output/table4/cpu_unseen/lstm-ner-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu_unseen/configs/lstm-pos-s14.jsonnet -s output/table4/cpu_unseen/lstm-pos-s14 --include-package graph_mtl --file-friendly-logging
