@@ -260,14 +260,25 @@ def plan_runs(spec: TableSpec, args: argparse.Namespace) -> List[Run]:
         searched = [kind for kind in (args.lambda_models or kinds) if not models[kind].single_task]
         variants = lambda_variants(list(tasks), args.lambda_grid, args.lambda_tasks or list(tasks),
                                    args.lambda_search)[1:]
+        def variant_run(kind: str, weights: Dict[str, float], seed: int) -> Run:
+            tag = "-".join(f"{t}{w:g}" for t, w in sorted(weights.items()))
+            name = f"{kind}-lambda-{tag}-s{seed}"
+            return Run(name, models[kind], list(tasks), seed, args.results_dir / "configs" / f"{name}.jsonnet",
+                       args.output_dir / name, loss_weights=weights)
+
         for kind in sorted(searched, key=COST_ORDER.index):
             for weights in variants:
-                tag = "-".join(f"{t}{w:g}" for t, w in sorted(weights.items()))
-                for seed in args.seeds:
-                    name = f"{kind}-lambda-{tag}-s{seed}"
-                    runs.append(Run(name, models[kind], list(tasks), seed,
-                                    args.results_dir / "configs" / f"{name}.jsonnet", args.output_dir / name,
-                                    loss_weights=weights))
+                runs.extend(variant_run(kind, weights, seed) for seed in args.lambda_seeds)
+        # searched on some seeds only: once a model's search is finished, its chosen setting is
+        # trained on the other seeds too (the all-1 setting has its runs on every seed already)
+        others = [seed for seed in args.seeds if seed not in args.lambda_seeds]
+        if others:
+            search = choose_lambdas(spec, runs, args.lambda_seeds)
+            for kind in sorted(searched, key=COST_ORDER.index):
+                result = search.get(models[kind].column, {})
+                chosen = next((weights for weights in variants if lambda_label(weights) == result.get("chosen")), None)
+                if result.get("finished") and chosen:
+                    runs.extend(variant_run(kind, chosen, seed) for seed in others)
     return runs
 
 
@@ -520,15 +531,16 @@ def evaluate_command(run: Run, files: Dict[str, Path], output: Path) -> List[str
 
 def choose_lambdas(spec: TableSpec, runs: List[Run], seeds: List[int]) -> Dict[str, Dict[str, Any]]:
     """
-    The lambda_k search on dev: per multi-task model with more than one lambda setting, each
-    setting's dev score (the mean over seeds of the run's mean dev metric over its tasks, the
-    table's validation metric) and the chosen one (the best among the settings whose runs of
-    every seed are done; ties go to the earlier setting, all-1 first). Test never enters.
+    The lambda_k search on dev, over the runs of `seeds` (the search seeds): per multi-task
+    model with more than one lambda setting, each setting's dev score (the mean over seeds of the
+    run's mean dev metric over its tasks, the table's validation metric), the chosen one (the
+    best among the settings whose runs of every seed are done; ties go to the earlier setting,
+    all-1 first) and whether the search is `finished` (every setting done). Test never enters.
     """
     search: Dict[str, Dict[str, Any]] = {}
     by_model: Dict[str, Dict[str, List[Run]]] = {}
     for run in runs:
-        if not run.model.single_task:
+        if not run.model.single_task and run.seed in seeds:
             by_model.setdefault(run.model.column, {}).setdefault(run.variant, []).append(run)
     for column, variants in by_model.items():
         if len(variants) < 2:
@@ -549,7 +561,8 @@ def choose_lambdas(spec: TableSpec, runs: List[Run], seeds: List[int]) -> Dict[s
         complete = [name for name, score in scores.items() if score["complete"]]
         better = min if spec.display == "error" else max
         chosen = better(complete, key=lambda name: scores[name]["mean"]) if complete else None
-        search[column] = {"settings": scores, "chosen": chosen}
+        search[column] = {"settings": scores, "chosen": chosen, "seeds": list(seeds),
+                          "finished": len(complete) == len(scores)}
     return search
 
 
@@ -559,7 +572,7 @@ def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[
     tasks = args.tasks or spec.tasks
     cells: Dict[str, Dict[str, Dict[str, Dict[int, float]]]] = {}
     info: Dict[str, Dict[str, Any]] = {}
-    search = choose_lambdas(spec, runs, args.seeds)
+    search = choose_lambdas(spec, runs, args.lambda_seeds)
     for run in runs:
         record = {"config": str(run.config), "serialization_dir": str(run.serialization_dir),
                   "state": run.state(), "seed": run.seed, "tasks": run.tasks}
@@ -568,7 +581,7 @@ def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[
         info[run.name] = record
         if run.state() != "done":
             continue
-        chosen = search.get(run.model.column, {}).get("chosen", "lambda all 1")
+        chosen = search.get(run.model.column, {}).get("chosen") or "lambda all 1"
         if run.model.column in search and (run.variant or "lambda all 1") != chosen:
             continue  # another lambda setting won on dev: this run is in the search table only
         metrics = json.loads((run.serialization_dir / "metrics.json").read_text())
@@ -699,9 +712,16 @@ def markdown(spec: TableSpec, table: Dict[str, Any], args: argparse.Namespace) -
     if table.get("lambda_search"):
         lines += ["## lambda_k search (eq. 14, on dev)", "",
                   "Each setting's mean dev " + ("error" if spec.display == "error" else "score")
-                  + " over the model's tasks (mean over seeds; per seed in brackets); the table above "
-                  "shows each model's chosen setting (bold; unlisted tasks have lambda 1).", "",
+                  + " over the model's tasks (mean over the search seeds "
+                  + ", ".join(map(str, args.lambda_seeds)) + "; per seed in brackets); the table above "
+                  "shows each model's chosen setting (bold; unlisted tasks have lambda 1)"
+                  + ("" if args.lambda_seeds == args.seeds else ", trained on the other seeds once "
+                     "the model's search is finished") + ".", "",
                   "| model | setting | dev | per seed |", "|---|---|---|---|"]
+        unfinished = [column for column, result in table["lambda_search"].items() if not result["finished"]]
+        if unfinished:
+            lines[-3:-3] = ["", f"Search unfinished (settings without all their runs; the best finished "
+                            f"setting is shown, all 1 when none): {', '.join(unfinished)}."]
         for column, result in table["lambda_search"].items():
             for name, score in result["settings"].items():
                 label = f"**{name}**" if name == result["chosen"] else name
@@ -780,6 +800,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="comma-separated tasks whose lambda is searched (default: all)")
     parser.add_argument("--lambda-models", type=lambda s: s.split(","), default=None,
                         help="comma-separated multi-task models searched (default: every one run)")
+    parser.add_argument("--lambda-seeds", type=int, nargs="+", default=None,
+                        help="search on these of --seeds only; each model's chosen setting is then "
+                        "trained on the other seeds (default: every seed)")
     parser.add_argument("--data-dir", type=Path, default=None, help="default: the table's data folder")
     parser.add_argument("--vectors", default=None,
                         help="GloVe-format vectors ('' for none); trained first when missing")
@@ -801,6 +824,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     args.output_dir = (args.output_dir or REPO_ROOT / "output" / spec.name / args.recipe).resolve()
     if args.test_dir is not None:
         args.test_dir = args.test_dir.resolve()
+    if args.lambda_seeds is None:
+        args.lambda_seeds = list(args.seeds)
+    elif not set(args.lambda_seeds) <= set(args.seeds):
+        parser.error(f"--lambda-seeds {args.lambda_seeds}: not among --seeds {args.seeds}")
     return args
 
 
@@ -823,6 +850,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not args.no_train:
         ensure_vectors(spec, args)
         failed = train_all(spec, runs, args)
+        # a search on some seeds that has just finished adds its chosen setting's other seeds
+        known = {run.name for run in runs}
+        more = [run for run in plan_runs(spec, args) if run.name not in known]
+        if more and not failed:
+            for run in more:
+                write_config(spec, run, args)
+            runs += more
+            atomic.atomic_write_text(args.results_dir / "commands.sh", commands_text(spec, runs, args, argv))
+            failed = train_all(spec, more, args)
     if args.test_dir:
         evaluate_tests(spec, runs, args)
     table = collect(spec, runs, args)

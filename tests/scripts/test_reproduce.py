@@ -337,6 +337,43 @@ def test_lambda_search_picks_the_best_dev_setting(tmp_path):
                               "--lambda-models", "fs_mtl", "--list"))
 
 
+def test_a_search_on_one_seed_trains_the_chosen_setting_on_the_others(tmp_path):
+    """--lambda-seeds: the settings are searched on those seeds only; once a model's search is
+    finished its chosen setting is planned (config, commands.sh) and trained on the other seeds,
+    in the same invocation when the search finishes during it; an unfinished search plans
+    nothing more; a search seed outside --seeds is refused."""
+    script = load_script()
+    out = tmp_path / "out"
+    search = ["--models", "fs_mtl", "--seeds", "1", "2", "--lambda-seeds", "1", "--lambda-grid", "0.5",
+              "--lambda-tasks", "books"]
+    fake_run(out / "fs_mtl-s1", {"books": 0.0, "dvd": 0.0})  # any trained setting beats it
+    fake_run(out / "fs_mtl-s2", {"books": 0.9, "dvd": 0.9})
+    assert script.main(arguments(tmp_path, *search, "--no-train")) == 0  # search unfinished
+    configs = sorted(p.name for p in (tmp_path / "results" / "configs").glob("fs_mtl*"))
+    assert configs == ["fs_mtl-lambda-books0.5-s1.jsonnet", "fs_mtl-s1.jsonnet", "fs_mtl-s2.jsonnet"]
+    table = json.loads((tmp_path / "results" / "table.json").read_text())
+    assert table["lambda_search"]["FS-MTL"]["finished"] is False
+    assert table["splits"]["dev"]["error"]["books"]["FS-MTL"] == pytest.approx(55.0)  # all 1 meanwhile
+    assert "Search unfinished" in (tmp_path / "results" / "table.md").read_text()
+
+    assert script.main(arguments(tmp_path, *search, "--jobs", "1")) == 0  # trains s1, then s2
+    for name in ("fs_mtl-lambda-books0.5-s1", "fs_mtl-lambda-books0.5-s2"):
+        assert (out / name / "model.tar.gz").is_file(), name
+    assert "fs_mtl-lambda-books0.5-s2.jsonnet" in (tmp_path / "results" / "commands.sh").read_text()
+    assert '"seed": 2' in (tmp_path / "results" / "configs" / "fs_mtl-lambda-books0.5-s2.jsonnet").read_text()
+    table = json.loads((tmp_path / "results" / "table.json").read_text())
+    result = table["lambda_search"]["FS-MTL"]
+    assert result["finished"] and result["chosen"] == "lambda books=0.5" and result["seeds"] == [1]
+    assert set(result["settings"]["lambda all 1"]["per_seed"]) == {"1"}  # seed 2 is not searched
+    metrics = [json.loads((out / f"fs_mtl-lambda-books0.5-s{seed}" / "metrics.json").read_text())
+               for seed in (1, 2)]
+    expected = statistics.mean(100 * (1 - m["best_validation_books_accuracy"]) for m in metrics)
+    assert table["splits"]["dev"]["error"]["books"]["FS-MTL"] == pytest.approx(expected)
+    assert table["splits"]["dev"]["complete"]["FS-MTL"]
+    with pytest.raises(SystemExit):
+        script.main(arguments(tmp_path, *search[:-4], "--lambda-seeds", "3", "--list"))
+
+
 def test_the_stamp_leaves_out_how_a_run_is_saved(tmp_path):
     """A run trained before the configs named the crash-safe checkpointer still resumes: the
     checkpointer says how a run is saved, not what it learns."""
