@@ -10,7 +10,7 @@ from allennlp.modules.seq2seq_encoders import Seq2SeqEncoder
 
 from graph_mtl.modules.seq2seq_encoders import DcMtlEncoder, IcMtlEncoder, MessagePassingEncoder
 from tests.modules.reference import reference_forward
-from graph_mtl.modules.topologies import Topology
+from graph_mtl.modules.topologies import DirectTopology, IndirectTopology, Topology
 from tests.modules.helpers import TASKS, lengths_mask, make_encoder, random_inputs
 
 CONFIGS = [
@@ -277,6 +277,36 @@ def test_recurrence_is_a_checked_constructor_argument_that_reaches_every_layer()
     layers = list(encoder.forward_layers) + list(encoder.backward_layers)
     assert len(layers) == 4 and all(layer.recurrence == "autograd" for layer in layers)
     assert all(layer.recurrence == "fused" for layer in DcMtlEncoder(TASKS, 4, 3).forward_layers)
+
+
+def test_dc_and_ic_mtl_pass_every_message_passing_argument_from_a_config():
+    """`dc_mtl` / `ic_mtl` take their own arguments and every other one of `message_passing`
+    (through **kwargs, as allennlp's from_params follows them); a misspelt key and a
+    `topology` (they fix theirs) are refused."""
+    encoder = Seq2SeqEncoder.from_params(
+        Params({"type": "dc_mtl", "tasks": TASKS, "input_dim": 4, "hidden_dim": 3, "num_layers": 2,
+                "bidirectional": True, "dropout": 0.3, "task_message_gradients": False,
+                "attention_entropy": 0.5, "attention_dim": 7, "temperature": 0.5, "source_embeddings": True})
+    )
+    assert type(encoder) is DcMtlEncoder and isinstance(encoder.topology, DirectTopology)
+    assert encoder.num_layers == 2 and encoder.bidirectional and encoder.dropout.p == 0.3
+    assert encoder.task_message_gradients is False and encoder.attention_entropy == 0.5
+    aggregator = encoder.aggregators()[TASKS[0]]
+    assert aggregator.scorer.attention_dim == 7 and aggregator.temperature == 0.5
+    assert aggregator.source_embeddings is not None
+    indirect = Seq2SeqEncoder.from_params(
+        Params({"type": "ic_mtl", "tasks": TASKS, "input_dim": 4, "hidden_dim": 3, "shared_attention": True})
+    )
+    assert isinstance(indirect.topology, IndirectTopology) and indirect.num_layers == 1
+    assert len({id(a.scorer) for a in indirect.aggregators().values()}) == 1
+    for name, key in (("dc_mtl", "num_layer"), ("ic_mtl", "source_embeddings")):  # the latter: dc_mtl's only
+        with pytest.raises(ConfigurationError, match=f"unknown argument.*{key}"):
+            Seq2SeqEncoder.from_params(
+                Params({"type": name, "tasks": TASKS, "input_dim": 4, "hidden_dim": 3, key: 2}))
+    for name in ("dc_mtl", "ic_mtl"):
+        with pytest.raises(ConfigurationError, match="message_passing"):
+            Seq2SeqEncoder.from_params(Params({"type": name, "tasks": TASKS, "input_dim": 4, "hidden_dim": 3,
+                                               "topology": {"type": "direct"}}))
 
 
 def _token_entropy(weights: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

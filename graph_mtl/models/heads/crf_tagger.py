@@ -12,13 +12,13 @@ from allennlp.modules import ConditionalRandomField, FeedForward
 from allennlp.modules.conditional_random_field import allowed_transitions
 from allennlp.training.metrics import CategoricalAccuracy, SpanBasedF1Measure
 
-from graph_mtl.models.heads.common import feedforward_output_dim
+from graph_mtl.models.heads.feature_head import FeatureHead
 
 ENCODINGS = ("BIO", "IOB1", "BIOUL", "BMES")
 
 
 @Head.register("crf_tagger")
-class CrfTaggerHead(Head):
+class CrfTaggerHead(FeatureHead):
     """
     A CRF tagging head for one task of a multi-task model.
 
@@ -76,7 +76,7 @@ class CrfTaggerHead(Head):
         loss_reduction: str = "mean",
         verbose_metrics: bool = False,
     ) -> None:
-        super().__init__(vocab)
+        super().__init__(vocab, input_dim, feedforward, dropout)
         if label_encoding is not None and label_encoding not in ENCODINGS:
             raise ConfigurationError(
                 f"Unknown label_encoding {label_encoding!r}; use one of {ENCODINGS}"
@@ -91,15 +91,11 @@ class CrfTaggerHead(Head):
             raise ConfigurationError(
                 "constrain_crf_decoding and calculate_span_f1 need a label_encoding"
             )
-        projection_input_dim = feedforward_output_dim(feedforward, input_dim)
-        self._input_dim = input_dim
         self._label_namespace = label_namespace
-        self._feedforward = feedforward
-        self._dropout = torch.nn.Dropout(dropout) if dropout > 0 else None
         self._loss_reduction = loss_reduction
         self._verbose_metrics = verbose_metrics
         self._num_tags = vocab.get_vocab_size(label_namespace)
-        self._tag_projection = torch.nn.Linear(projection_input_dim, self._num_tags)
+        self._tag_projection = torch.nn.Linear(self.feature_dim, self._num_tags)
 
         constraints = None
         if constrain_crf_decoding:
@@ -114,9 +110,6 @@ class CrfTaggerHead(Head):
             if calculate_span_f1
             else None
         )
-
-    def get_input_dim(self) -> int:
-        return self._input_dim
 
     def forward(  # type: ignore
         self,

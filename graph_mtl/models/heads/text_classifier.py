@@ -12,7 +12,7 @@ from allennlp.modules import FeedForward
 from allennlp.nn import util
 from allennlp.training.metrics import CategoricalAccuracy
 
-from graph_mtl.models.heads.common import feedforward_output_dim
+from graph_mtl.models.heads.feature_head import FeatureHead
 
 POOLINGS = ("last", "max", "mean")
 
@@ -39,7 +39,7 @@ def pool_sequence(
 
 
 @Head.register("text_classifier")
-class TextClassifierHead(Head):
+class TextClassifierHead(FeatureHead):
     """
     A softmax classifier over a pooled sentence representation, for one task of a multi-task
     model (the task is the head's name in the model's `heads`).
@@ -86,23 +86,16 @@ class TextClassifierHead(Head):
         label_namespace: str = "labels",
         num_labels: Optional[int] = None,
     ) -> None:
-        super().__init__(vocab)
+        super().__init__(vocab, input_dim, feedforward, dropout)
         if pooling not in POOLINGS:
             raise ConfigurationError(f"Unknown pooling {pooling!r}; use one of {POOLINGS}")
-        output_input_dim = feedforward_output_dim(feedforward, input_dim)
-        self._input_dim = input_dim
         self._pooling = pooling
         self._bidirectional = bidirectional
-        self._feedforward = feedforward
-        self._dropout = torch.nn.Dropout(dropout) if dropout > 0 else None
         self._label_namespace = label_namespace
         self._num_labels = num_labels or vocab.get_vocab_size(label_namespace)
-        self._output_layer = torch.nn.Linear(output_input_dim, self._num_labels)
+        self._output_layer = torch.nn.Linear(self.feature_dim, self._num_labels)
         self._accuracy = CategoricalAccuracy()
         self._loss = torch.nn.CrossEntropyLoss()
-
-    def get_input_dim(self) -> int:
-        return self._input_dim
 
     def forward(  # type: ignore
         self,

@@ -244,16 +244,8 @@ class SourceAttentionAggregator(_AttentionAggregator):
 
     kind = "sources"
 
-    def __init__(
-        self,
-        input_dim: int,
-        hidden_dim: int,
-        message_dim: int,
-        attention_dim: Optional[int] = None,
-        scorer: Optional[AdditiveScorer] = None,
-        temperature: float = 1.0,
-        num_sources: int = 0,
-    ) -> None:
+    def __init__(self, input_dim: int, hidden_dim: int, message_dim: int, attention_dim: Optional[int] = None,
+                 scorer: Optional[AdditiveScorer] = None, temperature: float = 1.0, num_sources: int = 0) -> None:
         super().__init__(input_dim, hidden_dim, message_dim, attention_dim, scorer, temperature)
         self.source_embeddings: Optional[torch.nn.Parameter] = None
         if num_sources > 0:
@@ -301,12 +293,8 @@ class PositionAttentionAggregator(_AttentionAggregator):
 
     # Parameters
 
-    input_dim, hidden_dim, message_dim : `int`
-    attention_dim : `int`, optional (default = `hidden_dim`)
-    scorer : `AdditiveScorer`, optional
-        Pass the same scorer to several aggregators to share W and u between target tasks.
-    temperature : `float`, optional (default = `1.0`, the paper)
-        The weights are softmax(scores / temperature).
+    input_dim, hidden_dim, message_dim, attention_dim, scorer, temperature
+        As in `SourceAttentionAggregator`.
     """
 
     kind = "positions"

@@ -22,7 +22,8 @@ Design (see also docs/CONVENTIONS.md, "Message-passing encoder"):
 * Attention parameters (W, u of eq. 5) are per target task by default; the built-in topologies
   take `shared_attention: true` to share one W, u across targets (per layer and direction).
 """
-from typing import Dict, List, Optional, Type, Union
+import inspect
+from typing import Any, Dict, List, Optional, Type, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -346,8 +347,8 @@ class MessagePassingEncoder(MultiTaskEncoder):
 class _AttentionTopologyEncoder(MessagePassingEncoder):
     """
     `message_passing` with a fixed `AttentionTopology` subclass, `topology_type`, built from the
-    encoder's `attention_dim` and `shared_attention` (the shared constructor of `dc_mtl` and
-    `ic_mtl`).
+    attention arguments (the shared constructor of `dc_mtl` and `ic_mtl`); keyword arguments
+    that `topology_type` takes go to it, every other one to `message_passing`.
     """
 
     topology_type: Type[AttentionTopology]
@@ -357,30 +358,25 @@ class _AttentionTopologyEncoder(MessagePassingEncoder):
         tasks: List[str],
         input_dim: int,
         hidden_dim: int,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.0,
         attention_dim: Optional[int] = None,
         shared_attention: bool = False,
-        task_message_gradients: bool = True,
         temperature: float = 1.0,
-        recurrence: str = "fused",
-        attention_entropy: float = 0.0,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            tasks,
-            input_dim,
-            hidden_dim,
-            topology=self.topology_type(
-                attention_dim=attention_dim, shared_attention=shared_attention, temperature=temperature
-            ),
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            task_message_gradients=task_message_gradients,
-            recurrence=recurrence,
-            attention_entropy=attention_entropy,
-        )
+        name = self.topology_type.__name__
+        own = inspect.signature(self.topology_type).parameters
+        options = {key: kwargs.pop(key) for key in list(kwargs) if key in own}
+        unknown = sorted(set(kwargs) - set(inspect.signature(MessagePassingEncoder).parameters))
+        if unknown:
+            raise ConfigurationError(f"{type(self).__name__}: unknown argument(s) {unknown}")
+        if "topology" in kwargs:
+            raise ConfigurationError(
+                f"{type(self).__name__} has the topology {name} built in; for another topology use "
+                f"the encoder type 'message_passing' with a 'topology'"
+            )
+        topology = self.topology_type(attention_dim=attention_dim, shared_attention=shared_attention,
+                                      temperature=temperature, **options)
+        super().__init__(tasks, input_dim, hidden_dim, topology=topology, **kwargs)
 
 
 @Seq2SeqEncoder.register("dc_mtl")
@@ -390,58 +386,25 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
 
     # Parameters
 
-    tasks, input_dim, hidden_dim, num_layers, bidirectional, dropout : see `message_passing`.
+    tasks, input_dim, hidden_dim : see `message_passing`.
     attention_dim : `int`, optional (default = `hidden_dim`)
     shared_attention : `bool`, optional (default = `False`)
         Share W, u of the attention between target tasks (default: one per target task).
-    task_message_gradients : `bool`, optional (default = `True`)
-        See `message_passing`: `false` stops task k's loss at the other tasks' LSTMs (about half
-        the cost of a DC-MTL step, benchmarks/results/SUMMARY.md).
     temperature : `float`, optional (default = `1.0`, the paper)
         Attention weights softmax(scores / temperature) (see `AttentionTopology`).
     source_embeddings : `bool`, optional (default = `False`, the paper)
         A learned vector per edge i -> k inside the score (see `DirectTopology`).
-    recurrence : `str`, optional (default = `"fused"`)
-        See `message_passing`.
-    attention_entropy : `float`, optional (default = `0.0`, the paper)
-        See `message_passing`: a loss term on the entropy of alpha.
+    **kwargs
+        Every other argument of `message_passing` but `topology`: `num_layers`, `bidirectional`,
+        `dropout`, `task_message_gradients` (`false` stops task k's loss at the other tasks'
+        LSTMs: about half the cost of a DC-MTL step, benchmarks/results/SUMMARY.md),
+        `recurrence`, `attention_entropy` (a loss term on the entropy of alpha).
     """
 
     topology_type = DirectTopology
 
-    def __init__(
-        self,
-        tasks: List[str],
-        input_dim: int,
-        hidden_dim: int,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.0,
-        attention_dim: Optional[int] = None,
-        shared_attention: bool = False,
-        task_message_gradients: bool = True,
-        temperature: float = 1.0,
-        source_embeddings: bool = False,
-        recurrence: str = "fused",
-        attention_entropy: float = 0.0,
-    ) -> None:
-        # The shared constructor's topology plus the option only `direct` has.
-        MessagePassingEncoder.__init__(
-            self,
-            tasks,
-            input_dim,
-            hidden_dim,
-            topology=DirectTopology(
-                attention_dim=attention_dim, shared_attention=shared_attention, temperature=temperature,
-                source_embeddings=source_embeddings,
-            ),
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            task_message_gradients=task_message_gradients,
-            recurrence=recurrence,
-            attention_entropy=attention_entropy,
-        )
+    def __init__(self, *args: Any, source_embeddings: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, source_embeddings=source_embeddings, **kwargs)
 
 
 @Seq2SeqEncoder.register("ic_mtl")
@@ -452,19 +415,13 @@ class IcMtlEncoder(_AttentionTopologyEncoder):
 
     # Parameters
 
-    tasks, input_dim, hidden_dim, num_layers, bidirectional, dropout : see `message_passing`.
-    attention_dim : `int`, optional (default = `hidden_dim`)
-    shared_attention : `bool`, optional (default = `False`)
-        Share W, u of the attention between target tasks (default: one per target task).
-    task_message_gradients : `bool`, optional (default = `True`)
-        See `message_passing` (the shared LSTM is always trained; with the `indirect` topology
-        no task node sends messages, so the option changes nothing here).
-    temperature : `float`, optional (default = `1.0`, the paper)
-        Attention weights softmax(scores / temperature) (see `AttentionTopology`).
-    recurrence : `str`, optional (default = `"fused"`)
-        See `message_passing`.
-    attention_entropy : `float`, optional (default = `0.0`, the paper)
-        See `message_passing`: a loss term on the entropy of beta.
+    tasks, input_dim, hidden_dim : see `message_passing`.
+    attention_dim, shared_attention, temperature : as in `dc_mtl`.
+    **kwargs
+        Every other argument of `message_passing` but `topology`: `num_layers`, `bidirectional`,
+        `dropout`, `task_message_gradients` (no task node sends messages in `indirect`, so it
+        changes nothing here; the shared LSTM is always trained), `recurrence`,
+        `attention_entropy` (a loss term on the entropy of beta).
     """
 
     topology_type = IndirectTopology
