@@ -725,8 +725,8 @@ def markdown(spec: TableSpec, table: Dict[str, Any], args: argparse.Namespace) -
         for column, result in table["lambda_search"].items():
             for name, score in result["settings"].items():
                 label = f"**{name}**" if name == result["chosen"] else name
-                seeds_text = ", ".join(f"{s}: {fmt(v)}" for s, v in score["per_seed"].items())
-                lines.append(f"| {column} | {label} | {fmt(score['mean'])} | {seeds_text} |")
+                seeds_text = ", ".join(f"{s}: {fmt(v, digits)}" for s, v in score["per_seed"].items())
+                lines.append(f"| {column} | {label} | {fmt(score['mean'], digits)} | {seeds_text} |")
         lines.append("")
     lines += ["## Runs", "", f"Learning curve: mean metric over the run's tasks per epoch, "
               "train / dev.", "", "| run | best epoch | training time | learning curve |", "|---|---|---|---|"]
