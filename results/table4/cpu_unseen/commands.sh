@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Written by: python scripts/reproduce.py table4 --recipe cpu_unseen --seeds 13 14 --jobs 2 --models lstm,mt_cnn,dc_mtl,fs_mtl,ic_mtl,bilstm --no-train
+# Written by: python scripts/reproduce.py table4 --recipe cpu_unseen --seeds 13 14 --jobs 2 --models lstm,mt_cnn,dc_mtl,fs_mtl,ic_mtl,bilstm,sp_mtl --no-train
 # The exact command of every run (the runner adds --recover when resuming a run).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -11,6 +11,8 @@ allennlp train results/table4/cpu_unseen/configs/dc_mtl-s13.jsonnet -s output/ta
 allennlp train results/table4/cpu_unseen/configs/dc_mtl-s14.jsonnet -s output/table4/cpu_unseen/dc_mtl-s14 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu_unseen/configs/ic_mtl-s13.jsonnet -s output/table4/cpu_unseen/ic_mtl-s13 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu_unseen/configs/ic_mtl-s14.jsonnet -s output/table4/cpu_unseen/ic_mtl-s14 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu_unseen/configs/sp_mtl-s13.jsonnet -s output/table4/cpu_unseen/sp_mtl-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu_unseen/configs/sp_mtl-s14.jsonnet -s output/table4/cpu_unseen/sp_mtl-s14 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu_unseen/configs/fs_mtl-s13.jsonnet -s output/table4/cpu_unseen/fs_mtl-s13 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu_unseen/configs/fs_mtl-s14.jsonnet -s output/table4/cpu_unseen/fs_mtl-s14 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu_unseen/configs/mt_cnn-s13.jsonnet -s output/table4/cpu_unseen/mt_cnn-s13 --include-package graph_mtl --file-friendly-logging
