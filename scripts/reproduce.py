@@ -713,7 +713,7 @@ def markdown(spec: TableSpec, table: Dict[str, Any], args: argparse.Namespace) -
         lines += ["## lambda_k search (eq. 14, on dev)", "",
                   "Each setting's mean dev " + ("error" if spec.display == "error" else "score")
                   + " over the model's tasks (mean over the search seeds "
-                  + ", ".join(map(str, args.lambda_seeds)) + "; per seed in brackets); the table above "
+                  + ", ".join(map(str, args.lambda_seeds)) + "; each seed in the last column); the table above "
                   "shows each model's chosen setting (bold; unlisted tasks have lambda 1)"
                   + ("" if args.lambda_seeds == args.seeds else ", trained on the other seeds once "
                      "the model's search is finished") + ".", "",
