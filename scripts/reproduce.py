@@ -21,6 +21,13 @@ again. Model selection is on dev only (each run's best epoch by the table's vali
 `allennlp evaluate` and adds test columns. Writes `<results-dir>/table.md`, `table.json`
 and `commands.sh` (the exact commands of every run). Every file is written atomically
 (graph_mtl/common/atomic.py): a kill part-way leaves the previous version, never half a file.
+
+Records: each finished run also leaves its results, a few kB, in `<results-dir>/runs/<run>/`
+(`metrics.json`, `metrics_epoch_*.json` and `config.json`, the resolved config it was trained
+with). When the serialization directory is gone (another machine, a cleaned `output/`), a run
+with a record that matches its config counts as finished, so a table or a lambda_k search can be
+completed across machines by committing the results folder. A recorded run has no archive:
+`--test-dir` trains it again.
 """
 import argparse
 import importlib.util
@@ -171,14 +178,30 @@ class Run:
         """The run's lambda setting as text: "" (all 1) or e.g. "lambda pos=0.5"."""
         return lambda_label(self.loss_weights)
 
+    @property
+    def record(self) -> Path:
+        """`<results-dir>/runs/<run>/`: the run's results, kept with the table (see the module
+        docstring); beside `<results-dir>/configs/`."""
+        return self.config.parent.parent / "runs" / self.name
+
     def state(self) -> str:
-        """done | partial (checkpoints to recover from) | new."""
+        """done | recorded (no serialization directory, results in `record`) | partial
+        (checkpoints to recover from) | new."""
         directory = self.serialization_dir
         if (directory / "model.tar.gz").is_file() and (directory / "metrics.json").is_file():
             return "done"
         if directory.is_dir() and any(directory.glob("model_state_e*.th")):
             return "partial"
+        if (self.record / "metrics.json").is_file() and (self.record / "config.json").is_file():
+            return "recorded"
         return "new"
+
+    def finished(self) -> bool:
+        return self.state() in ("done", "recorded")
+
+    def results(self) -> Path:
+        """Where the finished run's `metrics.json` and `metrics_epoch_*.json` are."""
+        return self.serialization_dir if self.state() == "done" else self.record
 
 
 def lambda_label(weights: Dict[str, float]) -> str:
@@ -326,14 +349,17 @@ def write_config(spec: TableSpec, run: Run, args: argparse.Namespace) -> None:
     """Writes the run's config; a run already started with another config is an error."""
     text = config_text(spec, run, args.recipe, args.settings)
     run.config.parent.mkdir(parents=True, exist_ok=True)
-    stamp = stamp_path(run)
-    if run.state() != "new" and stamp.is_file():
+    state = run.state()
+    stamp = run.record / "config.json" if state == "recorded" else stamp_path(run)
+    if state != "new" and stamp.is_file():
         now = resolved_config(run.config, text, environment(spec, args))
         if without_not_result_keys(json.loads(stamp.read_text())) != now:
+            where, remedy = ((f"{run.serialization_dir}", "that directory or use another --output-dir")
+                             if state != "recorded" else
+                             (f"{run.name} (recorded in {run.record})", "that record or use another --results-dir"))
             raise SystemExit(
-                f"{run.serialization_dir} was trained with a different config than {run.config} "
-                f"would now be (recipe, settings or seed changed); remove that directory or use "
-                f"another --output-dir"
+                f"{where} was trained with a different config than {run.config} would now be "
+                f"(recipe, settings or seed changed); remove {remedy}"
             )
     atomic.atomic_write_text(run.config, text)
 
@@ -376,9 +402,19 @@ def log(message: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
 
 
-def epoch_files(run: Run) -> List[Path]:
-    return sorted(run.serialization_dir.glob("metrics_epoch_*.json"),
-                  key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+def epoch_files(directory: Path) -> List[Path]:
+    return sorted(directory.glob("metrics_epoch_*.json"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+
+
+def write_record(run: Run) -> None:
+    """Copies a done run's results and config stamp into `run.record` (each file atomically,
+    `metrics.json` last: a record is complete once it has it)."""
+    files = epoch_files(run.serialization_dir) + [stamp_path(run), run.serialization_dir / "metrics.json"]
+    run.record.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        name = "config.json" if path == stamp_path(run) else path.name
+        if path.is_file() and (not (run.record / name).is_file() or (run.record / name).read_bytes() != path.read_bytes()):
+            atomic.atomic_write_text(run.record / name, path.read_text())
 
 
 def average_metric(metrics: Dict[str, Any], prefix: str, spec: TableSpec, tasks: List[str]) -> Optional[float]:
@@ -433,10 +469,16 @@ def release_lock(run: Run) -> None:
     lock_path(run).unlink(missing_ok=True)
 
 
+def needs_training(run: Run, args: argparse.Namespace) -> bool:
+    """Not finished; or only recorded while `--test-dir` needs its archive."""
+    state = run.state()
+    return state in ("new", "partial") or (state == "recorded" and args.test_dir is not None)
+
+
 def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> List[str]:
     """Trains every unfinished run, `args.jobs` at a time; returns the names of failed runs."""
     env = environment(spec, args)
-    pending = [run for run in runs if run.state() != "done"]
+    pending = [run for run in runs if needs_training(run, args)]
     done_before = len(runs) - len(pending)
     log(f"{spec.name}: {len(runs)} runs, {done_before} already done, {len(pending)} to train, "
         f"{args.jobs} at a time ({args.threads} torch thread(s) each)")
@@ -453,10 +495,10 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
                 log(f"skip   {run.name}: being trained by another runner (pid in {lock_path(run)})")
                 continue
             state = run.state()
-            if state == "done":  # finished by another runner meanwhile
+            if not needs_training(run, args):  # finished by another runner meanwhile
                 release_lock(run)
                 continue
-            if state == "new" and run.serialization_dir.exists():
+            if state in ("new", "recorded") and run.serialization_dir.exists():
                 shutil.rmtree(run.serialization_dir)  # a start that never wrote a checkpoint
             run.serialization_dir.parent.mkdir(parents=True, exist_ok=True)
             atomic.atomic_write_text(stamp_path(run), json.dumps(
@@ -468,12 +510,12 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
             process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT,
                                        cwd=REPO_ROOT)
             log_file.close()
-            running.append((run, process, time.time(), len(epoch_files(run))))
+            running.append((run, process, time.time(), len(epoch_files(run.serialization_dir))))
             log(f"start  {run.name}" + (" (--recover)" if state == "partial" else ""))
         time.sleep(args.poll)
         still = []
         for run, process, started, seen in running:
-            files = epoch_files(run)
+            files = epoch_files(run.serialization_dir)
             for path in files[seen:]:
                 metrics = json.loads(path.read_text())
                 dev = average_metric(metrics, "validation_", spec, run.tasks)
@@ -487,6 +529,7 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
             release_lock(run)
             if code == 0 and run.state() == "done":
                 finished += 1
+                write_record(run)
                 metrics = json.loads((run.serialization_dir / "metrics.json").read_text())
                 dev = average_metric(metrics, "best_validation_", spec, run.tasks)
                 elapsed = time.time() - started_all
@@ -507,6 +550,9 @@ def evaluate_tests(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -
     """`allennlp evaluate` of every finished archive on its tasks' test files."""
     env = environment(spec, args)
     for run in runs:
+        if run.state() == "recorded":
+            log(f"no test for {run.name}: its results are recorded ({run.record}), its archive is not "
+                f"on this machine; run without --no-train to train it again")
         if run.state() != "done":
             continue
         output = run.serialization_dir / "test_metrics.json"
@@ -549,8 +595,8 @@ def choose_lambdas(spec: TableSpec, runs: List[Run], seeds: List[int]) -> Dict[s
         for variant, variant_runs in variants.items():
             per_seed = {}
             for run in variant_runs:
-                if run.state() == "done":
-                    metrics = json.loads((run.serialization_dir / "metrics.json").read_text())
+                if run.finished():
+                    metrics = json.loads((run.results() / "metrics.json").read_text())
                     value = average_metric(metrics, "best_validation_", spec, run.tasks)
                     if value is not None:
                         per_seed[str(run.seed)] = shown(spec, value)
@@ -579,14 +625,16 @@ def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[
         if run.loss_weights:
             record["loss_weights"] = run.loss_weights
         info[run.name] = record
-        if run.state() != "done":
+        if run.state() == "done":
+            write_record(run)
+        if not run.finished():
             continue
         chosen = search.get(run.model.column, {}).get("chosen") or "lambda all 1"
         if run.model.column in search and (run.variant or "lambda all 1") != chosen:
             continue  # another lambda setting won on dev: this run is in the search table only
-        metrics = json.loads((run.serialization_dir / "metrics.json").read_text())
+        metrics = json.loads((run.results() / "metrics.json").read_text())
         curve = []  # learning curve: per epoch, the mean training and dev metric over the run's tasks
-        for path in epoch_files(run):
+        for path in epoch_files(run.results()):
             epoch = json.loads(path.read_text())
             curve.append({"train": average_metric(epoch, "training_", spec, run.tasks),
                           "dev": average_metric(epoch, "validation_", spec, run.tasks)})

@@ -154,6 +154,44 @@ def test_a_changed_config_is_refused(trained):
                               json.dumps(dict(TINY, hidden_dim=7))))
 
 
+
+def test_records_stand_in_for_a_lost_output_dir(trained, tmp_path, capsys):
+    """Each finished run's results are kept with the table (`<results-dir>/runs/<run>/`): with the
+    output folder gone (another machine), the table is the same and nothing is trained again; a
+    record whose config no longer matches is refused; `--test-dir` trains a recorded run again,
+    since its archive is gone with the output folder."""
+    import shutil
+
+    source, _ = trained
+    script = load_script()
+    shutil.copytree(source / "results", tmp_path / "results")
+    for run in ("lstm-books-s3", "lstm-dvd-s3", "dc_mtl-s3"):
+        record, trained_dir = tmp_path / "results" / "runs" / run, source / "out" / run
+        for name in ["metrics.json"] + [p.name for p in trained_dir.glob("metrics_epoch_*.json")]:
+            assert json.loads((record / name).read_text()) == json.loads((trained_dir / name).read_text())
+        assert json.loads((record / "config.json").read_text()) == json.loads(
+            (source / "out" / f"{run}.config.json").read_text())
+    before = json.loads((tmp_path / "results" / "table.json").read_text())
+    assert not (tmp_path / "out").exists()
+    args = arguments(tmp_path, "--models", "lstm,dc_mtl", "--seeds", "3", "--jobs", "2")
+    assert script.main(args) == 0
+    assert "3 runs, 3 already done, 0 to train" in capsys.readouterr().out
+    after = json.loads((tmp_path / "results" / "table.json").read_text())
+    assert after["splits"]["dev"] == before["splits"]["dev"]
+    assert after["runs"]["dc_mtl-s3"]["state"] == "recorded"
+    assert after["runs"]["dc_mtl-s3"]["curve"] == before["runs"]["dc_mtl-s3"]["curve"]
+    assert not (tmp_path / "out").exists()
+
+    with pytest.raises(SystemExit, match=r"dc_mtl-s3 \(recorded in .*runs/dc_mtl-s3\) was trained with a different config"):
+        script.main(arguments(tmp_path, "--models", "dc_mtl", "--seeds", "3", "--no-train",
+                              "--settings", json.dumps(dict(TINY, hidden_dim=7))))
+
+    assert script.main(arguments(tmp_path, "--models", "dc_mtl", "--seeds", "3", "--test-dir", str(FIXTURES))) == 0
+    assert "1 runs, 0 already done, 1 to train" in capsys.readouterr().out
+    table = json.loads((tmp_path / "results" / "table.json").read_text())
+    assert table["runs"]["dc_mtl-s3"]["state"] == "done"
+    assert table["splits"]["test"]["error"]["books"]["DC-MTL"] is not None
+
 def test_a_failing_run_is_reported(tmp_path, capsys):
     script = load_script()
     code = script.main(arguments(tmp_path, "--models", "fs_mtl", "--seeds", "1", "--settings",
