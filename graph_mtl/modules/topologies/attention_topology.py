@@ -55,9 +55,10 @@ class AttentionTopology(Topology):
             scorer = self._scorer
         return self.aggregator_type(
             input_dim, hidden_dim, message_dim, self.attention_dim, scorer=scorer, temperature=self.temperature,
-            **self.aggregator_options(sources),
+            **self.aggregator_options(target, sources),
         )
 
-    def aggregator_options(self, sources: List[str]) -> Dict[str, Any]:
-        """More keyword arguments of `aggregator_type` for a target reading `sources`."""
+    def aggregator_options(self, target: str, sources: List[str]) -> Dict[str, Any]:
+        """More keyword arguments of `aggregator_type` for `target` reading `sources` (called after
+        `begin_build`, once per target of a layer and direction)."""
         return {}
