@@ -18,7 +18,8 @@ directory is `<output-dir>/<run>/`. Resuming: a run with `model.tar.gz` and `met
 kept; one with checkpoints continues with `allennlp train --recover`; one without is started
 again. Model selection is on dev only (each run's best epoch by the table's validation metric);
 `--test-dir DIR` evaluates every finished archive on `DIR/<task>.task.test` with
-`allennlp evaluate` and adds test columns. Writes `<results-dir>/table.md`, `table.json`
+`allennlp evaluate` and adds test columns. A finished run keeps its archive, `best.th`, metrics
+and logs; its per-epoch checkpoints are removed (`--keep-checkpoints` keeps them). Writes `<results-dir>/table.md`, `table.json`
 and `commands.sh` (the exact commands of every run). Every file is written atomically
 (graph_mtl/common/atomic.py): a kill part-way leaves the previous version, never half a file.
 
@@ -47,17 +48,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 LIB_DIR = REPO_ROOT / "training_configs" / "lib"
 
 
-def _load_atomic() -> Any:
-    """graph_mtl.common.atomic (atomic file writes), loaded from its file: `import graph_mtl`
+def _load_common(name: str) -> Any:
+    """graph_mtl.common.<name> (standard library only), loaded from its file: `import graph_mtl`
     would load allennlp and torch (~7 s, ~1 GB) into this runner, which only starts processes."""
-    spec = importlib.util.spec_from_file_location("graph_mtl_common_atomic",
-                                                  REPO_ROOT / "graph_mtl" / "common" / "atomic.py")
+    spec = importlib.util.spec_from_file_location(f"graph_mtl_common_{name}",
+                                                  REPO_ROOT / "graph_mtl" / "common" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-atomic = _load_atomic()
+atomic = _load_common("atomic")  # atomic file writes
+finished_runs = _load_common("finished_runs")  # prune_checkpoints
 
 
 @dataclass
@@ -469,6 +471,16 @@ def release_lock(run: Run) -> None:
     lock_path(run).unlink(missing_ok=True)
 
 
+def prune(run: Run, args: argparse.Namespace) -> None:
+    """A finished run's per-epoch checkpoints go, unless `--keep-checkpoints`
+    (graph_mtl/common/finished_runs.py)."""
+    if not args.keep_checkpoints:
+        freed = finished_runs.prune_checkpoints(run.serialization_dir)
+        if freed:
+            log(f"       {run.name}: checkpoints removed ({finished_runs.megabytes(freed)}; "
+                f"archive, best.th and metrics kept)")
+
+
 def needs_training(run: Run, args: argparse.Namespace) -> bool:
     """Not finished; or only recorded while `--test-dir` needs its archive."""
     state = run.state()
@@ -530,6 +542,7 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
             if code == 0 and run.state() == "done":
                 finished += 1
                 write_record(run)
+                prune(run, args)
                 metrics = json.loads((run.serialization_dir / "metrics.json").read_text())
                 dev = average_metric(metrics, "best_validation_", spec, run.tasks)
                 elapsed = time.time() - started_all
@@ -627,6 +640,7 @@ def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[
         info[run.name] = record
         if run.state() == "done":
             write_record(run)
+            prune(run, args)
         if not run.finished():
             continue
         chosen = search.get(run.model.column, {}).get("chosen") or "lambda all 1"
@@ -839,6 +853,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="comma-separated subset of the table's tasks (default: all)")
     parser.add_argument("--settings", type=json.loads, default={},
                         help="JSON object of settings added to the recipe (e.g. for a quick check)")
+    parser.add_argument("--keep-checkpoints", action="store_true",
+                        help="keep a finished run's per-epoch checkpoints (default: removed once its "
+                             "archive and metrics exist; each is up to 3x the model's size)")
     parser.add_argument("--lambda-grid", type=float, nargs="+", default=None,
                         help="search lambda_k of eq. 14 over these values on dev (the paper: 1 0.8 0.5); "
                         "more runs of the multi-task models, the best setting per model goes in the table")

@@ -19,7 +19,8 @@ the target are bit-identical to the source's.
 
 `--jobs N` trains N folds at a time, each in its own process (`--threads 1` each on a CPU);
 `--reuse` resumes a long protocol (finished runs kept, an interrupted one continued from its
-last checkpoint).
+last checkpoint). A finished run keeps its archive, `best.th` and metrics; its per-epoch
+checkpoints are removed (graph_mtl/common/finished_runs.py; `--keep-checkpoints` keeps them).
 
 Writes `<output-dir>/<task>/{source,target,baseline}/` (AllenNLP serialization directories)
 and `<output-dir>/results.{json,tsv,md}`; prints the Markdown table.
@@ -94,6 +95,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--no-freeze", action="store_true", help="copy the parts but fine-tune them")
     parser.add_argument("--baseline", action="store_true",
                         help="also train the target network without transfer, for comparison")
+    parser.add_argument("--keep-checkpoints", action="store_true",
+                        help="keep a finished run's per-epoch checkpoints (default: removed once its "
+                             "archive exists)")
     parser.add_argument("--reuse", action="store_true",
                         help="resume a long protocol: keep finished runs made with the same config "
                              "and continue an interrupted one from its last checkpoint "
@@ -159,7 +163,7 @@ def transfer_environment(options: Dict[str, Any], data_dir: str) -> Iterator[Non
 
 
 def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_dir: str,
-          overrides: Dict[str, Any], reuse: bool, verbose: bool = False) -> Path:
+          overrides: Dict[str, Any], reuse: bool, verbose: bool = False, keep_checkpoints: bool = False) -> Path:
     """
     Train `config` with GRAPH_MTL_TRANSFER=`options` in-process; returns the archive path.
     AllenNLP's console logging goes to the run's out.log only, unless `verbose`. With `reuse`,
@@ -170,6 +174,7 @@ def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_d
     from allennlp.common import Params
 
     from graph_mtl.common.atomic import atomic_write_text
+    from graph_mtl.common.finished_runs import megabytes, prune_checkpoints
 
     archive = serialization_dir / "model.tar.gz"
     recorded = serialization_dir / "transfer_run.json"
@@ -218,6 +223,9 @@ def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_d
     if not archive.exists():
         raise RuntimeError(f"training {config.name} left no {archive}; see {serialization_dir}/out.log")
     atomic_write_text(recorded, run)
+    freed = 0 if keep_checkpoints else prune_checkpoints(serialization_dir)  # unread once the archive exists
+    if freed:
+        logger.info("removed the per-epoch checkpoints of %s (%s)", serialization_dir, megabytes(freed))
     return archive
 
 
@@ -277,11 +285,11 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
     source_dir = out / "source"
     source_options = {**base, "source_settings": json.loads(args.source_settings)}
     source = train(SOURCE_CONFIG, source_dir, source_options, args.data_dir, overrides, args.reuse,
-                   args.verbose)
+                   args.verbose, args.keep_checkpoints)
     target_dir = out / "target"
     target_options = {**base, "source_archive": str(source), "frozen": not args.no_freeze}
     target = train(TARGET_CONFIG, target_dir, target_options, args.data_dir, target_overrides,
-                   args.reuse, args.verbose)
+                   args.reuse, args.verbose, args.keep_checkpoints)
     regexes = [PART_REGEXES[p] for p in parts]
     source_metrics, target_metrics = read_metrics(source_dir), read_metrics(target_dir)
     row: Dict[str, Any] = {
@@ -295,7 +303,7 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
     if args.baseline:
         baseline_dir = out / "baseline"
         train(TARGET_CONFIG, baseline_dir, {**base, "pretrained": False}, args.data_dir,
-              target_overrides, args.reuse, args.verbose)
+              target_overrides, args.reuse, args.verbose, args.keep_checkpoints)
         baseline_metrics = read_metrics(baseline_dir)
         row["baseline_dev_accuracy"] = baseline_metrics.get(f"best_validation_{task}_accuracy")
         row["baseline_test_accuracy"] = baseline_metrics.get(f"test_{task}_accuracy")

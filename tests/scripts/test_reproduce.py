@@ -97,11 +97,12 @@ def test_incomplete_columns_have_no_average(tmp_path):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """lstm (per task) and dc_mtl on two fixture domains, one seed, with test columns."""
+    """lstm (per task) and dc_mtl on two fixture domains, one seed, with test columns; the
+    checkpoints kept (a test below turns a finished run into an interrupted one)."""
     tmp_path = tmp_path_factory.mktemp("reproduce")
     script = load_script()
     code = script.main(arguments(tmp_path, "--models", "lstm,dc_mtl", "--seeds", "3", "--jobs", "2",
-                                 "--test-dir", str(FIXTURES)))
+                                 "--test-dir", str(FIXTURES), "--keep-checkpoints"))
     return tmp_path, code
 
 
@@ -187,10 +188,31 @@ def test_records_stand_in_for_a_lost_output_dir(trained, tmp_path, capsys):
                               "--settings", json.dumps(dict(TINY, hidden_dim=7))))
 
     assert script.main(arguments(tmp_path, "--models", "dc_mtl", "--seeds", "3", "--test-dir", str(FIXTURES))) == 0
-    assert "1 runs, 0 already done, 1 to train" in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert "1 runs, 0 already done, 1 to train" in output
     table = json.loads((tmp_path / "results" / "table.json").read_text())
     assert table["runs"]["dc_mtl-s3"]["state"] == "done"
     assert table["splits"]["test"]["error"]["books"]["DC-MTL"] is not None
+    # without --keep-checkpoints the finished run has lost its per-epoch checkpoints only
+    directory = tmp_path / "out" / "dc_mtl-s3"
+    assert "dc_mtl-s3: checkpoints removed" in output
+    assert not any(directory.glob("*_state_e*.th"))
+    assert (directory / "best.th").is_file() and (directory / "model.tar.gz").is_file()
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_finished_runs_lose_their_checkpoints_unless_kept(tmp_path, keep):
+    script = load_script()
+    done, broken = tmp_path / "out" / "fs_mtl-s1", tmp_path / "out" / "fs_mtl-s2"
+    fake_run(done, {"books": 0.8, "dvd": 0.8})
+    broken.mkdir(parents=True)  # killed: checkpoints, no archive
+    for directory in (done, broken):
+        for name in ("model_state_e0_b0.th", "training_state_e0_b0.th"):
+            (directory / name).write_bytes(b"x" * 1000)
+    script.main(arguments(tmp_path, "--models", "fs_mtl", "--seeds", "1", "2", "--no-train",
+                          *(["--keep-checkpoints"] if keep else [])))
+    assert any(done.glob("*_state_e*.th")) == keep
+    assert len(list(broken.glob("*_state_e*.th"))) == 2  # --recover needs them
+
 
 def test_a_failing_run_is_reported(tmp_path, capsys):
     script = load_script()

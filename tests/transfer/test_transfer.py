@@ -66,6 +66,11 @@ def test_protocol_runs_every_fold_and_tabulates(protocol):
     source_config = json.loads((out / "books" / "source" / "config.json").read_text())
     assert sorted(source_config["train_data_path"]) == ["dvd", "electronics"]
     assert source_config["model"]["backbone"]["encoder"]["tasks"] == ["dvd", "electronics"]
+    # finished runs keep their archive and best weights, not their per-epoch checkpoints
+    for run in ("source", "target", "baseline"):
+        directory = out / "books" / run
+        assert (directory / "model.tar.gz").is_file() and (directory / "best.th").is_file(), run
+        assert not any(directory.glob("*_state_e*.th")), run
 
 
 def test_frozen_shared_layer_is_bit_identical_and_the_new_task_learns(protocol, tmp_path, monkeypatch):
@@ -174,6 +179,7 @@ def test_reuse_continues_an_interrupted_run_from_its_last_checkpoint(protocol, t
     arguments = [
         "--data-dir", str(FIXTURES), "--tasks", ",".join(TASKS), "--held-out", "electronics",
         "--settings", json.dumps(SETTINGS), "--output-dir", str(tmp_path), "--threads", "1",
+        "--keep-checkpoints",  # a finished run is turned into an interrupted one below
     ]
     script.main(arguments)
     source = tmp_path / "electronics" / "source"
