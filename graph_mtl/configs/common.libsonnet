@@ -88,9 +88,6 @@
     attention_dim: null,
     // DC-MTL: a learned vector per edge i -> k inside the attention score (false = the paper).
     source_embeddings: false,
-    // DC-MTL: a learned logit per edge i -> k added to the attention scores: 'none' (the paper),
-    // 'directed' or 'symmetric' (b_{i->k} = b_{k->i}).
-    edge_bias: 'none',
     // DC-MTL / IC-MTL: weight of the attention's mean entropy in the loss (0 = the paper;
     // positive sharpens, negative spreads; neither helped on the planted benchmark).
     attention_entropy: 0.0,
@@ -177,9 +174,6 @@
     + (if !s.source_embeddings then {}
        else if kind == 'dc_mtl' then { source_embeddings: true }
        else error 'source_embeddings is a DC-MTL setting (edges between tasks), not one of ' + kind)
-    + (if s.edge_bias == 'none' then {}
-       else if kind == 'dc_mtl' then { edge_bias: s.edge_bias }
-       else error 'edge_bias is a DC-MTL setting (edges between tasks), not one of ' + kind)
     else error 'unknown model ' + kind + '; use one of ' + std.toString($.models),
 
   encoder_is_bidirectional(kind, s)::

@@ -82,11 +82,6 @@ def reference_layer(
                 score(aggregator.scorer, x, h, m, None if embeddings is None else embeddings[i])
                 for i, m in enumerate(messages)
             ]) / aggregator.temperature
-            if aggregator.edge_logits is not None:  # b_{i->k}, from the whole matrix
-                edges = aggregator.edge_logits.bias
-                matrix = edges.weight + edges.weight.t() if edges.symmetric else edges.weight
-                row = edges.nodes.index(task)
-                scores = scores + torch.stack([matrix[row, edges.nodes.index(name)] for name in sources])
             alpha = torch.softmax(scores, dim=0)
             r = sum(a * m for a, m in zip(alpha, messages))
             all_weights.append(alpha)

@@ -7,7 +7,6 @@ from typing import Any, Optional, Tuple
 
 import pytest
 import torch
-from allennlp.common.checks import ConfigurationError
 
 from graph_mtl.modules import fusion_lstm
 from graph_mtl.modules import message_passing_layer
@@ -374,54 +373,3 @@ class _DetachedGateTopology(_GatedMaxTopology):
 def test_a_step_that_depends_only_on_the_hidden_state_is_differentiated():
     encoder = make_encoder(_DetachedGateTopology(), hidden_dim=5, init=0.8)
     _fused_equals_the_reference(encoder)
-
-
-@pytest.mark.parametrize("edge_bias", ["directed", "symmetric"])
-def test_edge_bias_on_every_path(edge_bias):
-    """alpha = softmax(s / T + b_{i->k}): fused = generic loop = step-by-step reference, gradients
-    of b included; one matrix per layer and direction, shared by its targets (symmetric: b_{i->k}
-    = b_{k->i}, so its gradient is symmetric too); a zero matrix is the model without it."""
-    encoder = make_encoder(DirectTopology(edge_bias=edge_bias, temperature=0.5), hidden_dim=5, init=0.8,
-                           bidirectional=True)
-    matrices = {name: p for name, p in encoder.named_parameters() if name.endswith("edge_logits.bias.weight")}
-    assert len(matrices) == 2 and all(p.shape == (3, 3) for p in matrices.values())  # per direction
-    layer = encoder.forward_layers[0]
-    assert layer.aggregators["dvd"].edge_logits.bias is layer.aggregators["books"].edge_logits.bias
-    inputs, mask, weights, fast = _fused_loop_and_reference_agree(encoder)
-    names = ["inputs"] + [name for name, _ in encoder.named_parameters()]
-    for name, grad in zip(names, fast[2]):
-        if name in matrices:
-            assert grad.abs().sum() > 0, name
-            assert torch.equal(grad.diagonal(), torch.zeros(3, dtype=grad.dtype))  # no edge k -> k
-            assert torch.allclose(grad, grad.t()) == (edge_bias == "symmetric"), name
-
-    # b_{i->k} is entry [k, i] of the matrix (nodes sorted): a large one makes k read i alone
-    nodes = layer.aggregators["dvd"].edge_logits.bias.nodes
-    assert nodes == ["books", "dvd", "music"]
-    with torch.no_grad():
-        for matrix in matrices.values():
-            matrix.zero_()
-            matrix[nodes.index("dvd"), nodes.index("books")] = 40.0
-    encoder(inputs, mask, MIXED_TASKS)
-    alpha = encoder.get_attention()["alpha"]
-    dvd_rows = [i for i, task in enumerate(MIXED_TASKS) if task == "dvd"]
-    books_rows = [i for i, task in enumerate(MIXED_TASKS) if task == "books"]
-    for row in dvd_rows:
-        length = MIXED_LENGTHS[row]
-        assert torch.allclose(alpha[row, :length, encoder.tasks.index("books")],
-                              torch.ones(length, dtype=alpha.dtype), atol=1e-6)
-    books_read_dvd = alpha[books_rows[0], : MIXED_LENGTHS[books_rows[0]], encoder.tasks.index("dvd")]
-    assert bool((books_read_dvd > 0.999).all()) == (edge_bias == "symmetric")
-
-    with torch.no_grad():
-        for matrix in matrices.values():
-            matrix.zero_()
-    plain = make_encoder(DirectTopology(temperature=0.5), hidden_dim=5, init=0.8, bidirectional=True)
-    plain.load_state_dict({k: v for k, v in encoder.state_dict().items() if "edge_logits" not in k})
-    assert torch.allclose(_run(plain, inputs, mask, MIXED_TASKS, weights, fast=True)[0],
-                          _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)[0], atol=1e-12, rtol=0)
-
-
-def test_edge_bias_values_are_checked():
-    with pytest.raises(ConfigurationError, match="edge_bias must be one of"):
-        DirectTopology(edge_bias="undirected")

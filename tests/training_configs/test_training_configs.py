@@ -248,15 +248,9 @@ def test_attention_settings(tmp_path, kind):
         encoder = _lib_config(tmp_path, "{source_embeddings: true}", kind)["model"]["backbone"]["encoder"]
         aggregator = next(iter(Seq2SeqEncoder.from_params(Params(encoder)).forward_layers[0].aggregators.values()))
         assert aggregator.source_embeddings is not None
-        encoder = _lib_config(tmp_path, "{edge_bias: 'symmetric'}", kind)["model"]["backbone"]["encoder"]
-        aggregator = next(iter(Seq2SeqEncoder.from_params(Params(encoder)).forward_layers[0].aggregators.values()))
-        assert aggregator.edge_logits is not None and aggregator.edge_logits.bias.symmetric
     else:
         with pytest.raises(Exception, match="source_embeddings is a DC-MTL setting"):
             _lib_config(tmp_path, "{source_embeddings: true}", kind)
-        with pytest.raises(Exception, match="edge_bias is a DC-MTL setting"):
-            _lib_config(tmp_path, "{edge_bias: 'directed'}", kind)
-    assert "edge_bias" not in default
 
 
 def _tagging_config(tmp_path, settings: str, kind: str) -> Dict[str, Any]:

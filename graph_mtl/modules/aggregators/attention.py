@@ -16,7 +16,7 @@ concatenation, as in the paper, but the fast path splits it into its blocks W = 
 so that W_x x_t and W_m h^(i) are computed for all steps once per sentence (`prepare`,
 `fast_steps`) and only W_h h_{t-1}^(k) is computed inside the recurrence.
 """
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Tuple
 
 import torch
 from torch.nn import functional as F
@@ -62,59 +62,6 @@ class AdditiveScorer(torch.nn.Module):
         return weight.split([self.input_dim, self.hidden_dim, self.message_dim], dim=1)
 
 
-class EdgeBias(torch.nn.Module):
-    """
-    A learned logit b_{i->k} per edge of a graph over the nodes `nodes`, added to the attention
-    scores of target k: alpha_t^(i->k) = softmax_i(s_t^(i->k) / temperature + b_{i->k}), the
-    part of "which source to read" that does not depend on the sentence (a learned task graph).
-    One is shared by the aggregators of a layer and direction; each reads its row through
-    `EdgeLogits`.
-
-    # Parameters
-
-    nodes : `Sequence[str]`
-        The node names, in the order of the rows and columns of `weight`.
-    symmetric : `bool`, optional (default = `False`)
-        b_{i->k} = b_{k->i}: one logit per pair of nodes, `weight + weight^T`, which both targets'
-        losses train (a target whose own loss says little about its sources, such as a task
-        with much data of its own, then reads what its partners learned to read).
-
-    # Attributes
-
-    `weight` `(len(nodes), len(nodes))`, zero when built (uniform attention until it moves; the
-    training configs' initializer draws it like every other weight).
-    """
-
-    def __init__(self, nodes: Sequence[str], symmetric: bool = False) -> None:
-        super().__init__()
-        self.nodes = list(nodes)
-        self.symmetric = symmetric
-        self.weight = torch.nn.Parameter(torch.zeros(len(self.nodes), len(self.nodes)))
-
-    def matrix(self) -> torch.Tensor:
-        """`(nodes, nodes)`, entry `[k, i]` = b_{i->k}."""
-        return self.weight + self.weight.t() if self.symmetric else self.weight
-
-    def row(self, target: str, sources: Sequence[str]) -> "EdgeLogits":
-        unknown = [name for name in [target, *sources] if name not in self.nodes]
-        if unknown:
-            raise ValueError(f"edge bias over {self.nodes}: unknown node(s) {unknown}")
-        return EdgeLogits(self, self.nodes.index(target), [self.nodes.index(name) for name in sources])
-
-
-class EdgeLogits(torch.nn.Module):
-    """b_{i->k} of one target k for its sources i, `(num_sources,)`, from a shared `EdgeBias`."""
-
-    def __init__(self, bias: EdgeBias, target: int, sources: List[int]) -> None:
-        super().__init__()
-        self.bias = bias
-        self.target = target
-        self.sources = sources
-
-    def forward(self) -> torch.Tensor:
-        return self.bias.matrix()[self.target, self.sources]
-
-
 # Store the attention energies of every step when they take at most this much memory (else the
 # backward pass recomputes them, one step at a time).
 ENERGY_BUDGET_BYTES = 32 * 2**20
@@ -131,7 +78,6 @@ class AdditiveAttentionSteps(AggregatorSteps):
     * `positions` (IC-MTL, when `queries2` is given): keys2 `(B, N, A)` = 2 W_m h_i^(s), memory
       `(B, N, M)`, the same N entries at every step, queries2 `(B, T, A)` = 2 W_x x_t and
       `padding` `(B, N)` True on masked entries.
-    * `bias` `(entries,)` (optional): logits added to every step's scores (`EdgeBias`).
 
     Speed: u^T tanh(a) is computed as (2u)^T sigmoid(2a) - sum(u), dropping the constant inside
     the softmax (shift-invariant): on CPU `sigmoid` is several times faster than `tanh`, and
@@ -148,13 +94,10 @@ class AdditiveAttentionSteps(AggregatorSteps):
     def __init__(
         self, keys2: torch.Tensor, memory: torch.Tensor, weight_h: torch.Tensor, vector: torch.Tensor,
         queries2: Optional[torch.Tensor] = None, padding: Optional[torch.BoolTensor] = None,
-        bias: Optional[torch.Tensor] = None,
     ) -> None:
         self.positions = queries2 is not None
-        self.tensors = ([keys2, memory, weight_h, vector] + ([queries2] if self.positions else [])
-                        + ([bias] if bias is not None else []))
+        self.tensors = [keys2, memory, weight_h, vector] + ([queries2] if self.positions else [])
         self.keys2, self.memory, self.weight_h, self.padding = keys2, memory, weight_h.detach(), padding
-        self.bias = None if bias is None else bias.detach()
         self.vector2 = (2 * vector.detach()).unsqueeze(-1)  # (A, 1)
         self.weight_h2_t = (2 * self.weight_h).t()
         batch, seq_len = (queries2 if self.positions else keys2).shape[:2]
@@ -186,8 +129,6 @@ class AdditiveAttentionSteps(AggregatorSteps):
             query2.add_(self.queries2[timestep])
         energy = self._energy(timestep, self.energies[timestep] if self.energies is not None else self.energy)
         scores = torch.matmul(energy, self.vector2).squeeze(-1)  # (B, entries), up to a constant
-        if self.bias is not None:
-            scores = scores.add_(self.bias)
         if self.positions:
             scores = scores.masked_fill_(self.padding, torch.finfo(scores.dtype).min)
         weights = self.weights[timestep]
@@ -245,12 +186,10 @@ class AdditiveAttentionSteps(AggregatorSteps):
         if self.memory.requires_grad:
             grad_memory = (torch.bmm(weights.transpose(1, 2), grad_messages) if self.positions
                            else weights.unsqueeze(-1) * grad_messages.unsqueeze(2))
-        grads = [grad_keys, grad_memory, grad_weight_h, grad_vector]
-        if self.positions:  # d / d(2 W_x x_t) is half of d / d(W_h h_{t-1})
-            grads.append(self.grad_queries.transpose(0, 1) * 0.5)
-        if self.bias is not None:
-            grads.append(self.grad_scores.sum(dim=(0, 1)))
-        return grads
+        if not self.positions:
+            return [grad_keys, grad_memory, grad_weight_h, grad_vector]
+        # d / d(2 W_x x_t) is half of d / d(W_h h_{t-1})
+        return [grad_keys, grad_memory, grad_weight_h, grad_vector, self.grad_queries.transpose(0, 1) * 0.5]
 
 
 class _AttentionAggregator(MessageAggregator):
@@ -301,18 +240,13 @@ class SourceAttentionAggregator(_AttentionAggregator):
         measured far better on the planted benchmark than a zero start):
         s_t^(i->k) = u^T tanh(W [x_t, h_{t-1}^(k), h_t^(i)] + e_i), so that which source to read
         can be learned for the edge i -> k as a whole and not only from the states' content.
-    edge_logits : `EdgeLogits`, optional
-        A learned logit b_{i->k} per source added to the scores (see `EdgeBias`):
-        alpha_t = softmax_i(s_t^(i->k) / temperature + b_{i->k}).
     """
 
     kind = "sources"
 
     def __init__(self, input_dim: int, hidden_dim: int, message_dim: int, attention_dim: Optional[int] = None,
-                 scorer: Optional[AdditiveScorer] = None, temperature: float = 1.0, num_sources: int = 0,
-                 edge_logits: Optional[EdgeLogits] = None) -> None:
+                 scorer: Optional[AdditiveScorer] = None, temperature: float = 1.0, num_sources: int = 0) -> None:
         super().__init__(input_dim, hidden_dim, message_dim, attention_dim, scorer, temperature)
-        self.edge_logits = edge_logits
         self.source_embeddings: Optional[torch.nn.Parameter] = None
         if num_sources > 0:
             # e_i, zero when built (a config's initializer may draw it, as the training configs do).
@@ -335,28 +269,18 @@ class SourceAttentionAggregator(_AttentionAggregator):
     def fast_steps(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> AggregatorSteps:
         # doubled keys: the steps score with sigmoid(2a) (see AdditiveAttentionSteps)
         _, weight_h, _ = self.scorer.blocks()
-        return AdditiveAttentionSteps(self.keys(inputs, messages, scale=2.0), messages, weight_h, self.score_vector(),
-                                      bias=self._edge_logits(messages))
-
-    def _edge_logits(self, messages: torch.Tensor) -> Optional[torch.Tensor]:
-        if self.edge_logits is None:
-            return None
-        logits = self.edge_logits()
-        if logits.size(0) != messages.size(2):
-            raise ValueError(f"{logits.size(0)} edge logits for {messages.size(2)} sources")
-        return logits
+        return AdditiveAttentionSteps(self.keys(inputs, messages, scale=2.0), messages, weight_h, self.score_vector())
 
     def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
         _, weight_h, _ = self.scorer.blocks()
         # W_x x_t + W_m h_t^(i) for all steps at once; per-step views (a step reads only its own)
-        return (self.keys(inputs, messages).unbind(1), messages.unbind(1), weight_h, self.score_vector(),
-                self._edge_logits(messages))
+        return self.keys(inputs, messages).unbind(1), messages.unbind(1), weight_h, self.score_vector()
 
     def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        keys, messages, weight_h, vector, bias = prepared
+        keys, messages, weight_h, vector = prepared
         query = F.linear(hidden, weight_h).unsqueeze(1)  # (batch, 1, attention_dim)
         scores = torch.matmul(torch.tanh(keys[timestep] + query), vector)  # (batch, num_sources)
-        weights = torch.softmax(scores if bias is None else scores + bias, dim=-1)
+        weights = torch.softmax(scores, dim=-1)
         return torch.bmm(weights.unsqueeze(1), messages[timestep]).squeeze(1), weights
 
 

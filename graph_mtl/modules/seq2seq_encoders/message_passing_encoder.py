@@ -394,9 +394,6 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
         Attention weights softmax(scores / temperature) (see `AttentionTopology`).
     source_embeddings : `bool`, optional (default = `False`, the paper)
         A learned vector per edge i -> k inside the score (see `DirectTopology`).
-    edge_bias : `str`, optional (default = `"none"`, the paper)
-        `"directed"` or `"symmetric"`: a learned logit per edge added to the scores (see
-        `DirectTopology`).
     **kwargs
         Every other argument of `message_passing` but `topology`: `num_layers`, `bidirectional`,
         `dropout`, `task_message_gradients` (`false` stops task k's loss at the other tasks'
@@ -406,8 +403,8 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
 
     topology_type = DirectTopology
 
-    def __init__(self, *args: Any, source_embeddings: bool = False, edge_bias: str = "none", **kwargs: Any) -> None:
-        super().__init__(*args, source_embeddings=source_embeddings, edge_bias=edge_bias, **kwargs)
+    def __init__(self, *args: Any, source_embeddings: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, source_embeddings=source_embeddings, **kwargs)
 
 
 @Seq2SeqEncoder.register("ic_mtl")

@@ -55,10 +55,9 @@ class AttentionTopology(Topology):
             scorer = self._scorer
         return self.aggregator_type(
             input_dim, hidden_dim, message_dim, self.attention_dim, scorer=scorer, temperature=self.temperature,
-            **self.aggregator_options(target, sources),
+            **self.aggregator_options(sources),
         )
 
-    def aggregator_options(self, target: str, sources: List[str]) -> Dict[str, Any]:
-        """More keyword arguments of `aggregator_type` for `target` reading `sources` (called after
-        `begin_build`, once per target of a layer and direction)."""
+    def aggregator_options(self, sources: List[str]) -> Dict[str, Any]:
+        """More keyword arguments of `aggregator_type` for a target reading `sources`."""
         return {}

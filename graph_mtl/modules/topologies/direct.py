@@ -4,9 +4,7 @@ task node; the target attends over the source tasks at each step.
 """
 from typing import Any, Dict, List, Optional
 
-from allennlp.common.checks import ConfigurationError
-
-from graph_mtl.modules.aggregators.attention import EdgeBias, SourceAttentionAggregator
+from graph_mtl.modules.aggregators.attention import SourceAttentionAggregator
 from graph_mtl.modules.topologies.attention_topology import AttentionTopology
 from graph_mtl.modules.topologies.topology import Topology
 
@@ -33,14 +31,7 @@ class DirectTopology(AttentionTopology):
         u^T tanh(W [x_t, h_{t-1}^(k), h_t^(i)] + e_i) (`SourceAttentionAggregator`; zero when
         built, uniform +-init_range like every other parameter in the training configs, which
         measured far better: results/planted/README.md).
-    edge_bias : `str`, optional (default = `"none"`, the paper)
-        `"directed"`: a learned logit b_{i->k} per edge added to the scores,
-        alpha_t^(i->k) = softmax_i(s_t^(i->k) / temperature + b_{i->k}), one matrix per layer and
-        direction (`EdgeBias`); `"symmetric"`: b_{i->k} = b_{k->i}, one logit per pair of tasks,
-        trained by both tasks' losses.
     """
-
-    EDGE_BIAS = ("none", "directed", "symmetric")
 
     aggregator_type = SourceAttentionAggregator
 
@@ -50,26 +41,12 @@ class DirectTopology(AttentionTopology):
         shared_attention: bool = False,
         temperature: float = 1.0,
         source_embeddings: bool = False,
-        edge_bias: str = "none",
     ) -> None:
         super().__init__(attention_dim=attention_dim, shared_attention=shared_attention, temperature=temperature)
-        if edge_bias not in self.EDGE_BIAS:
-            raise ConfigurationError(f"edge_bias must be one of {list(self.EDGE_BIAS)}, got {edge_bias!r}")
         self.source_embeddings = source_embeddings
-        self.edge_bias = edge_bias
-        self._edges: Optional[EdgeBias] = None
-
-    def begin_build(self) -> None:
-        super().begin_build()
-        self._edges = None
 
     def sources(self, target: str, tasks: List[str]) -> List[str]:
         return [task for task in tasks if task != target]
 
-    def aggregator_options(self, target: str, sources: List[str]) -> Dict[str, Any]:
-        options: Dict[str, Any] = {"num_sources": len(sources)} if self.source_embeddings else {}
-        if self.edge_bias != "none":
-            if self._edges is None:  # every task is the target or one of its sources
-                self._edges = EdgeBias(sorted([target, *sources]), symmetric=self.edge_bias == "symmetric")
-            options["edge_logits"] = self._edges.row(target, sources)
-        return options
+    def aggregator_options(self, sources: List[str]) -> Dict[str, Any]:
+        return {"num_sources": len(sources)} if self.source_embeddings else {}
