@@ -19,9 +19,10 @@ kept; one with checkpoints continues with `allennlp train --recover`; one withou
 again. Model selection is on dev only (each run's best epoch by the table's validation metric);
 `--test-dir DIR` evaluates every finished archive on `DIR/<task>.task.test` with
 `allennlp evaluate` and adds test columns. A finished run keeps its archive, `best.th`, metrics
-and logs; its per-epoch checkpoints are removed (`--keep-checkpoints` keeps them). Writes `<results-dir>/table.md`, `table.json`
-and `commands.sh` (the exact commands of every run). Every file is written atomically
-(graph_mtl/common/atomic.py): a kill part-way leaves the previous version, never half a file.
+and logs; its per-epoch checkpoints are removed (`--keep-checkpoints` keeps them). Writes
+`<results-dir>/table.md`, `table.json` and `commands.sh` (the exact commands of every run).
+Every file is written atomically (graph_mtl/common/atomic.py): a kill part-way leaves the
+previous version, never half a file.
 
 Records: each finished run also leaves its results, a few kB, in `<results-dir>/runs/<run>/`
 (`metrics.json`, `metrics_epoch_*.json` and `config.json`, the resolved config it was trained
@@ -414,9 +415,9 @@ def write_record(run: Run) -> None:
     files = epoch_files(run.serialization_dir) + [stamp_path(run), run.serialization_dir / "metrics.json"]
     run.record.mkdir(parents=True, exist_ok=True)
     for path in files:
-        name = "config.json" if path == stamp_path(run) else path.name
-        if path.is_file() and (not (run.record / name).is_file() or (run.record / name).read_bytes() != path.read_bytes()):
-            atomic.atomic_write_text(run.record / name, path.read_text())
+        target = run.record / ("config.json" if path == stamp_path(run) else path.name)
+        if path.is_file() and not (target.is_file() and target.read_bytes() == path.read_bytes()):
+            atomic.atomic_write_text(target, path.read_text())
 
 
 def average_metric(metrics: Dict[str, Any], prefix: str, spec: TableSpec, tasks: List[str]) -> Optional[float]:
