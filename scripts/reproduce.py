@@ -191,7 +191,7 @@ class Run:
         """done | recorded (no serialization directory, results in `record`) | partial
         (checkpoints to recover from) | new."""
         directory = self.serialization_dir
-        if (directory / "model.tar.gz").is_file() and (directory / "metrics.json").is_file():
+        if finished_runs.is_finished(directory):  # model.tar.gz and metrics.json
             return "done"
         if directory.is_dir() and any(directory.glob("model_state_e*.th")):
             return "partial"
