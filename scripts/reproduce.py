@@ -557,7 +557,9 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
         running = still
     if skipped:
         log(f"{len(skipped)} run(s) left to the runner training them: {', '.join(skipped)}")
-    return failed
+    # in the order of `runs`, not the order the processes happened to end
+    order = {run.name: index for index, run in enumerate(runs)}
+    return sorted(failed, key=order.__getitem__)
 
 
 def evaluate_tests(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> None:

@@ -360,7 +360,10 @@ def train_in_parallel(argv: List[str], held_out: List[str], jobs: int, output_di
                     logger.info("fold %s: done (%d of %d)", task,
                                 len(held_out) - len(waiting) - len(running) - len(failed), len(held_out))
     if failed:
-        raise SystemExit(f"folds failed: {', '.join(failed)} (logs: {output_dir}/<fold>.log)")
+        # Folds finish in whatever order the processes end; name them in the held-out order so the
+        # message is the same on every run.
+        in_order = [task for task in held_out if task in failed]
+        raise SystemExit(f"folds failed: {', '.join(in_order)} (logs: {output_dir}/<fold>.log)")
 
 
 def strip_options(argv: List[str], drop: Dict[str, bool]) -> List[str]:
