@@ -22,8 +22,11 @@ $(STAMP): $(REQS)
 	$(PY) -c "import graph_mtl" 
 	touch $(STAMP)
 
+# pytest-xdist: one worker per core (TEST_WORKERS=0 runs them in this process), each test file
+# whole on one worker so that its module fixtures are built once
+TEST_WORKERS ?= auto
 test: install
-	$(VENV)/bin/pytest -q tests
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile tests
 
 # The full logs go to files (their paths are printed); the terminal gets a one-screen summary.
 demo: install clean-demo
