@@ -238,6 +238,33 @@ def test_a_failed_parallel_fold_is_named_with_its_log(protocol, tmp_path):
     assert "no_such_optimizer" in (tmp_path / "books.log").read_text()
 
 
+
+def test_failed_folds_are_named_in_the_held_out_order_whichever_ends_first(tmp_path, monkeypatch):
+    """The processes are fakes: dvd's ends (failing) before books' does, as it did on a CI run."""
+    import subprocess
+
+    script = load_script()
+    polls_left = {"books": 3, "dvd": 1}
+
+    class FailingFold:
+        def __init__(self, command, **kwargs):
+            self.task = command[command.index("--held-out") + 1]
+            self.returncode = None
+
+        def poll(self):
+            polls_left[self.task] -= 1
+            if polls_left[self.task] <= 0:
+                self.returncode = 1
+            return self.returncode
+
+    ended = []
+    monkeypatch.setattr(subprocess, "Popen", FailingFold)
+    monkeypatch.setattr(script.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(script.logger, "error", lambda message, task, *args: ended.append(task))
+    with pytest.raises(SystemExit, match=r"^folds failed: books, dvd \(logs: "):
+        script.train_in_parallel(["--tasks", "books,dvd"], ["books", "dvd"], 2, tmp_path)
+    assert ended == ["dvd", "books"]
+
 def test_durations_and_option_stripping():
     script = load_script()
     assert script.duration_seconds("0:01:02.500000") == 62.5
