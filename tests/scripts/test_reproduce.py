@@ -223,6 +223,30 @@ def test_a_failing_run_is_reported(tmp_path, capsys):
     assert "FAILED fs_mtl-s1" in output and "1 run(s) failed: fs_mtl-s1" in output
 
 
+
+def test_failed_runs_are_listed_in_run_order_whichever_ends_first(tmp_path, capsys, monkeypatch):
+    """Fake training processes: lstm-dvd-s1's ends (failing) before lstm-books-s1's does."""
+    script = load_script()
+    polls_left = {"lstm-books-s1": 3, "lstm-dvd-s1": 1}
+
+    class FailingRun:
+        def __init__(self, command, **kwargs):
+            self.name = Path(command[command.index("-s") + 1]).name
+            self.returncode = None
+
+        def poll(self):
+            polls_left[self.name] -= 1
+            if polls_left[self.name] <= 0:
+                self.returncode = 1
+            return self.returncode
+
+    monkeypatch.setattr(script.subprocess, "Popen", FailingRun)
+    code = script.main(arguments(tmp_path, "--models", "lstm", "--seeds", "1", "--jobs", "2", "--poll", "0"))
+    assert code == 1
+    output = capsys.readouterr().out
+    assert output.index("FAILED lstm-dvd-s1") < output.index("FAILED lstm-books-s1")
+    assert "2 run(s) failed: lstm-books-s1, lstm-dvd-s1" in output
+
 def test_missing_test_files_are_named(tmp_path):
     script = load_script()
     fake_run(tmp_path / "out" / "fs_mtl-s1", {"books": 0.8, "dvd": 0.8})
