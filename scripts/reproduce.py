@@ -646,9 +646,6 @@ def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[
             prune(run, args)
         if not run.finished():
             continue
-        chosen = search.get(run.model.column, {}).get("chosen") or "lambda all 1"
-        if run.model.column in search and (run.variant or "lambda all 1") != chosen:
-            continue  # another lambda setting won on dev: this run is in the search table only
         metrics = json.loads((run.results() / "metrics.json").read_text())
         curve = []  # learning curve: per epoch, the mean training and dev metric over the run's tasks
         for path in epoch_files(run.results()):
@@ -657,6 +654,9 @@ def collect(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Dict[
                           "dev": average_metric(epoch, "validation_", spec, run.tasks)})
         record.update(best_epoch=metrics.get("best_epoch"), epochs=len(curve), curve=curve,
                       training_duration=metrics.get("training_duration"))
+        chosen = search.get(run.model.column, {}).get("chosen") or "lambda all 1"
+        if run.model.column in search and (run.variant or "lambda all 1") != chosen:
+            continue  # another lambda setting won on dev: its curve is listed, its scores are not in the table
         test_file = run.serialization_dir / "test_metrics.json"
         test = json.loads(test_file.read_text()) if test_file.is_file() else {}
         for task in run.tasks:

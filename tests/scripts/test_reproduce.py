@@ -415,6 +415,9 @@ def test_lambda_search_picks_the_best_dev_setting(tmp_path):
     part = table["splits"]["dev"]
     assert part["error"]["books"]["DC-MTL"] == pytest.approx(12.0)  # the chosen runs: 10 and 14
     assert part["average"]["DC-MTL"] == pytest.approx(14.0)
+    # the settings not chosen are out of the table but keep their learning curves in the run list
+    assert [point["dev"] for point in table["runs"]["dc_mtl-s1"]["curve"]] == pytest.approx([0.5, 0.6, 0.7])
+    assert table["runs"]["dc_mtl-lambda-dvd0.5-s1"]["best_epoch"] == 2
     assert "lambda_k search" in (tmp_path / "results" / "table.md").read_text()
     with pytest.raises(SystemExit, match="not among the table's runs"):
         script.main(arguments(tmp_path, "--models", "dc_mtl", "--lambda-grid", "0.5",
