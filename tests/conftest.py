@@ -1,6 +1,7 @@
 import os
 import sys
 from pathlib import Path
+from typing import Callable, Dict, List
 
 import pytest
 
@@ -65,3 +66,21 @@ def failing_replace_onto(monkeypatch, name: str) -> None:
         return replace(source, destination)
 
     monkeypatch.setattr(os, "replace", failing_replace)
+
+
+def failing_processes(polls_left: Dict[str, int], name_of: Callable[[List[str]], str]) -> type:
+    """A stand-in for `subprocess.Popen`: the process of `name_of(command)` ends with exit code 1
+    at its `polls_left[name]`-th `poll()`, so a test decides which of several ends first."""
+
+    class FailingProcess:
+        def __init__(self, command: List[str], **kwargs) -> None:
+            self.name = name_of(command)
+            self.returncode = None
+
+        def poll(self):
+            polls_left[self.name] -= 1
+            if polls_left[self.name] <= 0:
+                self.returncode = 1
+            return self.returncode
+
+    return FailingProcess

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, failing_processes
 
 FIXTURES = REPO_ROOT / "fixtures" / "transfer"
 TINY = {"num_epochs": 2, "embedding_dim": 8, "hidden_dim": 6, "dev_size": 4, "batch_size": 4}
@@ -227,25 +227,15 @@ def test_a_failing_run_is_reported(tmp_path, capsys):
 def test_failed_runs_are_listed_in_run_order_whichever_ends_first(tmp_path, capsys, monkeypatch):
     """Fake training processes: lstm-dvd-s1's ends (failing) before lstm-books-s1's does."""
     script = load_script()
-    polls_left = {"lstm-books-s1": 3, "lstm-dvd-s1": 1}
-
-    class FailingRun:
-        def __init__(self, command, **kwargs):
-            self.name = Path(command[command.index("-s") + 1]).name
-            self.returncode = None
-
-        def poll(self):
-            polls_left[self.name] -= 1
-            if polls_left[self.name] <= 0:
-                self.returncode = 1
-            return self.returncode
-
-    monkeypatch.setattr(script.subprocess, "Popen", FailingRun)
+    processes = failing_processes({"lstm-books-s1": 3, "lstm-dvd-s1": 1},
+                                  lambda command: Path(command[command.index("-s") + 1]).name)
+    monkeypatch.setattr(script.subprocess, "Popen", processes)
     code = script.main(arguments(tmp_path, "--models", "lstm", "--seeds", "1", "--jobs", "2", "--poll", "0"))
     assert code == 1
     output = capsys.readouterr().out
     assert output.index("FAILED lstm-dvd-s1") < output.index("FAILED lstm-books-s1")
     assert "2 run(s) failed: lstm-books-s1, lstm-dvd-s1" in output
+
 
 def test_missing_test_files_are_named(tmp_path):
     script = load_script()

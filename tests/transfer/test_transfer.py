@@ -14,7 +14,7 @@ from allennlp.commands.train import TrainModel
 from allennlp.common import Params
 from allennlp.common.util import prepare_environment
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, failing_processes
 
 FIXTURES = REPO_ROOT / "fixtures" / "transfer"
 TASKS = ["books", "dvd", "electronics"]
@@ -244,26 +244,16 @@ def test_failed_folds_are_named_in_the_held_out_order_whichever_ends_first(tmp_p
     import subprocess
 
     script = load_script()
-    polls_left = {"books": 3, "dvd": 1}
-
-    class FailingFold:
-        def __init__(self, command, **kwargs):
-            self.task = command[command.index("--held-out") + 1]
-            self.returncode = None
-
-        def poll(self):
-            polls_left[self.task] -= 1
-            if polls_left[self.task] <= 0:
-                self.returncode = 1
-            return self.returncode
-
+    processes = failing_processes({"books": 3, "dvd": 1},
+                                  lambda command: command[command.index("--held-out") + 1])
     ended = []
-    monkeypatch.setattr(subprocess, "Popen", FailingFold)
+    monkeypatch.setattr(subprocess, "Popen", processes)
     monkeypatch.setattr(script.time, "sleep", lambda seconds: None)
     monkeypatch.setattr(script.logger, "error", lambda message, task, *args: ended.append(task))
     with pytest.raises(SystemExit, match=r"^folds failed: books, dvd \(logs: "):
         script.train_in_parallel(["--tasks", "books,dvd"], ["books", "dvd"], 2, tmp_path)
     assert ended == ["dvd", "books"]
+
 
 def test_durations_and_option_stripping():
     script = load_script()
