@@ -558,8 +558,7 @@ def train_all(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> Lis
     if skipped:
         log(f"{len(skipped)} run(s) left to the runner training them: {', '.join(skipped)}")
     # in the order of `runs`, not the order the processes happened to end
-    order = {run.name: index for index, run in enumerate(runs)}
-    return sorted(failed, key=order.__getitem__)
+    return [run.name for run in runs if run.name in failed]
 
 
 def evaluate_tests(spec: TableSpec, runs: List[Run], args: argparse.Namespace) -> None:

@@ -223,7 +223,6 @@ def test_a_failing_run_is_reported(tmp_path, capsys):
     assert "FAILED fs_mtl-s1" in output and "1 run(s) failed: fs_mtl-s1" in output
 
 
-
 def test_failed_runs_are_listed_in_run_order_whichever_ends_first(tmp_path, capsys, monkeypatch):
     """Fake training processes: lstm-dvd-s1's ends (failing) before lstm-books-s1's does."""
     script = load_script()

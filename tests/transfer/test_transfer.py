@@ -238,7 +238,6 @@ def test_a_failed_parallel_fold_is_named_with_its_log(protocol, tmp_path):
     assert "no_such_optimizer" in (tmp_path / "books.log").read_text()
 
 
-
 def test_failed_folds_are_named_in_the_held_out_order_whichever_ends_first(tmp_path, monkeypatch):
     """The processes are fakes: dvd's ends (failing) before books' does, as it did on a CI run."""
     import subprocess
