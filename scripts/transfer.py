@@ -22,11 +22,18 @@ the target are bit-identical to the source's.
 last checkpoint). A finished run keeps its archive, `best.th` and metrics; its per-epoch
 checkpoints are removed (graph_mtl/common/finished_runs.py; `--keep-checkpoints` keeps them).
 
+`--results-dir DIR` (a folder to commit) gets the tables too and a record of every finished
+fold, `DIR/folds/<task>.json`: its row and a digest of the evaluated config of each of its runs.
+With `--reuse`, a fold recorded there with the same configs is taken from its record and not
+trained again, also when `--output-dir` is gone: a 16-fold protocol can be completed over
+several sessions and machines by committing DIR.
+
 Writes `<output-dir>/<task>/{source,target,baseline}/` (AllenNLP serialization directories)
 and `<output-dir>/results.{json,tsv,md}`; prints the Markdown table.
 """
 import argparse
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -102,6 +109,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="resume a long protocol: keep finished runs made with the same config "
                              "and continue an interrupted one from its last checkpoint "
                              "(allennlp train --recover)")
+    parser.add_argument("--results-dir", default=None,
+                        help="also write the tables here, with a record of every finished fold "
+                             "(folds/<task>.json); with --reuse a fold recorded here with the same "
+                             "configs is not trained again, even without its runs in --output-dir")
     parser.add_argument("--jobs", type=int, default=1,
                         help="folds trained in parallel, each in its own process (give each --threads 1 "
                              "on a CPU); the table is written when every fold is done")
@@ -163,32 +174,32 @@ def transfer_environment(options: Dict[str, Any], data_dir: str) -> Iterator[Non
 
 
 def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_dir: str,
-          overrides: Dict[str, Any], reuse: bool, verbose: bool = False, keep_checkpoints: bool = False) -> Path:
+          overrides: Dict[str, Any], reuse: bool, verbose: bool = False, keep_checkpoints: bool = False,
+          reads: Optional[Path] = None) -> Path:
     """
     Train `config` with GRAPH_MTL_TRANSFER=`options` in-process; returns the archive path.
     AllenNLP's console logging goes to the run's out.log only, unless `verbose`. With `reuse`,
     a finished run is kept only if it was trained from the same fully evaluated config (a
-    source run does not depend on the parts that are transferred, a target run does).
+    source run does not depend on the parts that are transferred, a target run does) and, when
+    it `reads` an archive (a target reads its source's), after that archive was written.
     """
     from allennlp.commands.train import train_model_from_file
-    from allennlp.common import Params
 
     from graph_mtl.common.atomic import atomic_write_text
     from graph_mtl.common.finished_runs import megabytes, prune_checkpoints
 
     archive = serialization_dir / "model.tar.gz"
     recorded = serialization_dir / "transfer_run.json"
-    with transfer_environment(options, data_dir):
-        run = json.dumps(
-            Params.from_file(str(config), params_overrides=json.dumps(overrides)).as_dict(quiet=True),
-            sort_keys=True,
-        )
+    run = run_config(config, options, data_dir, overrides)
     recover = False
     if reuse and archive.exists():
-        if recorded.exists() and recorded.read_text() == run:
+        if reads is not None and reads.stat().st_mtime_ns > archive.stat().st_mtime_ns:
+            logger.info("not reusing %s: %s was trained again after it", archive, reads)
+        elif recorded.exists() and recorded.read_text() == run:
             logger.info("reusing %s", archive)
             return archive
-        logger.info("not reusing %s: it was trained with another config", archive)
+        else:
+            logger.info("not reusing %s: it was trained with another config", archive)
     elif reuse and interrupted_run_matches(serialization_dir, run):
         logger.info("continuing the interrupted run %s from its last checkpoint", serialization_dir)
         recover = True
@@ -227,6 +238,32 @@ def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_d
     if freed:
         logger.info("removed the per-epoch checkpoints of %s (%s)", serialization_dir, megabytes(freed))
     return archive
+
+
+def run_config(config: Path, options: Dict[str, Any], data_dir: str, overrides: Dict[str, Any]) -> str:
+    """The fully evaluated config of a run, as sorted JSON (what decides whether a finished run
+    or a fold's record can stand in for training it)."""
+    from allennlp.common import Params
+
+    with transfer_environment(options, data_dir):
+        return json.dumps(
+            Params.from_file(str(config), params_overrides=json.dumps(overrides)).as_dict(quiet=True),
+            sort_keys=True,
+        )
+
+
+def config_digest(run: str) -> str:
+    return hashlib.sha256(run.encode("utf-8")).hexdigest()
+
+
+def read_record(results_dir: Path, task: str) -> Optional[Dict[str, Any]]:
+    """The record of fold `task` in `results_dir`, or `None` (none, or unreadable: trained again)."""
+    path = results_dir / "folds" / f"{task}.json"
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and "row" in record and "configs" in record else None
 
 
 def interrupted_run_matches(serialization_dir: Path, run: str) -> bool:
@@ -282,14 +319,32 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
         target_overrides.update({"test_data_path": {task: str(test_file)}, "evaluate_on_test": True})
     base = {"held_out": task, "tasks": tasks, "settings": settings, "transfer": parts}
 
-    source_dir = out / "source"
+    source_dir, target_dir, baseline_dir = out / "source", out / "target", out / "baseline"
     source_options = {**base, "source_settings": json.loads(args.source_settings)}
+    target_options = {**base, "source_archive": str(source_dir / "model.tar.gz"), "frozen": not args.no_freeze}
+    baseline_options = {**base, "pretrained": False}
+    runs = {"source": (SOURCE_CONFIG, source_dir, source_options, overrides),
+            "target": (TARGET_CONFIG, target_dir, target_options, target_overrides)}
+    if args.baseline:
+        runs["baseline"] = (TARGET_CONFIG, baseline_dir, baseline_options, target_overrides)
+    results_dir = Path(args.results_dir) if args.results_dir else None
+    digests: Dict[str, str] = {}
+    if results_dir is not None:
+        digests = {name: config_digest(run_config(config, options, args.data_dir, run_overrides))
+                   for name, (config, _, options, run_overrides) in runs.items()}
+        # the target reads the source's archive: its digest covers the source's config too
+        digests["target"] = config_digest(digests["target"] + digests["source"])
+        record = read_record(results_dir, task)
+        if record is not None and args.reuse:
+            if record["configs"] == digests:
+                logger.info("fold %s: recorded in %s, not trained again", task, results_dir / "folds")
+                return record["row"]
+            logger.info("fold %s: its record in %s has other configs: trained", task, results_dir / "folds")
+
     source = train(SOURCE_CONFIG, source_dir, source_options, args.data_dir, overrides, args.reuse,
                    args.verbose, args.keep_checkpoints)
-    target_dir = out / "target"
-    target_options = {**base, "source_archive": str(source), "frozen": not args.no_freeze}
     target = train(TARGET_CONFIG, target_dir, target_options, args.data_dir, target_overrides,
-                   args.reuse, args.verbose, args.keep_checkpoints)
+                   args.reuse, args.verbose, args.keep_checkpoints, reads=source)
     regexes = [PART_REGEXES[p] for p in parts]
     source_metrics, target_metrics = read_metrics(source_dir), read_metrics(target_dir)
     row: Dict[str, Any] = {
@@ -301,17 +356,21 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
         "shared_identical": frozen_parts_identical(source, target, regexes),
     }
     if args.baseline:
-        baseline_dir = out / "baseline"
-        train(TARGET_CONFIG, baseline_dir, {**base, "pretrained": False}, args.data_dir,
+        train(TARGET_CONFIG, baseline_dir, baseline_options, args.data_dir,
               target_overrides, args.reuse, args.verbose, args.keep_checkpoints)
         baseline_metrics = read_metrics(baseline_dir)
         row["baseline_dev_accuracy"] = baseline_metrics.get(f"best_validation_{task}_accuracy")
         row["baseline_test_accuracy"] = baseline_metrics.get(f"test_{task}_accuracy")
     # training time of the fold's runs (also right when they were reused or trained by a worker;
     # for a run continued with --reuse, the time of its last process)
-    runs = ("source", "target") + (("baseline",) if args.baseline else ())
     row["seconds"] = round(sum(duration_seconds(read_metrics(out / run).get("training_duration"))
                                for run in runs), 1)
+    if results_dir is not None:
+        from graph_mtl.common.atomic import atomic_write_text
+
+        (results_dir / "folds").mkdir(parents=True, exist_ok=True)
+        atomic_write_text(results_dir / "folds" / f"{task}.json",
+                          json.dumps({"task": task, "row": row, "configs": digests}, indent=2, sort_keys=True))
     return row
 
 
@@ -475,17 +534,22 @@ def main(argv: Optional[List[str]] = None) -> List[Dict[str, Any]]:
     if args.jobs > 1:
         train_in_parallel(list(sys.argv[1:] if argv is None else argv), held_out, args.jobs, output_dir)
         args.reuse = True  # every fold is trained: the loop below only collects
+    result_dirs = [output_dir] + ([Path(args.results_dir)] if args.results_dir else [])
+    for directory in result_dirs[1:]:
+        directory.mkdir(parents=True, exist_ok=True)
     rows = []
     for number, task in enumerate(held_out, start=1):
         logger.info("fold %d/%d: held-out %s", number, len(held_out), task)
         rows.append(run_fold(task, args, tasks, settings, parts))
         if not args.no_results:  # partial results survive an interrupted protocol
-            write_results(rows, output_dir, command)
+            for directory in result_dirs:
+                write_results(rows, directory, command)
     if args.no_results:
         return rows
-    markdown = write_results(rows, output_dir, command)
+    for directory in result_dirs:
+        markdown = write_results(rows, directory, command)
     print(markdown, end="")
-    print(f"(results in {output_dir}/results.{{md,tsv,json}})")
+    print(f"(results in {' and '.join(f'{d}/results.{{md,tsv,json}}' for d in result_dirs)})")
     return rows
 
 

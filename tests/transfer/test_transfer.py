@@ -7,6 +7,7 @@ parameters change.
 import importlib.util
 import json
 import re
+import shutil
 
 import pytest
 import torch
@@ -144,6 +145,46 @@ def test_reuse_keeps_only_runs_made_with_the_same_options(protocol, tmp_path):
     assert (fold / "target" / "model.tar.gz").stat().st_mtime_ns != stamps["target"]
 
 
+def test_a_recorded_fold_stands_in_for_its_runs_on_another_machine(protocol, tmp_path, caplog):
+    script, _, _ = protocol
+    out, records = tmp_path / "out", tmp_path / "records"
+    arguments = [
+        "--data-dir", str(FIXTURES), "--tasks", ",".join(TASKS), "--held-out", "books",
+        "--settings", json.dumps(SETTINGS), "--output-dir", str(out), "--threads", "1",
+        "--baseline", "--results-dir", str(records),
+    ]
+    first = script.main(arguments)
+    record = json.loads((records / "folds" / "books.json").read_text())
+    assert record["row"] == first[0] and sorted(record["configs"]) == ["baseline", "source", "target"]
+    for name in ("results.md", "results.json", "results.tsv"):  # the tables go to both folders
+        assert (records / name).read_text() == (out / name).read_text(), name
+
+    shutil.rmtree(out)  # another machine: the runs are gone, the committed records are not
+    caplog.set_level("INFO", logger="graph_mtl.transfer")
+    assert script.main(arguments + ["--reuse"]) == first
+    assert not (out / "books").exists() and "fold books: recorded in" in caplog.text
+    assert json.loads((records / "results.json").read_text())["folds"] == first
+
+    # without --reuse, or with other configs, the fold is trained and its record replaced
+    changed = script.main(arguments + ["--reuse", "--source-settings", '{"num_epochs": 1}'])
+    assert "its record in" in caplog.text and (out / "books" / "source" / "model.tar.gz").is_file()
+    assert json.loads((out / "books" / "source" / "config.json").read_text())["trainer"]["num_epochs"] == 1
+    new_record = json.loads((records / "folds" / "books.json").read_text())
+    assert new_record["row"] == changed[0]
+    assert new_record["configs"]["source"] != record["configs"]["source"]
+    assert new_record["configs"]["target"] != record["configs"]["target"]  # it reads another source
+    assert new_record["configs"]["baseline"] == record["configs"]["baseline"]
+
+    # Back to the first options with the runs of the changed ones in place: the source is trained
+    # again, and so is the target that reads it (its own config is the same), not the baseline.
+    stamps = {run: (out / "books" / run / "model.tar.gz").stat().st_mtime_ns for run in ("target", "baseline")}
+    assert script.main(arguments + ["--reuse"])[0]["source_dev_average_accuracy"] == first[0]["source_dev_average_accuracy"]
+    assert (out / "books" / "target" / "model.tar.gz").stat().st_mtime_ns != stamps["target"]
+    assert (out / "books" / "baseline" / "model.tar.gz").stat().st_mtime_ns == stamps["baseline"]
+    assert "was trained again after it" in caplog.text
+    assert json.loads((records / "folds" / "books.json").read_text())["configs"] == record["configs"]
+
+
 def test_recipe_settings_with_overrides_on_top():
     script = load_script()
     args = script.parse_args(["--data-dir", "x", "--output-dir", "y", "--recipe", "cpu",
@@ -216,6 +257,7 @@ def test_parallel_folds_give_the_sequential_table(protocol, tmp_path):
     rows = script.main([
         "--data-dir", str(FIXTURES), "--tasks", ",".join(TASKS), "--settings", json.dumps(SETTINGS),
         "--output-dir", str(tmp_path), "--baseline", "--threads", "1", "--job", "2",  # argparse's abbreviation
+        "--results-dir", str(tmp_path / "records"),
     ])
     drop = lambda row: {k: v for k, v in row.items() if k != "seconds"}  # noqa: E731
     assert [drop(r) for r in rows] == [drop(r) for r in sequential]
@@ -225,6 +267,10 @@ def test_parallel_folds_give_the_sequential_table(protocol, tmp_path):
         assert all(r["seconds"] > 0 for r in rows)
     results = json.loads((tmp_path / "results.json").read_text())
     assert [f["task"] for f in results["folds"]] == TASKS and "--job 2" in results["command"]
+    # each worker recorded its fold; the table was collected from the records
+    for task, row in zip(TASKS, rows):
+        assert json.loads((tmp_path / "records" / "folds" / f"{task}.json").read_text())["row"] == row
+    assert (tmp_path / "records" / "results.md").read_text() == (tmp_path / "results.md").read_text()
 
 
 def test_a_failed_parallel_fold_is_named_with_its_log(protocol, tmp_path):
