@@ -175,13 +175,14 @@ def transfer_environment(options: Dict[str, Any], data_dir: str) -> Iterator[Non
 
 def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_dir: str,
           overrides: Dict[str, Any], reuse: bool, verbose: bool = False, keep_checkpoints: bool = False,
-          reads: Optional[Path] = None) -> Path:
+          reads: Optional[Path] = None, run: Optional[str] = None) -> Path:
     """
     Train `config` with GRAPH_MTL_TRANSFER=`options` in-process; returns the archive path.
     AllenNLP's console logging goes to the run's out.log only, unless `verbose`. With `reuse`,
     a finished run is kept only if it was trained from the same fully evaluated config (a
     source run does not depend on the parts that are transferred, a target run does) and, when
     it `reads` an archive (a target reads its source's), after that archive was written.
+    `run`: the evaluated config (`run_config`) when the caller has it already.
     """
     from allennlp.commands.train import train_model_from_file
 
@@ -190,7 +191,8 @@ def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_d
 
     archive = serialization_dir / "model.tar.gz"
     recorded = serialization_dir / "transfer_run.json"
-    run = run_config(config, options, data_dir, overrides)
+    if run is None:
+        run = run_config(config, options, data_dir, overrides)
     recover = False
     if reuse and archive.exists():
         if reads is not None and reads.stat().st_mtime_ns > archive.stat().st_mtime_ns:
@@ -253,6 +255,7 @@ def run_config(config: Path, options: Dict[str, Any], data_dir: str, overrides: 
 
 
 def config_digest(run: str) -> str:
+    """sha256 of an evaluated config (`run_config`), as a fold's record keeps it."""
     return hashlib.sha256(run.encode("utf-8")).hexdigest()
 
 
@@ -323,15 +326,17 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
     source_options = {**base, "source_settings": json.loads(args.source_settings)}
     target_options = {**base, "source_archive": str(source_dir / "model.tar.gz"), "frozen": not args.no_freeze}
     baseline_options = {**base, "pretrained": False}
-    runs = {"source": (SOURCE_CONFIG, source_dir, source_options, overrides),
-            "target": (TARGET_CONFIG, target_dir, target_options, target_overrides)}
+    runs = {"source": (SOURCE_CONFIG, source_options, overrides),
+            "target": (TARGET_CONFIG, target_options, target_overrides)}
     if args.baseline:
-        runs["baseline"] = (TARGET_CONFIG, baseline_dir, baseline_options, target_overrides)
+        runs["baseline"] = (TARGET_CONFIG, baseline_options, target_overrides)
+    # evaluated once: for the records' digests and for train()'s reuse checks
+    configs = {name: run_config(config, options, args.data_dir, run_overrides)
+               for name, (config, options, run_overrides) in runs.items()}
     results_dir = Path(args.results_dir) if args.results_dir else None
     digests: Dict[str, str] = {}
     if results_dir is not None:
-        digests = {name: config_digest(run_config(config, options, args.data_dir, run_overrides))
-                   for name, (config, _, options, run_overrides) in runs.items()}
+        digests = {name: config_digest(run) for name, run in configs.items()}
         # the target reads the source's archive: its digest covers the source's config too
         digests["target"] = config_digest(digests["target"] + digests["source"])
         record = read_record(results_dir, task)
@@ -342,9 +347,9 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
             logger.info("fold %s: its record in %s has other configs: trained", task, results_dir / "folds")
 
     source = train(SOURCE_CONFIG, source_dir, source_options, args.data_dir, overrides, args.reuse,
-                   args.verbose, args.keep_checkpoints)
+                   args.verbose, args.keep_checkpoints, run=configs["source"])
     target = train(TARGET_CONFIG, target_dir, target_options, args.data_dir, target_overrides,
-                   args.reuse, args.verbose, args.keep_checkpoints, reads=source)
+                   args.reuse, args.verbose, args.keep_checkpoints, reads=source, run=configs["target"])
     regexes = [PART_REGEXES[p] for p in parts]
     source_metrics, target_metrics = read_metrics(source_dir), read_metrics(target_dir)
     row: Dict[str, Any] = {
@@ -357,7 +362,7 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
     }
     if args.baseline:
         train(TARGET_CONFIG, baseline_dir, baseline_options, args.data_dir,
-              target_overrides, args.reuse, args.verbose, args.keep_checkpoints)
+              target_overrides, args.reuse, args.verbose, args.keep_checkpoints, run=configs["baseline"])
         baseline_metrics = read_metrics(baseline_dir)
         row["baseline_dev_accuracy"] = baseline_metrics.get(f"best_validation_{task}_accuracy")
         row["baseline_test_accuracy"] = baseline_metrics.get(f"test_{task}_accuracy")
