@@ -8,11 +8,13 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import Vocabulary
 from allennlp.models.heads.head import Head
-from allennlp.modules import ConditionalRandomField, FeedForward
+from allennlp.modules import FeedForward
 from allennlp.modules.conditional_random_field import allowed_transitions
 from allennlp.training.metrics import CategoricalAccuracy, SpanBasedF1Measure
+from torch.nn import functional as F
 
 from graph_mtl.models.heads.feature_head import FeatureHead
+from graph_mtl.modules.conditional_random_field import ConditionalRandomField
 
 ENCODINGS = ("BIO", "IOB1", "BIOUL", "BMES")
 
@@ -157,12 +159,10 @@ class CrfTaggerHead(FeatureHead):
                 loss = loss / max(logits.size(0), 1)
             output["loss"] = loss
 
-            # The Viterbi paths as one-hot "class probabilities", for the metrics.
-            predictions = torch.zeros_like(logits)
-            for i, path in enumerate(predicted_tags):
-                if path:
-                    positions = torch.arange(len(path), device=logits.device)
-                    predictions[i, positions, torch.tensor(path, device=logits.device)] = 1.0
+            # The Viterbi paths as one-hot "class probabilities" (0 on padding), for the metrics.
+            padded = [path + [0] * (logits.size(1) - len(path)) for path in predicted_tags]
+            paths = torch.tensor(padded, dtype=torch.long, device=logits.device).view(logits.shape[:2])
+            predictions = F.one_hot(paths, self._num_tags).to(logits.dtype) * mask.unsqueeze(-1)
             self._accuracy(predictions, tags, mask)
             if self._span_f1 is not None:
                 self._span_f1(predictions, tags, mask)

@@ -66,6 +66,24 @@ def test_perfect_predictions_give_f1_one(tag_vocab):
     assert metrics["f1-measure-overall"] == pytest.approx(1.0)
 
 
+def test_accuracy_is_that_of_the_decoded_tags(tag_vocab):
+    """The metrics are computed on the Viterbi paths the head returns: token accuracy by hand."""
+    torch.manual_seed(8)
+    num_tags = tag_vocab.get_vocab_size("ner_tags")
+    head = CrfTaggerHead(tag_vocab, num_tags, label_namespace="ner_tags", label_encoding="BIOUL")
+    batch = tensors([i for i in tagging_instances() if i["task"].metadata == "ner"], tag_vocab)
+    mask = util.get_text_field_mask(batch["tokens"])
+    with torch.no_grad():  # emissions: the gold tag's one-hot plus noise, so some tags come out right
+        head._tag_projection.weight.copy_(torch.eye(num_tags))
+        head._tag_projection.bias.zero_()
+    encoded = torch.nn.functional.one_hot(batch["tags"], num_tags).float() * 2 + torch.randn(*mask.shape, num_tags)
+    output = head(encoded, mask, batch["tags"])
+    gold = [row[: len(path)] for row, path in zip(batch["tags"].tolist(), output["tags"])]
+    correct = sum(p == g for path, row in zip(output["tags"], gold) for p, g in zip(path, row))
+    assert 0 < correct < int(mask.sum())  # neither all right nor all wrong: the count matters
+    assert head.get_metrics()["accuracy"] == pytest.approx(correct / int(mask.sum()))
+
+
 def is_valid_bioul(tags):
     previous = "O"
     for tag in tags + ["O"]:
