@@ -8,7 +8,7 @@ of its loader over the validation files (homogeneous, bucketed, seeded: tasks mi
 training). A step is what the trainer does per batch: zero the gradients, forward in training
 mode (loss, the Viterbi paths for the metrics), backward; no optimizer step, so both decoders
 see the same weights. Rounds alternate the two decoders over the same batches; the losses of the
-two must be identical (checked) and the decoded paths of the same score.
+two must be identical (checked).
 
 Results: benchmarks/results/<name>.md and .json (milliseconds of process CPU time per step,
 median of --repeats rounds; 1 torch thread unless --threads).
