@@ -16,6 +16,7 @@ median of --repeats rounds; 1 torch thread unless --threads).
 import argparse
 import datetime
 import itertools
+import json
 import os
 import statistics
 import sys
@@ -42,10 +43,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--results-dir", default=os.path.join(ROOT, "benchmarks", "results"))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    import json
-
     import graph_mtl  # noqa: F401  (registers the components)
-    from allennlp.common import Params
     from allennlp.data import DataLoader, DatasetReader
     from allennlp.models.archival import load_archive
     from allennlp.modules import conditional_random_field as allennlp_crf
@@ -57,8 +55,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     model, config = archive.model, archive.config.duplicate()
     reader = DatasetReader.from_params(config.get("validation_dataset_reader", config["dataset_reader"]).duplicate())
     data_path = json.loads(args.data_path) if args.data_path else config["validation_data_path"]
-    loader_params = config["data_loader"].duplicate()
-    loader = DataLoader.from_params(Params(loader_params.as_dict()), reader=reader, data_path=data_path)
+    loader = DataLoader.from_params(config["data_loader"].duplicate(), reader=reader, data_path=data_path)
     loader.index_with(model.vocab)
     batches = list(itertools.islice(iter(loader), args.batches))
     crfs = [module for module in model.modules() if isinstance(module, ConditionalRandomField)]
