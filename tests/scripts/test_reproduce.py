@@ -7,6 +7,7 @@ columns from `allennlp evaluate`, a changed config refused, a failing run report
 import importlib.util
 import json
 import os
+import shutil
 import statistics
 from pathlib import Path
 
@@ -43,6 +44,28 @@ def fake_run(directory: Path, accuracies, epochs: int = 3, test=None):
     if test is not None:
         (directory / "test_metrics.json").write_text(
             json.dumps({f"{task}_accuracy": value for task, value in test.items()}))
+
+
+class FakeTraining:
+    """A stand-in for the runner's `allennlp train` process (`subprocess.Popen`): it writes a
+    finished run into the `-s` folder at once (`fake_run`: archive, metrics with every task of
+    `ACCURACIES`, epoch files, one per-epoch checkpoint, best.th) and exits 0, for tests of what
+    the runner does around its runs; the fixture `trained` and the Table 4 test train for real."""
+
+    ACCURACIES = {"books": 0.7, "dvd": 0.6}
+
+    def __init__(self, command, **kwargs) -> None:
+        assert command[:2] == ["allennlp", "train"], command
+        directory = REPO_ROOT / command[command.index("-s") + 1]
+        if directory.exists():
+            shutil.rmtree(directory)
+        fake_run(directory, self.ACCURACIES)
+        for name in ("model_state_e2_b0.th", "training_state_e2_b0.th", "best.th"):
+            (directory / name).write_bytes(b"x" * 100)
+        self.returncode = 0
+
+    def poll(self):
+        return self.returncode
 
 
 def test_table_numbers_against_hand_computation(tmp_path, capsys):
@@ -156,13 +179,12 @@ def test_a_changed_config_is_refused(trained):
 
 
 
-def test_records_stand_in_for_a_lost_output_dir(trained, tmp_path, capsys):
+def test_records_stand_in_for_a_lost_output_dir(trained, tmp_path, capsys, monkeypatch):
     """Each finished run's results are kept with the table (`<results-dir>/runs/<run>/`): with the
     output folder gone (another machine), the table is the same and nothing is trained again; a
     record whose config no longer matches is refused; `--test-dir` trains a recorded run again,
-    since its archive is gone with the output folder."""
-    import shutil
-
+    since its archive is gone with the output folder (that training and its `allennlp evaluate`
+    are stand-ins here: the fixture trains and evaluates for real)."""
     source, _ = trained
     script = load_script()
     shutil.copytree(source / "results", tmp_path / "results")
@@ -187,9 +209,23 @@ def test_records_stand_in_for_a_lost_output_dir(trained, tmp_path, capsys):
         script.main(arguments(tmp_path, "--models", "dc_mtl", "--seeds", "3", "--no-train",
                               "--settings", json.dumps(dict(TINY, hidden_dim=7))))
 
+    monkeypatch.setattr(script.subprocess, "Popen", FakeTraining)
+    run = script.subprocess.run
+    evaluated = []
+
+    def fake_evaluate(command, **kwargs):
+        if command[:2] != ["allennlp", "evaluate"]:
+            return run(command, **kwargs)
+        evaluated.append(command)
+        output = REPO_ROOT / command[command.index("--output-file") + 1]
+        output.write_text(json.dumps({f"{task}_accuracy": 0.5 for task in json.loads(command[3])}))
+        return script.subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(script.subprocess, "run", fake_evaluate)
     assert script.main(arguments(tmp_path, "--models", "dc_mtl", "--seeds", "3", "--test-dir", str(FIXTURES))) == 0
     output = capsys.readouterr().out
     assert "1 runs, 0 already done, 1 to train" in output
+    assert len(evaluated) == 1 and "books.task.test" in evaluated[0][3]
     table = json.loads((tmp_path / "results" / "table.json").read_text())
     assert table["runs"]["dc_mtl-s3"]["state"] == "done"
     assert table["splits"]["test"]["error"]["books"]["DC-MTL"] is not None
@@ -262,8 +298,6 @@ def test_list_writes_configs_that_allennlp_reads(tmp_path, capsys, monkeypatch):
 def test_the_check_compares_resolved_configs_not_paths(trained, capsys):
     """The same runs with the data (and no vectors) elsewhere are the same runs; the resolved
     config of each started run is kept next to it."""
-    import shutil
-
     tmp_path, _ = trained
     script = load_script()
     moved = tmp_path / "moved-data"
@@ -292,8 +326,6 @@ TAGGING_DATA = REPO_ROOT / "fixtures" / "configs" / "data"
 def test_table4_on_tagging_fixtures_with_test_columns(tmp_path, capsys):
     """Table 4 through the same runner: three corpora under one --data-dir, F1 / accuracy
     shown as scores, test files at each corpus's own name."""
-    import shutil
-
     test_dir = tmp_path / "test-data"
     (test_dir / "conll2000").mkdir(parents=True)
     (test_dir / "conll2003").mkdir()
@@ -413,12 +445,14 @@ def test_lambda_search_picks_the_best_dev_setting(tmp_path):
                               "--lambda-models", "fs_mtl", "--list"))
 
 
-def test_a_search_on_one_seed_trains_the_chosen_setting_on_the_others(tmp_path):
+def test_a_search_on_one_seed_trains_the_chosen_setting_on_the_others(tmp_path, monkeypatch):
     """--lambda-seeds: the settings are searched on those seeds only; once a model's search is
     finished its chosen setting is planned (config, commands.sh) and trained on the other seeds,
     in the same invocation when the search finishes during it; an unfinished search plans
-    nothing more; a search seed outside --seeds is refused."""
+    nothing more; a search seed outside --seeds is refused. (Training is a stand-in,
+    `FakeTraining`: what is tested is which runs the runner starts, and when.)"""
     script = load_script()
+    monkeypatch.setattr(script.subprocess, "Popen", FakeTraining)
     out = tmp_path / "out"
     search = ["--models", "fs_mtl", "--seeds", "1", "2", "--lambda-seeds", "1", "--lambda-grid", "0.5",
               "--lambda-tasks", "books"]
