@@ -56,19 +56,28 @@ def batches(instances, case: str):
     return books[:4], instances["electronics"][:4]
 
 
-def worker(rank: int, port: int, case: str, state_file: str, out_file: str) -> None:
+CASES = ("same task", "two tasks")
+
+
+def worker(rank: int, port: int, state_file: str, out_file: str) -> None:
+    """One DDP step of every case in `CASES` (one process group, the model reloaded per case);
+    rank 0 saves the gradients of each case as `out_file` formatted with the case's index."""
     torch.set_num_threads(1)
     # read the data before joining the group: the readers shard their files across workers
     model, vocab, instances = build()
-    model.load_state_dict(torch.load(state_file))
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
     try:
-        ddp = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
-        mine = batches(instances, case)[rank]
-        model.eval()  # no dropout: the two runs must see the same function
-        ddp(**tensors(mine, vocab))["loss"].backward()
-        if rank == 0:
-            torch.save({n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}, out_file)
+        for index, case in enumerate(CASES):
+            model.load_state_dict(torch.load(state_file))
+            model.zero_grad(set_to_none=True)
+            ddp = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
+            mine = batches(instances, case)[rank]
+            model.eval()  # no dropout: the two runs must see the same function
+            ddp(**tensors(mine, vocab))["loss"].backward()
+            if rank == 0:
+                grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+                torch.save(grads, out_file.format(index))
+            del ddp  # its reducer's hooks go with it before the next case wraps the model
     finally:
         dist.destroy_process_group()
 
@@ -79,14 +88,25 @@ def free_port() -> int:
         return handle.getsockname()[1]
 
 
-@pytest.mark.parametrize("case", ["same task", "two tasks"])
-def test_one_ddp_step_equals_one_step_on_the_union(case, tmp_path):
-    model, vocab, instances = build()
+@pytest.fixture(scope="module")
+def ddp_gradients(tmp_path_factory):
+    """The initial state (saved) and, per case, the gradients of rank 0 after one DDP step on
+    two spawned workers (one spawn for both cases: each spawned process imports allennlp)."""
+    tmp_path = tmp_path_factory.mktemp("ddp")
+    model, _, _ = build()
     state_file = str(tmp_path / "state.th")
     torch.save(model.state_dict(), state_file)
-    out_file = str(tmp_path / "ddp_grads.th")
-    mp.spawn(worker, args=(free_port(), case, state_file, out_file), nprocs=2, join=True)
-    ddp_grads = torch.load(out_file)
+    out_file = str(tmp_path / "ddp_grads_{}.th")
+    mp.spawn(worker, args=(free_port(), state_file, out_file), nprocs=2, join=True)
+    return state_file, {case: torch.load(out_file.format(index)) for index, case in enumerate(CASES)}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_one_ddp_step_equals_one_step_on_the_union(case, ddp_gradients):
+    state_file, gradients = ddp_gradients
+    ddp_grads = gradients[case]
+    model, vocab, instances = build()
+    model.load_state_dict(torch.load(state_file))
 
     # one process, both batches: the union of one task's halves is its whole batch; batches of
     # two tasks are one step on each, averaged (what DDP's gradient averaging computes)
