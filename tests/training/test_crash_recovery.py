@@ -1,5 +1,5 @@
 """
-Kill `allennlp train` (the real command line, SIGKILL) at each dangerous point and check that
+Kill `allennlp train` (allennlp's command line in a process of its own, SIGKILL) at each dangerous point and check that
 `allennlp train --recover` brings the run to a complete, correct end: inside a checkpoint
 write, between removing and re-linking best.th, while model.tar.gz or metrics.json is written,
 on a finished run, and in a run moved to another folder. The kill points are placed by the
@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.conftest import REPO_ROOT, venv_bin
+from tests.conftest import REPO_ROOT
+from tests.forked_cli import allennlp_forked
 
 BASE = REPO_ROOT / "fixtures" / "cli" / "tiny_dc_mtl.jsonnet"
 TASKS = ["books", "electronics", "kitchen_housewares"]
@@ -30,12 +31,12 @@ def config(tmp_path_factory) -> Path:
 
 
 def train(config: Path, directory: Path, kill: str = "", recover: bool = False) -> subprocess.CompletedProcess:
+    """`allennlp train` in a process of its own (forked from this one: tests/forked_cli.py)."""
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", GRAPH_MTL_TEST_KILL=kill,
                GRAPH_MTL_TEST_KILL_MARKER=str(directory.parent / f"{directory.name}.killed"))
-    command = [venv_bin("allennlp"), "train", str(config), "-s", str(directory),
+    command = ["train", str(config), "-s", str(directory),
                "--include-package", "graph_mtl", "--include-package", "tests.crash_points"]
-    return subprocess.run(command + (["--recover"] if recover else []), cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return allennlp_forked(command + (["--recover"] if recover else []), env=env, cwd=REPO_ROOT)
 
 
 def killed_then_recovered(config: Path, directory: Path, kill: str) -> str:
