@@ -11,9 +11,13 @@ cannot show (the `allennlp` entry point, the start-up hook, plugin discovery in 
 interpreter) stays tested with real subprocesses (tests/test_cli_end_to_end.py,
 tests/plugins, tests/test_readme_commands.py).
 
-The test process runs torch with one thread (tests/conftest.py), so no thread pool is forked.
+The child starts as the `allennlp` console script does (allennlp's entry module sets up logging
+from ALLENNLP_LOG_LEVEL / ALLENNLP_DEBUG, then runs the command), with the test process's
+warning filters: tests of what a command prints use real subprocesses. The test process runs
+torch with one thread (tests/conftest.py), so no thread pool is forked.
 """
 import io
+import logging
 import os
 import signal
 import subprocess
@@ -38,10 +42,17 @@ def _child(args: List[str], env: Dict[str, str], cwd: Path, stdout: int, stderr:
         os.environ.clear()
         os.environ.update(env)
         os.chdir(cwd)
+        # as the console script starts: a root logger with no handlers of the test process's,
+        # then allennlp's entry module (its logging set-up from the environment), then run()
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        root.setLevel(logging.WARNING)
+        sys.modules.pop("allennlp.__main__", None)
         sys.argv = ["allennlp", *args]
-        from allennlp.commands import main
+        from allennlp.__main__ import run
 
-        main(prog="allennlp")
+        run()
         code = 0
     except SystemExit as error:
         code = error.code if isinstance(error.code, int) else (0 if error.code is None else 1)

@@ -15,6 +15,8 @@ def test_a_failing_command_reports_its_error_and_leaves_this_process_as_it_was(t
                              env=dict(os.environ, GRAPH_MTL_FORK_TEST="1"), cwd=tmp_path)
     assert result.returncode not in (0, None) and result.returncode > 0
     assert "no_such_config.jsonnet" in result.stdout + result.stderr
+    # logging as the console script sets it up: INFO records on stderr
+    assert " - INFO - allennlp.common.plugins - Plugin graph_mtl available" in result.stderr
     assert (os.getcwd(), dict(os.environ)) == before
 
 
