@@ -1,9 +1,8 @@
 """
 Kill `allennlp train` (allennlp's command line in a process of its own, SIGKILL) at each
 dangerous point and check that `allennlp train --recover` brings the run to a complete, correct
-end: inside a checkpoint
-write, between removing and re-linking best.th, while model.tar.gz or metrics.json is written,
-on a finished run, and in a run moved to another folder. The kill points are placed by the
+end: inside a checkpoint write, between removing and re-linking best.th, while model.tar.gz or
+metrics.json is written, on a finished run, and in a run moved to another folder. The kill points are placed by the
 test-only plugin tests/crash_points.py; the config uses the `graph_mtl` checkpointer.
 """
 import json
