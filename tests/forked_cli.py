@@ -54,8 +54,10 @@ def _child(args: List[str], env: Dict[str, str], cwd: Path, stdout: int, stderr:
 
         run()
         code = 0
-    except SystemExit as error:
+    except SystemExit as error:  # as the interpreter ends: a message goes to stderr, exit 1
         code = error.code if isinstance(error.code, int) else (0 if error.code is None else 1)
+        if error.code is not None and not isinstance(error.code, int):
+            print(error.code, file=sys.stderr)
     except BaseException:  # noqa: B902  (reported on the child's stderr, like an uncaught error)
         traceback.print_exc()
     finally:
