@@ -23,6 +23,7 @@ Design (see also docs/CONVENTIONS.md, "Message-passing encoder"):
   take `shared_attention: true` to share one W, u across targets (per layer and direction).
 """
 import inspect
+import itertools
 from typing import Any, Dict, List, Optional, Type, Union
 
 import torch
@@ -134,7 +135,6 @@ class MessagePassingEncoder(MultiTaskEncoder):
         self.topology = resolve_topology(topology)
         self.num_layers = num_layers
         self.bidirectional = bidirectional
-        self._task_index = {task: index for index, task in enumerate(self.tasks)}
         num_directions = 2 if bidirectional else 1
         layer_inputs = [input_dim] + [hidden_dim * num_directions] * (num_layers - 1)
         self.task_message_gradients = task_message_gradients
@@ -182,42 +182,33 @@ class MessagePassingEncoder(MultiTaskEncoder):
 
         # Sort by task so each task's instances are one contiguous slice.
         order = sorted(range(batch), key=task_ids.__getitem__)
-        permutation = None
+        inverse = None
         if order != list(range(batch)):
             permutation = torch.tensor(order, device=inputs.device)
-            inputs = inputs.index_select(0, permutation)
-            mask = mask.index_select(0, permutation)
-            lengths = lengths.index_select(0, permutation)
+            inverse = torch.empty_like(permutation)
+            inverse[permutation] = torch.arange(batch, device=inputs.device)
+            inputs, mask, lengths = (tensor.index_select(0, permutation) for tensor in (inputs, mask, lengths))
         length_list = lengths.tolist()
-        max_length = max(max(length_list), 1) if length_list else 1
-        inputs = inputs[:, :max_length]
-        mask = mask[:, :max_length]
-        groups = []
-        start = 0
-        sorted_ids = [task_ids[index] for index in order]
-        while start < batch:
-            end = start
-            while end < batch and sorted_ids[end] == sorted_ids[start]:
-                end += 1
-            group_length = max(max(length_list[start:end]), 1)
-            groups.append(Group(self.tasks[sorted_ids[start]], start, end, group_length))
-            start = end
+        groups: List[Group] = []
+        for task_id, members in itertools.groupby(task_ids[index] for index in order):
+            start = groups[-1].end if groups else 0
+            end = start + len(list(members))
+            groups.append(Group(self.tasks[task_id], start, end, max(max(length_list[start:end]), 1)))
+        max_length = max((group.length for group in groups), default=1)
 
         reverse = reverse_index(lengths, max_length) if self.bidirectional else None
-        output = inputs
-        attention_forward: List[GroupAttention] = []
-        attention_backward: List[GroupAttention] = []
+        output, layer_mask = inputs[:, :max_length], mask[:, :max_length]
+        attention: Dict[str, List[GroupAttention]] = {"forward": [], "backward": []}
         every_group: List[GroupAttention] = []
         for layer_index in range(self.num_layers):
             layer_input = self.dropout(output) if self.dropout is not None else output
-            output, attention_forward = self.forward_layers[layer_index](layer_input, mask, groups)
-            every_group += attention_forward
+            output, attention["forward"] = self.forward_layers[layer_index](layer_input, layer_mask, groups)
             if self.backward_layers is not None:
-                backward_output, attention_backward = self.backward_layers[layer_index](
-                    gather_time(layer_input, reverse), mask, groups
+                backward_output, attention["backward"] = self.backward_layers[layer_index](
+                    gather_time(layer_input, reverse), layer_mask, groups
                 )
-                every_group += attention_backward
                 output = torch.cat([output, gather_time(backward_output, reverse)], dim=-1)
+            every_group += attention["forward"] + attention["backward"]
         tokens = sum(item.tokens for item in every_group)
         self._mean_entropy = (
             sum(item.entropy for item in every_group) / tokens if self.attention_entropy and tokens else None
@@ -225,19 +216,9 @@ class MessagePassingEncoder(MultiTaskEncoder):
 
         if max_length < seq_len:
             output = torch.nn.functional.pad(output, (0, 0, 0, seq_len - max_length))
-        inverse = None
-        if permutation is not None:
-            inverse = torch.empty_like(permutation)
-            inverse[permutation] = torch.arange(batch, device=permutation.device)
+        if inverse is not None:
             output = output.index_select(0, inverse)
-        self._last_attention = {
-            "forward": attention_forward,
-            "backward": attention_backward,
-            "mask": mask,
-            "reverse": reverse,
-            "inverse": inverse,
-            "seq_len": seq_len,
-        }
+        self._last_attention = {"mask": mask, "lengths": lengths, "inverse": inverse, **attention}
         self._attention_cache = None
         return output
 
@@ -270,78 +251,44 @@ class MessagePassingEncoder(MultiTaskEncoder):
             return {}
         if self._attention_cache is None:
             state = self._last_attention
-            result: Dict[str, torch.Tensor] = {}
-            for suffix, groups, reverse in (
-                ("", state["forward"], None),
-                ("_backward", state["backward"], state["reverse"]),
-            ):
-                result.update(self._assemble(groups, state["mask"], reverse, suffix))
-            seq_len = state["seq_len"]
-            for key, value in list(result.items()):
-                pad_rows = seq_len - value.size(1)
-                pad_cols = 0
-                if key.startswith("beta"):
-                    # the columns are positions (times the number of sources)
-                    sources = value.size(2) // value.size(1)
-                    pad_cols = pad_rows * sources
-                if pad_rows:
-                    value = torch.nn.functional.pad(value, (0, pad_cols, 0, pad_rows))
-                if state["inverse"] is not None:
-                    value = value.index_select(0, state["inverse"])
-                result[key] = value
-            self._attention_cache = result
+            mask = state["mask"]  # task-sorted, full length
+            backward = reverse_index(state["lengths"], mask.size(1)) if self.bidirectional else None
+            inverse = state["inverse"]
+            self._attention_cache = {}
+            for suffix, groups, reverse in (("", state["forward"], None), ("_backward", state["backward"], backward)):
+                for key, value in self._assemble(groups, mask, reverse).items():
+                    self._attention_cache[key + suffix] = value if inverse is None else value.index_select(0, inverse)
         return dict(self._attention_cache)
 
     def _assemble(
-        self,
-        groups: List[GroupAttention],
-        mask: torch.BoolTensor,
-        reverse: Optional[torch.Tensor],
-        suffix: str,
+        self, groups: List[GroupAttention], mask: torch.BoolTensor, reverse: Optional[torch.Tensor]
     ) -> Dict[str, torch.Tensor]:
-        if not groups:
-            return {}
+        """The groups' weights as `alpha` / `alpha_virtual` / `beta...` tensors over the whole
+        (task-sorted) batch, 0 on padding, re-reversed when `reverse` is given."""
         batch, seq_len = mask.shape
         result: Dict[str, torch.Tensor] = {}
-        dtype = groups[0].weights.dtype
         for item in groups:
-            group, weights = item.group, item.weights
-            rows = slice(group.start, group.end)
-            length = group.length
+            rows, length, weights = slice(item.group.start, item.group.end), item.group.length, item.weights
+            new = lambda size: mask.new_zeros(batch, seq_len, size, dtype=weights.dtype)  # noqa: E731
             if item.kind == "sources":
-                task_columns = [i for i, name in enumerate(item.sources) if name in self._task_index]
-                if task_columns:
-                    alpha = result.setdefault(
-                        "alpha", mask.new_zeros(batch, seq_len, len(self.tasks), dtype=dtype)
-                    )
-                    targets = [self._task_index[item.sources[i]] for i in task_columns]
-                    alpha[rows, :length, targets] = weights[:, :, task_columns]
-                virtual_columns = [i for i, name in enumerate(item.sources) if name in self.virtual_nodes]
-                if virtual_columns:
-                    alpha_virtual = result.setdefault(
-                        "alpha_virtual",
-                        mask.new_zeros(batch, seq_len, len(self.virtual_nodes), dtype=dtype),
-                    )
-                    targets = [self.virtual_nodes.index(item.sources[i]) for i in virtual_columns]
-                    alpha_virtual[rows, :length, targets] = weights[:, :, virtual_columns]
+                for key, names in (("alpha", self.tasks), ("alpha_virtual", self.virtual_nodes)):
+                    columns = [i for i, name in enumerate(item.sources) if name in names]
+                    if columns:
+                        value = result.setdefault(key, new(len(names)))
+                        value[rows, :length, [names.index(item.sources[i]) for i in columns]] = weights[:, :, columns]
             elif item.kind == "positions":
                 num_sources = len(item.sources)
                 key = "beta" if num_sources == 1 else f"beta_{'_'.join(item.sources)}"
-                beta = result.setdefault(
-                    key, mask.new_zeros(batch, seq_len, seq_len * num_sources, dtype=dtype)
-                )
-                beta[rows, :length, : length * num_sources] = weights
-        float_mask = mask.to(dtype)
+                # the columns are positions x sources, position-major
+                result.setdefault(key, new(seq_len * num_sources))[rows, :length, : length * num_sources] = weights
         for key, value in result.items():
-            value = value * float_mask.unsqueeze(-1)
+            value = value * mask.unsqueeze(-1).to(value.dtype)
             if reverse is not None:
                 value = gather_time(value, reverse, dim=1)
                 if key.startswith("beta"):
-                    sources = value.size(2) // seq_len
-                    value = value.view(batch, seq_len, seq_len, sources)
-                    value = gather_time(value, reverse, dim=2).reshape(batch, seq_len, -1)
+                    value = gather_time(value.view(batch, seq_len, seq_len, -1), reverse, dim=2).reshape(batch, seq_len, -1)
             result[key] = value
-        return {key + suffix: value for key, value in result.items()}
+        return result
 
 
 class _AttentionTopologyEncoder(MessagePassingEncoder):
