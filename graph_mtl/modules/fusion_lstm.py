@@ -48,18 +48,13 @@ import torch
 from torch.nn import functional as F
 from torch.utils import _pytree as pytree
 
-LstmWeights = Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor], Optional[torch.Tensor]]
+LstmWeights = Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 
-def lstm_weights(lstm: torch.nn.LSTM, layer: int = 0, suffix: str = "") -> LstmWeights:
-    """`(weight_ih, weight_hh, bias_ih, bias_hh)` of one layer/direction of a `torch.nn.LSTM`."""
-    name = f"l{layer}{suffix}"
-    return (
-        getattr(lstm, f"weight_ih_{name}"),
-        getattr(lstm, f"weight_hh_{name}"),
-        getattr(lstm, f"bias_ih_{name}", None),
-        getattr(lstm, f"bias_hh_{name}", None),
-    )
+def lstm_weights(lstm: torch.nn.LSTM) -> LstmWeights:
+    """`(weight_ih, weight_hh, bias_ih, bias_hh)` of a one-layer `torch.nn.LSTM` (with biases: the
+    node LSTMs are built with them)."""
+    return lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0
 
 
 class FusionWeights(torch.nn.Module):
@@ -364,10 +359,9 @@ class FusionInputs(NamedTuple):
 def fusion_inputs(lstm: torch.nn.LSTM, weights: FusionWeights, inputs: torch.Tensor) -> FusionInputs:
     """The task's LSTM (`lstm`, its gate weights) and the shared `weights` over `inputs`."""
     weight_ih, weight_hh, bias_ih, bias_hh = lstm_weights(lstm)
-    bias = None if bias_ih is None else bias_ih + bias_hh
     message_bias = torch.cat([weights.gate_message.bias.new_zeros(weights.hidden_dim), weights.gate_message.bias])
     return FusionInputs(
-        F.linear(inputs, weight_ih, bias), weight_hh, weights.message_weight(), message_bias,
+        F.linear(inputs, weight_ih, bias_ih + bias_hh), weight_hh, weights.message_weight(), message_bias,
         weights.gate_cell.weight,
     )
 

@@ -181,14 +181,3 @@ class Topology(Registrable):
         """The whole graph as `{target: [sources]}`, after validation."""
         self.validate(tasks)
         return {task: self.sources(task, tasks) for task in tasks}
-
-    @classmethod
-    def check_tasks(cls, names: List[str], tasks: List[str], what: str) -> None:
-        """Helper for `validate`: every name must be a known task, else `ConfigurationError`
-        naming `what` and the unknown names. No built-in topology needs it; it stays as public
-        API for topology plugins (docs/plugins.md, "What to implement", recommends it)."""
-        unknown = [name for name in names if name not in tasks]
-        if unknown:
-            raise ConfigurationError(
-                f"{what} names unknown task(s) {unknown}; the model's tasks are {sorted(tasks)}"
-            )

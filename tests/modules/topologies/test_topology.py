@@ -107,9 +107,3 @@ def test_duplicate_virtual_nodes_and_bad_task_names_are_rejected():
         MessagePassingEncoder(TASKS, 4, 3, topology=Twice())
     with pytest.raises(ConfigurationError, match="task name 'books.v2'"):
         MessagePassingEncoder(["books.v2", "dvd"], 4, 3, topology="direct")
-
-
-def test_check_tasks_names_the_unknown_tasks():
-    Topology.check_tasks(["dvd", "books"], TASKS, "the config")
-    with pytest.raises(ConfigurationError, match=r"the config names unknown task\(s\) \['film'\]"):
-        Topology.check_tasks(["dvd", "film"], TASKS, "the config")
