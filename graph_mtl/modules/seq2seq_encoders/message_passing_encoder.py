@@ -24,7 +24,7 @@ Design (see also docs/CONVENTIONS.md, "Message-passing encoder"):
 """
 import inspect
 import itertools
-from typing import Any, Dict, List, Optional, Type, Union
+from typing import Any, Dict, List, Optional, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -33,7 +33,6 @@ from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
 from graph_mtl.modules.message_passing_layer import Group, GroupAttention, MessagePassingLayer  # noqa: F401
 from graph_mtl.modules.seq2seq_encoders.multitask_encoder import MultiTaskEncoder
 from graph_mtl.modules.task_batching import left_aligned_lengths
-from graph_mtl.modules.topologies.attention_topology import AttentionTopology
 from graph_mtl.modules.topologies.direct import DirectTopology
 from graph_mtl.modules.topologies.indirect import IndirectTopology
 from graph_mtl.modules.topologies.topology import Topology
@@ -291,43 +290,24 @@ class MessagePassingEncoder(MultiTaskEncoder):
         return result
 
 
-class _AttentionTopologyEncoder(MessagePassingEncoder):
-    """
-    `message_passing` with a fixed `AttentionTopology` subclass, `topology_type`, built from the
-    attention arguments (the shared constructor of `dc_mtl` and `ic_mtl`); keyword arguments
-    that `topology_type` takes go to it, every other one to `message_passing`.
-    """
-
-    topology_type: Type[AttentionTopology]
-
-    def __init__(
-        self,
-        tasks: List[str],
-        input_dim: int,
-        hidden_dim: int,
-        attention_dim: Optional[int] = None,
-        shared_attention: bool = False,
-        temperature: float = 1.0,
-        **kwargs: Any,
-    ) -> None:
-        name = self.topology_type.__name__
-        own = inspect.signature(self.topology_type).parameters
-        options = {key: kwargs.pop(key) for key in list(kwargs) if key in own}
-        unknown = sorted(set(kwargs) - set(inspect.signature(MessagePassingEncoder).parameters))
-        if unknown:
-            raise ConfigurationError(f"{type(self).__name__}: unknown argument(s) {unknown}")
-        if "topology" in kwargs:
-            raise ConfigurationError(
-                f"{type(self).__name__} has the topology {name} built in; for another topology use "
-                f"the encoder type 'message_passing' with a 'topology'"
-            )
-        topology = self.topology_type(attention_dim=attention_dim, shared_attention=shared_attention,
-                                      temperature=temperature, **options)
-        super().__init__(tasks, input_dim, hidden_dim, topology=topology, **kwargs)
+def _with_topology(encoder: MessagePassingEncoder, topology: Topology, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """The keyword arguments of `message_passing` for `dc_mtl` / `ic_mtl`, which fix their
+    `topology`: a `topology` of the caller's, or a key that `message_passing` does not take, is a
+    `ConfigurationError` (allennlp's `from_params` passes unknown keys on through `**kwargs`)."""
+    name = type(encoder).__name__
+    if "topology" in kwargs:
+        raise ConfigurationError(
+            f"{name} has the topology {type(topology).__name__} built in; for another topology use "
+            f"the encoder type 'message_passing' with a 'topology'"
+        )
+    unknown = sorted(set(kwargs) - set(inspect.signature(MessagePassingEncoder).parameters))
+    if unknown:
+        raise ConfigurationError(f"{name}: unknown argument(s) {unknown}")
+    return {**kwargs, "topology": topology}
 
 
 @Seq2SeqEncoder.register("dc_mtl")
-class DcMtlEncoder(_AttentionTopologyEncoder):
+class DcMtlEncoder(MessagePassingEncoder):
     """
     DC-MTL (direct communication): `message_passing` with the `direct` topology.
 
@@ -348,14 +328,15 @@ class DcMtlEncoder(_AttentionTopologyEncoder):
         `recurrence`, `attention_entropy` (a loss term on the entropy of alpha).
     """
 
-    topology_type = DirectTopology
-
-    def __init__(self, *args: Any, source_embeddings: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, source_embeddings=source_embeddings, **kwargs)
+    def __init__(self, tasks: List[str], input_dim: int, hidden_dim: int, attention_dim: Optional[int] = None,
+                 shared_attention: bool = False, temperature: float = 1.0, source_embeddings: bool = False,
+                 **kwargs: Any) -> None:
+        topology = DirectTopology(attention_dim, shared_attention, temperature, source_embeddings)
+        super().__init__(tasks, input_dim, hidden_dim, **_with_topology(self, topology, kwargs))
 
 
 @Seq2SeqEncoder.register("ic_mtl")
-class IcMtlEncoder(_AttentionTopologyEncoder):
+class IcMtlEncoder(MessagePassingEncoder):
     """
     IC-MTL (indirect communication through a shared LSTM, the virtual node `shared`):
     `message_passing` with the `indirect` topology.
@@ -364,6 +345,8 @@ class IcMtlEncoder(_AttentionTopologyEncoder):
 
     tasks, input_dim, hidden_dim : see `message_passing`.
     attention_dim, shared_attention, temperature : as in `dc_mtl`.
+    node_name : `str`, optional (default = `"shared"`)
+        The shared LSTM's (virtual node's) name (see `IndirectTopology`).
     **kwargs
         Every other argument of `message_passing` but `topology`: `num_layers`, `bidirectional`,
         `dropout`, `task_message_gradients` (no task node sends messages in `indirect`, so it
@@ -371,4 +354,8 @@ class IcMtlEncoder(_AttentionTopologyEncoder):
         `attention_entropy` (a loss term on the entropy of beta).
     """
 
-    topology_type = IndirectTopology
+    def __init__(self, tasks: List[str], input_dim: int, hidden_dim: int, attention_dim: Optional[int] = None,
+                 shared_attention: bool = False, temperature: float = 1.0, node_name: str = "shared",
+                 **kwargs: Any) -> None:
+        topology = IndirectTopology(attention_dim, shared_attention, node_name, temperature)
+        super().__init__(tasks, input_dim, hidden_dim, **_with_topology(self, topology, kwargs))
