@@ -24,6 +24,11 @@ the process's CPU time (`--clock auto`): on a shared machine other jobs inflate 
 `--floor` adds `dc_mtl/no_attention` and `ic_mtl/no_attention`: the same encoders with the
 attention replaced by the mean of the source states (`MeanAggregator`), i.e. everything but the
 attention (source / shared LSTMs, keys aside, fusion LSTM): the floor of each model's time.
+`--plugin` adds `dc_mtl/gated_max`: the `message_passing` encoder over all other tasks with the
+aggregator plugin of docs/plugins.md (`GatedMaxAggregator`, `prepare` / `step` only: the path a
+third-party aggregator takes), and a table of each plugin path's time against the built-in one
+(gated max against the built-in DC-MTL and against its floor, the fixed mean with hand-written
+steps; with `--generic`, `dc_mtl/generic` and `ic_mtl/generic` against their built-ins).
 
 Printed and written to `benchmarks/results/<name>.md` and `.json`: tokens/s, ratio of the step
 time to `nn.LSTM`'s, for DC-MTL the ratio to K x `nn.LSTM`, the growth of each model's time with
@@ -41,6 +46,7 @@ Examples:
 """
 import argparse
 import datetime
+import math
 import os
 import platform
 import statistics
@@ -76,6 +82,9 @@ def parse_args(argv=None):
                              "the sources: the cost of everything but the attention)")
     parser.add_argument("--generic", action="store_true",
                         help="also time DC-/IC-MTL with recurrence='autograd' (a plugin aggregator's path)")
+    parser.add_argument("--plugin", action="store_true",
+                        help="also time dc_mtl/gated_max: the aggregator plugin of docs/plugins.md "
+                             "(autograd steps), with a table of plugin / built-in ratios")
     parser.add_argument("--hidden", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=None, help="timed steps per model (default 3, quick 2)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
@@ -172,6 +181,8 @@ def build(name: str, encoders: Encoders, tasks: List[str], hidden: int) -> torch
     if name.endswith("/no_attention"):
         topology = {"dc_mtl": "direct", "ic_mtl": "indirect"}[base]
         return encoders.message_passing_without_attention(topology, tasks, hidden, hidden)
+    if name == "dc_mtl/gated_max":
+        return encoders.gated_max_plugin(tasks, hidden, hidden)
     if base == "dc_mtl":
         return encoders.message_passing("direct", tasks, hidden, hidden)
     if base == "ic_mtl":
@@ -231,6 +242,10 @@ def run(args) -> Optional[dict]:
         names += [f"{m}/generic" for m in ("dc_mtl", "ic_mtl") if m in args.models]
     if args.floor:
         names += [f"{m}/no_attention" for m in ("dc_mtl", "ic_mtl") if m in args.models]
+    if args.plugin:
+        names += ["dc_mtl/gated_max"]
+        if "dc_mtl/no_attention" not in names:
+            names += ["dc_mtl/no_attention"]
     clock = args.clock
     if clock == "auto":
         clock = "process" if device.type == "cpu" and args.threads == 1 else "wall"
@@ -264,7 +279,7 @@ def run(args) -> Optional[dict]:
             variant = None
             if name.split("/")[0] in ("dc_mtl", "ic_mtl"):
                 variant = name.split("/")[1] if "/" in name else "fused"
-                if variant == "no_attention":
+                if variant in ("no_attention", "gated_max"):
                     variant = "fused"
             try:
                 measured = time_model(model, inputs, mask, task, weights, repeats, device, variant,
@@ -341,6 +356,42 @@ def _growth_rows(by_key, names, fixed, values, cell_key, cost) -> List[str]:
     return rows
 
 
+PLUGIN_PAIRS = [
+    ("dc_mtl/gated_max", "dc_mtl"),
+    ("dc_mtl/gated_max", "dc_mtl/no_attention"),
+    ("dc_mtl/generic", "dc_mtl"),
+    ("ic_mtl/generic", "ic_mtl"),
+]
+
+
+def plugin_ratios(cells, names) -> Dict[str, List[float]]:
+    """`{"plugin / built-in": [ratio per cell]}` for the pairs of `PLUGIN_PAIRS` that were timed."""
+    ratios: Dict[str, List[float]] = {}
+    for plugin, builtin in PLUGIN_PAIRS:
+        if plugin in names and builtin in names:
+            values = [cell["models"][plugin]["seconds"] / cell["models"][builtin]["seconds"]
+                      for cell in cells
+                      if "seconds" in cell["models"].get(plugin, {}) and "seconds" in cell["models"].get(builtin, {})]
+            if values:
+                ratios[f"{plugin} / {builtin}"] = values
+    return ratios
+
+
+def _plugin_rows(cells, names) -> List[str]:
+    """The report's section on a plugin aggregator's path against the built-in (geometric mean,
+    range and the cells above 1.2x, issue 14's bound)."""
+    ratios = plugin_ratios(cells, names)
+    if not ratios:
+        return []
+    lines = ["", "## Plugin path against the built-in (step time ratio, same cell)", "",
+             "| plugin / built-in | geometric mean | min | max | cells above 1.2x |", "|---|---|---|---|---|"]
+    for pair, values in ratios.items():
+        mean = math.exp(sum(math.log(v) for v in values) / len(values))
+        lines.append(f"| {pair} | {mean:.3f} | {min(values):.3f} | {max(values):.3f} | "
+                     f"{sum(v > 1.2 for v in values)} of {len(values)} |")
+    return lines
+
+
 def format_report(report) -> str:
     cells = report["cells"]
     names = report["settings"]["models"]
@@ -388,6 +439,7 @@ def format_report(report) -> str:
     lines.append("|" + "---|" * (3 + len(settings["t"])))
     lines += _growth_rows(by_key, names, [(k, b) for k in settings["k"] for b in settings["batch"]],
                           settings["t"], lambda k, b, t: (k, t, b), lambda m, t: m["seconds"] / t)
+    lines += _plugin_rows(cells, names)
     if report["skipped_cells"]:
         lines.append("")
         lines.append("Skipped (time budget): " + ", ".join(

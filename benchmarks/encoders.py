@@ -193,5 +193,38 @@ class Encoders:
 
         return self.MessagePassingEncoder(tasks, dim, hidden, topology=WithoutAttention())
 
+    def gated_max_plugin(self, tasks: List[str], dim: int, hidden: int):
+        """
+        The `message_passing` encoder with the aggregator plugin of docs/plugins.md ("Writing
+        your own aggregator", `GatedMaxAggregator`: r_t = sigmoid(w . h_{t-1} + b) * max_i
+        h_t^(i), every task reading all the others): `prepare` and `step` only, no
+        `fast_steps`, so the recurrence differentiates its `step` by autograd (`AutogradSteps`),
+        the path every third-party aggregator takes. The same code as the guide's example
+        (tests/benchmarks/test_encoder_speed.py compares the two).
+        """
+        topologies = importlib.import_module("graph_mtl.modules.topologies")
+
+        class GatedMaxAggregator(topologies.MessageAggregator):
+            kind = "none"
+
+            def __init__(self, hidden_dim: int) -> None:
+                super().__init__()
+                self.gate = torch.nn.Linear(hidden_dim, 1)
+
+            def prepare(self, inputs, messages, mask):
+                return messages.max(dim=2).values.unbind(1)
+
+            def step(self, prepared, timestep, hidden):
+                return torch.sigmoid(self.gate(hidden)) * prepared[timestep], None
+
+        class GatedMaxTopology(topologies.Topology):
+            def sources(self, target, tasks):
+                return [task for task in tasks if task != target]
+
+            def build_aggregator(self, target, sources, input_dim, hidden_dim, message_dim):
+                return GatedMaxAggregator(hidden_dim)
+
+        return self.MessagePassingEncoder(tasks, dim, hidden, topology=GatedMaxTopology())
+
     def shared_private(self, tasks: List[str], dim: int, hidden: int):
         return self.shared_private_class(tasks, dim, hidden)

@@ -7,7 +7,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = ["--k", "2", "3", "--t", "4", "--batch", "2", "--hidden", "8", "--repeats", "1", "--generic",
-        "--floor"]
+        "--floor", "--plugin"]
 
 BLOCK_ALLENNLP = """
 import sys, runpy
@@ -42,7 +42,7 @@ def test_tiny_grid_writes_results(tmp_path):
     for cell in report["cells"]:
         assert set(cell["models"]) == {"lstm", "fs_mtl", "sp_mtl", "dc_mtl", "ic_mtl",
                                        "dc_mtl/generic", "ic_mtl/generic",
-                                       "dc_mtl/no_attention", "ic_mtl/no_attention"}
+                                       "dc_mtl/no_attention", "ic_mtl/no_attention", "dc_mtl/gated_max"}
         assert "ratio_to_k_lstm" in cell["models"]["dc_mtl"]
     assert report["machine"]["torch_threads"] == 1
     assert "DC-MTL / (K x nn.LSTM)" in out
@@ -52,6 +52,14 @@ def test_tiny_grid_writes_results(tmp_path):
     seconds = [c["models"]["dc_mtl"]["seconds"] for c in report["cells"]]
     assert f"| 4 | 2 | dc_mtl | 1.00 | {seconds[1] / seconds[0]:.2f} |" in text
     assert "| 2 | 2 | dc_mtl | 1.00 |" in text and "| 3 | 2 | dc_mtl | 1.00 |" in text
+    # the plugin section: geometric mean and range of the per-cell ratios, from the cells' times
+    for plugin, builtin in (("dc_mtl/gated_max", "dc_mtl"), ("dc_mtl/gated_max", "dc_mtl/no_attention"),
+                            ("dc_mtl/generic", "dc_mtl"), ("ic_mtl/generic", "ic_mtl")):
+        ratios = [c["models"][plugin]["seconds"] / c["models"][builtin]["seconds"] for c in report["cells"]]
+        mean = (ratios[0] * ratios[1]) ** 0.5
+        above = sum(r > 1.2 for r in ratios)
+        assert (f"| {plugin} / {builtin} | {mean:.3f} | {min(ratios):.3f} | {max(ratios):.3f} | "
+                f"{above} of 2 |") in text
 
 
 def test_runs_without_allennlp(tmp_path):
@@ -97,3 +105,40 @@ def test_floor_encoders_are_the_models_without_attention():
         fast = floor(inputs, mask, ["a", "b"])
         slow, _ = reference_forward(floor, inputs, mask, ["a", "b"])
         assert torch.allclose(fast, slow, atol=1e-10)
+
+
+def test_the_plugin_encoder_runs_the_aggregator_of_the_guide(tmp_path):
+    """`--plugin`'s aggregator is docs/plugins.md's example: the guide's module, loaded as a user
+    would, and the benchmark's give the same encoder output and gradients from the same weights,
+    and both take the autograd path (no `fast_steps`)."""
+    import importlib.util
+
+    import torch
+
+    sys.path.insert(0, ROOT)
+    from benchmarks.encoders import Encoders
+    from graph_mtl.modules.seq2seq_encoders import MessagePassingEncoder
+    from tests.plugins.test_training import doc_aggregator_example
+
+    (tmp_path / "guide_gated_max.py").write_text(doc_aggregator_example())
+    spec = importlib.util.spec_from_file_location("guide_gated_max", tmp_path / "guide_gated_max.py")
+    guide = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(guide)
+    tasks = ["a", "b", "c"]
+    torch.manual_seed(0)
+    benchmark = Encoders().gated_max_plugin(tasks, 4, 3).double()
+    documented = MessagePassingEncoder(tasks, 4, 3, topology=guide.GatedMaxTopology()).double()
+    assert set(benchmark.state_dict()) == set(documented.state_dict())
+    documented.load_state_dict(benchmark.state_dict())
+    inputs = torch.randn(3, 5, 4, dtype=torch.float64)
+    mask = torch.tensor([[True] * 5, [True] * 3 + [False] * 2, [True] * 4 + [False]])
+    outputs = []
+    for encoder in (benchmark, documented):
+        aggregator = encoder.forward_layers[0].aggregators["a"]
+        assert aggregator.fast_steps(inputs, inputs.unsqueeze(2), mask) is None
+        output = encoder(inputs, mask, ["a", "b", "c"])
+        output.pow(2).sum().backward()
+        outputs.append((output, [p.grad for p in encoder.parameters()]))
+    assert torch.equal(outputs[0][0], outputs[1][0]) and outputs[0][0].abs().sum() > 0
+    for first, second in zip(outputs[0][1], outputs[1][1]):
+        assert torch.equal(first, second)
