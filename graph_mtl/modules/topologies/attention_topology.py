@@ -14,7 +14,8 @@ class AttentionTopology(Topology):
     Base of the attention topologies (not registered itself). Subclasses implement `sources` and
     set `aggregator_type`, an aggregator class called as
     `aggregator_type(input_dim, hidden_dim, message_dim, attention_dim, scorer=scorer,
-    temperature=temperature)`.
+    temperature=temperature)` that keeps its `AdditiveScorer` as `scorer` (`None` makes it build
+    its own; with `shared_attention` the first target's is passed to the others).
 
     # Parameters
 
@@ -46,17 +47,14 @@ class AttentionTopology(Topology):
     def build_aggregator(
         self, target: str, sources: List[str], input_dim: int, hidden_dim: int, message_dim: int
     ) -> MessageAggregator:
-        scorer = None
-        if self.shared_attention:
-            if self._scorer is None:
-                self._scorer = AdditiveScorer(
-                    input_dim, hidden_dim, message_dim, self.attention_dim or hidden_dim
-                )
-            scorer = self._scorer
-        return self.aggregator_type(
-            input_dim, hidden_dim, message_dim, self.attention_dim, scorer=scorer, temperature=self.temperature,
+        # shared: the first target's aggregator makes the scorer, the others get it
+        aggregator = self.aggregator_type(
+            input_dim, hidden_dim, message_dim, self.attention_dim, scorer=self._scorer, temperature=self.temperature,
             **self.aggregator_options(sources),
         )
+        if self.shared_attention:
+            self._scorer = aggregator.scorer
+        return aggregator
 
     def aggregator_options(self, sources: List[str]) -> Dict[str, Any]:
         """More keyword arguments of `aggregator_type` for a target reading `sources`."""
