@@ -26,7 +26,7 @@ $(STAMP): $(REQS)
 # whole on one worker so that its module fixtures are built once
 TEST_WORKERS ?= auto
 test: install
-	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile tests
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=15 tests
 
 # The full logs go to files (their paths are printed); the terminal gets a one-screen summary.
 demo: install clean-demo
