@@ -42,6 +42,10 @@ def geomean(values):
     return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
+# a change of the 1-minute load average (runnable processes) beyond this marks the ratios as unreliable
+LOAD_DRIFT = 1.0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("base", help="the commit to compare the working tree with")
@@ -63,6 +67,7 @@ def main(argv=None) -> int:
                                                  args.generic))
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", worktree], cwd=ROOT, check=False)
+    load_end = os.getloadavg()
     keys = sorted(runs["old"][0], key=lambda k: (k.split("/")[3], [int(x) for x in k.split("/")[:3]]))
     best = {label: {k: min(r[k] for r in runs[label]) for k in keys} for label in runs}
     ratio = {k: best["new"][k] / best["old"][k] for k in keys}
@@ -73,7 +78,7 @@ def main(argv=None) -> int:
              f"Command: `python benchmarks/compare_commits.py {' '.join(argv if argv is not None else sys.argv[1:])}`; "
              f"standalone mode, 1 thread, process time, each cell the minimum over {args.rounds} rounds "
              f"(old and new alternated); load average {load_start[0]:.2f} at the start, "
-             f"{os.getloadavg()[0]:.2f} at the end.", ""]
+             f"{load_end[0]:.2f} at the end.", ""]
     models = list(args.models) + ([f"{m}/generic" for m in args.models if m in ("dc_mtl", "ic_mtl")]
                                   if args.generic else [])
     for model in models:
@@ -81,6 +86,10 @@ def main(argv=None) -> int:
         lines.append(f"- {model}: new / old geometric mean **{geomean(values):.3f}** (cells {min(values):.3f} - {max(values):.3f})")
     if noise:
         lines.append(f"- run-to-run noise (a round against the first round of the same tree): {min(noise):.3f} - {max(noise):.3f}")
+    if abs(load_end[0] - load_start[0]) > LOAD_DRIFT:
+        lines.append(f"- **the load average moved from {load_start[0]:.2f} to {load_end[0]:.2f} during the run**: the "
+                     "trees run one after the other, so the ratios carry that change; rerun on a steady machine, "
+                     "or compare the encoder's code in one process (benchmarks/ab_encoder.py)")
     lines += ["", "| K / T / batch / model | old ms | new ms | new / old |", "|---|---|---|---|"]
     lines += [f"| {k} | {best['old'][k] * 1000:.1f} | {best['new'][k] * 1000:.1f} | {ratio[k]:.3f} |" for k in keys]
     report = {"base": args.base, "head": head, "date_utc": date, "rounds": args.rounds, "old": best["old"],

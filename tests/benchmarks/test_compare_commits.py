@@ -50,3 +50,16 @@ def test_generic_cells_get_their_own_lines(monkeypatch, capsys):
     text = capsys.readouterr().out
     assert "- dc_mtl: new / old geometric mean **1.000**" in text
     assert "- dc_mtl/generic: new / old geometric mean **1.500**" in text
+
+
+def test_a_load_that_moves_during_the_run_is_flagged(monkeypatch, capsys):
+    """The trees run one after the other: a load that rises between them reads as a slowdown, so
+    the report says the load moved (and says nothing when it stays)."""
+    monkeypatch.setattr(compare_commits, "run_quick", lambda tree, out, models, generic=False: {"2/32/8/dc_mtl": 0.1, "2/32/8/ic_mtl": 0.2})
+    for loads, flagged in (([2.3, 4.1], True), ([2.3, 2.5], False)):  # at the start, at the end
+        readings = iter(loads)
+        monkeypatch.setattr(compare_commits.os, "getloadavg", lambda: (next(readings), 0.0, 0.0))
+        assert compare_commits.main(["HEAD", "--rounds", "1"]) == 0
+        text = capsys.readouterr().out
+        assert ("the load average moved from 2.30 to 4.10 during the run" in text) is flagged
+        assert ("during the run**" in text) is flagged
