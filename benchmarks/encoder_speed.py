@@ -29,6 +29,9 @@ aggregator plugin of docs/plugins.md (`GatedMaxAggregator`, `prepare` / `step` o
 third-party aggregator takes), and a table of each plugin path's time against the built-in one
 (gated max against the built-in DC-MTL and against its floor, the fixed mean with hand-written
 steps; with `--generic`, `dc_mtl/generic` and `ic_mtl/generic` against their built-ins).
+`--topology NAME ...` adds `topology/NAME`: the `message_passing` encoder with any registered
+topology, such as an installed plugin's (`import graph_mtl` loads them), timed like the others
+and compared with the built-in DC-MTL in the same table: how fast a new topology is, measured.
 
 Printed and written to `benchmarks/results/<name>.md` and `.json`: tokens/s, ratio of the step
 time to `nn.LSTM`'s, for DC-MTL the ratio to K x `nn.LSTM`, the growth of each model's time with
@@ -85,6 +88,9 @@ def parse_args(argv=None):
     parser.add_argument("--plugin", action="store_true",
                         help="also time dc_mtl/gated_max: the aggregator plugin of docs/plugins.md "
                              "(autograd steps), with a table of plugin / built-in ratios")
+    parser.add_argument("--topology", nargs="+", default=[], metavar="NAME",
+                        help="also time the message_passing encoder with these registered topologies "
+                             "(e.g. a plugin's), compared with the built-in DC-MTL")
     parser.add_argument("--hidden", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=None, help="timed steps per model (default 3, quick 2)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
@@ -181,6 +187,8 @@ def build(name: str, encoders: Encoders, tasks: List[str], hidden: int) -> torch
     if name.endswith("/no_attention"):
         topology = {"dc_mtl": "direct", "ic_mtl": "indirect"}[base]
         return encoders.message_passing_without_attention(topology, tasks, hidden, hidden)
+    if base == "topology":
+        return encoders.MessagePassingEncoder(tasks, hidden, hidden, topology=name.split("/", 1)[1])
     if name == "dc_mtl/gated_max":
         return encoders.gated_max_plugin(tasks, hidden, hidden)
     if base == "dc_mtl":
@@ -242,6 +250,11 @@ def run(args) -> Optional[dict]:
         names += [f"{m}/generic" for m in ("dc_mtl", "ic_mtl") if m in args.models]
     if args.floor:
         names += [f"{m}/no_attention" for m in ("dc_mtl", "ic_mtl") if m in args.models]
+    available = encoders.topologies()
+    unknown = [name for name in args.topology if name not in available]
+    if unknown:
+        raise SystemExit(f"--topology: unknown topology {unknown}; registered: {sorted(available)}")
+    names += [f"topology/{name}" for name in args.topology]
     if args.plugin:
         names += ["dc_mtl/gated_max"]
         if "dc_mtl/no_attention" not in names:
@@ -365,9 +378,11 @@ PLUGIN_PAIRS = [
 
 
 def plugin_ratios(cells, names) -> Dict[str, List[float]]:
-    """`{"plugin / built-in": [ratio per cell]}` for the pairs of `PLUGIN_PAIRS` that were timed."""
+    """`{"plugin / built-in": [ratio per cell]}` for the pairs of `PLUGIN_PAIRS` that were timed, and
+    every `--topology` against the built-in DC-MTL."""
     ratios: Dict[str, List[float]] = {}
-    for plugin, builtin in PLUGIN_PAIRS:
+    pairs = PLUGIN_PAIRS + [(name, "dc_mtl") for name in names if name.startswith("topology/")]
+    for plugin, builtin in pairs:
         if plugin in names and builtin in names:
             values = [cell["models"][plugin]["seconds"] / cell["models"][builtin]["seconds"]
                       for cell in cells

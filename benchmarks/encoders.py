@@ -173,6 +173,10 @@ class Encoders:
         )
         self.MessagePassingEncoder = encoder_module.MessagePassingEncoder
 
+    def topologies(self) -> List[str]:
+        """The registered topology names (the built-ins, and with AllenNLP the installed plugins')."""
+        return list(importlib.import_module("graph_mtl.modules.topologies").Topology.list_available())
+
     def message_passing(self, topology: str, tasks: List[str], dim: int, hidden: int):
         return self.MessagePassingEncoder(tasks, dim, hidden, topology=topology)
 

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = ["--k", "2", "3", "--t", "4", "--batch", "2", "--hidden", "8", "--repeats", "1", "--generic",
         "--floor", "--plugin"]
@@ -142,3 +144,37 @@ def test_the_plugin_encoder_runs_the_aggregator_of_the_guide(tmp_path):
     assert torch.equal(outputs[0][0], outputs[1][0]) and outputs[0][0].abs().sum() > 0
     for first, second in zip(outputs[0][1], outputs[1][1]):
         assert torch.equal(first, second)
+
+
+def test_a_registered_topology_is_timed_against_the_built_in(tmp_path):
+    """`--topology NAME`: any registered topology (here the guide's plugin topology, registered
+    in-process as an installed plugin's would be) is timed as `topology/NAME` and compared with
+    the built-in DC-MTL; an unregistered name stops the run naming the registered ones."""
+    import importlib.util
+
+    sys.path.insert(0, ROOT)
+    from benchmarks import encoder_speed
+    from graph_mtl.modules.topologies import Topology
+    from tests.plugins.test_training import doc_aggregator_example
+
+    (tmp_path / "guide_gated_max.py").write_text(doc_aggregator_example())
+    spec = importlib.util.spec_from_file_location("guide_gated_max", tmp_path / "guide_gated_max.py")
+    guide = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(guide)
+    name = "pytest_guide_gated_max"
+    Topology.register(name)(guide.GatedMaxTopology)
+    threads = __import__("torch").get_num_threads()
+    try:
+        args = ["--k", "2", "--t", "4", "--batch", "2", "--hidden", "8", "--repeats", "1",
+                "--models", "dc_mtl", "--topology", name, "--no-write"]
+        report = encoder_speed.run(encoder_speed.parse_args(args))
+        cell = report["cells"][0]
+        assert set(cell["models"]) == {"dc_mtl", f"topology/{name}"}
+        ratio = cell["models"][f"topology/{name}"]["seconds"] / cell["models"]["dc_mtl"]["seconds"]
+        assert f"| topology/{name} / dc_mtl | {ratio:.3f} | {ratio:.3f} | {ratio:.3f} |" in \
+            encoder_speed.format_report(report)
+        with pytest.raises(SystemExit, match=r"unknown topology \['no_such_topology'\].*'direct'"):
+            encoder_speed.run(encoder_speed.parse_args(args[:-3] + ["--topology", "no_such_topology", "--no-write"]))
+    finally:
+        Topology._registry[Topology].pop(name, None)
+        __import__("torch").set_num_threads(threads)
