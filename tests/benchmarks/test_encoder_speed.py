@@ -109,23 +109,30 @@ def test_floor_encoders_are_the_models_without_attention():
         assert torch.allclose(fast, slow, atol=1e-10)
 
 
-def test_the_plugin_encoder_runs_the_aggregator_of_the_guide(tmp_path):
-    """`--plugin`'s aggregator is docs/plugins.md's example: the guide's module, loaded as a user
-    would, and the benchmark's give the same encoder output and gradients from the same weights,
-    and both take the autograd path (no `fast_steps`)."""
+def _guide_plugin(tmp_path):
+    """docs/plugins.md's aggregator plugin module, written to `tmp_path` and imported as a user's."""
     import importlib.util
 
-    import torch
-
-    sys.path.insert(0, ROOT)
-    from benchmarks.encoders import Encoders
-    from graph_mtl.modules.seq2seq_encoders import MessagePassingEncoder
     from tests.plugins.test_training import doc_aggregator_example
 
     (tmp_path / "guide_gated_max.py").write_text(doc_aggregator_example())
     spec = importlib.util.spec_from_file_location("guide_gated_max", tmp_path / "guide_gated_max.py")
     guide = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(guide)
+    return guide
+
+
+def test_the_plugin_encoder_runs_the_aggregator_of_the_guide(tmp_path):
+    """`--plugin`'s aggregator is docs/plugins.md's example: the guide's module, loaded as a user
+    would, and the benchmark's give the same encoder output and gradients from the same weights,
+    and both take the autograd path (no `fast_steps`)."""
+    import torch
+
+    sys.path.insert(0, ROOT)
+    from benchmarks.encoders import Encoders
+    from graph_mtl.modules.seq2seq_encoders import MessagePassingEncoder
+
+    guide = _guide_plugin(tmp_path)
     tasks = ["a", "b", "c"]
     torch.manual_seed(0)
     benchmark = Encoders().gated_max_plugin(tasks, 4, 3).double()
@@ -150,20 +157,16 @@ def test_a_registered_topology_is_timed_against_the_built_in(tmp_path):
     """`--topology NAME`: any registered topology (here the guide's plugin topology, registered
     in-process as an installed plugin's would be) is timed as `topology/NAME` and compared with
     the built-in DC-MTL; an unregistered name stops the run naming the registered ones."""
-    import importlib.util
+    import torch
 
     sys.path.insert(0, ROOT)
     from benchmarks import encoder_speed
     from graph_mtl.modules.topologies import Topology
-    from tests.plugins.test_training import doc_aggregator_example
 
-    (tmp_path / "guide_gated_max.py").write_text(doc_aggregator_example())
-    spec = importlib.util.spec_from_file_location("guide_gated_max", tmp_path / "guide_gated_max.py")
-    guide = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(guide)
+    guide = _guide_plugin(tmp_path)
     name = "pytest_guide_gated_max"
     Topology.register(name)(guide.GatedMaxTopology)
-    threads = __import__("torch").get_num_threads()
+    threads = torch.get_num_threads()
     try:
         args = ["--k", "2", "--t", "4", "--batch", "2", "--hidden", "8", "--repeats", "1",
                 "--models", "dc_mtl", "--topology", name, "--no-write"]
@@ -177,4 +180,4 @@ def test_a_registered_topology_is_timed_against_the_built_in(tmp_path):
             encoder_speed.run(encoder_speed.parse_args(args[:-3] + ["--topology", "no_such_topology", "--no-write"]))
     finally:
         Topology._registry[Topology].pop(name, None)
-        __import__("torch").set_num_threads(threads)
+        torch.set_num_threads(threads)
