@@ -38,14 +38,13 @@ backward loop as activation checkpointing does).
   steps after the loop.
 
 What autograd differentiates outside the Function, once per sentence: the input-to-hidden
-products of all steps (one matmul, `fusion_inputs`) and whatever the aggregator prepares (its
+products of all steps (one matmul, by the caller) and whatever the aggregator prepares (its
 `AggregatorSteps.tensors`). The tests compare the hand-written steps, `AutogradSteps` and the
 step-by-step reference of tests/modules/reference.py in float64, forward and gradients.
 """
-from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import torch
-from torch.nn import functional as F
 from torch.utils import _pytree as pytree
 
 LstmWeights = Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
@@ -83,9 +82,12 @@ class FusionWeights(torch.nn.Module):
         self.gate_cell = torch.nn.Linear(hidden_dim, hidden_dim, bias=False)
         torch.nn.init.zeros_(self.gate_message.bias)
 
-    def message_weight(self) -> torch.Tensor:
-        """`[W_f; W_r]`, `(2 * hidden_dim, message_dim)`: both products with r_t in one matmul."""
-        return torch.cat([self.fusion.weight, self.gate_message.weight], dim=0)
+    def message_parameters(self) -> Tuple[torch.Tensor, torch.Tensor]:
+        """`[W_f; W_r]` `(2 * hidden_dim, message_dim)` and `[0; b_r]` `(2 * hidden_dim,)`: both
+        products with r_t in one matmul."""
+        bias = self.gate_message.bias
+        return (torch.cat([self.fusion.weight, self.gate_message.weight], dim=0),
+                torch.cat([bias.new_zeros(self.hidden_dim), bias]))
 
 
 class AggregatorSteps:
@@ -341,33 +343,29 @@ class _FusionRecurrence(torch.autograd.Function):
                 grad_weight_c, *steps.gradients(hiddens_prev, grad_messages))
 
 
-class FusionInputs(NamedTuple):
+def fusion_recurrence(
+    steps: AggregatorSteps, input_gates: torch.Tensor, weight_hh: torch.Tensor, message_weight: torch.Tensor,
+    message_bias: torch.Tensor, weight_c: torch.Tensor,
+) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """
-    The fusion LSTM of one task group, as `fusion_recurrence` takes it (`fusion_inputs`):
-    `input_gates` `(batch, seq_len, 4H)` = W x_t + b for every step (one matmul), `weight_hh`
-    U `(4H, H)`, `message_weight` [W_f; W_r] `(2H, M)`, `message_bias` [0; b_r] `(2H,)`,
-    `weight_c` W_c `(H, H)`.
+    The fusion LSTM of one task group with r_t from `steps`: `(hidden (B, T, H), weights
+    (B, T, entries) or None)`.
+
+    # Parameters
+
+    steps : `AggregatorSteps`
+        The target's aggregator's part of each step.
+    input_gates : `(B, T, 4H)`
+        W x_t + b for every step (one matmul over the sentence; the task LSTM's `weight_ih`,
+        `bias_ih + bias_hh`).
+    weight_hh : `(4H, H)`
+        U, the task LSTM's `weight_hh`.
+    message_weight, message_bias : `(2H, M)`, `(2H,)`
+        [W_f; W_r] and [0; b_r] (`FusionWeights.message_parameters`).
+    weight_c : `(H, H)`
+        W_c.
     """
-
-    input_gates: torch.Tensor
-    weight_hh: torch.Tensor
-    message_weight: torch.Tensor
-    message_bias: torch.Tensor
-    weight_c: torch.Tensor
-
-
-def fusion_inputs(lstm: torch.nn.LSTM, weights: FusionWeights, inputs: torch.Tensor) -> FusionInputs:
-    """The task's LSTM (`lstm`, its gate weights) and the shared `weights` over `inputs`."""
-    weight_ih, weight_hh, bias_ih, bias_hh = lstm_weights(lstm)
-    message_bias = torch.cat([weights.gate_message.bias.new_zeros(weights.hidden_dim), weights.gate_message.bias])
-    return FusionInputs(
-        F.linear(inputs, weight_ih, bias_ih + bias_hh), weight_hh, weights.message_weight(), message_bias,
-        weights.gate_cell.weight,
+    hidden, weights = _FusionRecurrence.apply(
+        steps, input_gates, weight_hh, message_weight, message_bias, weight_c, *steps.tensors
     )
-
-
-def fusion_recurrence(fusion: FusionInputs, steps: AggregatorSteps) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
-    """The fusion LSTM of one task group with r_t from `steps`: `(hidden (B, T, H), weights
-    (B, T, entries) or None)`."""
-    hidden, weights = _FusionRecurrence.apply(steps, *fusion, *steps.tensors)
     return hidden, (weights if weights.dim() > 1 else None)

@@ -25,15 +25,22 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from torch.nn import functional as F
 
-from graph_mtl.modules.fusion_lstm import AutogradSteps, FusionWeights, fusion_inputs, fusion_recurrence
-from graph_mtl.modules.topologies.topology import Topology, check_node_names
+from graph_mtl.modules.fusion_lstm import AutogradSteps, FusionWeights, fusion_recurrence, lstm_weights
+from graph_mtl.modules.topologies.topology import Topology
 
 
 logger = logging.getLogger(__name__)
 
 RECURRENCES = ("fused", "autograd")
-# (aggregator class, path) pairs already logged: the log names each path once.
-_logged_paths: Set[Tuple[str, str]] = set()
+# What the log says, once per aggregator class, about the path its steps take:
+# (recurrence, whether the aggregator has hand-written steps) -> message.
+PATH_MESSAGES = {
+    ("fused", True): ": its hand-written steps (fast_steps)",
+    ("fused", False): " has no fast_steps: its step() is differentiated by autograd, one step at a "
+                      "time (correct, slower; see docs/plugins.md)",
+    ("autograd", False): ": step() under autograd (recurrence='autograd')",
+}
+_logged_paths: Set[Tuple[str, str, bool]] = set()
 
 
 class Group(NamedTuple):
@@ -112,24 +119,7 @@ class MessagePassingLayer(torch.nn.Module):
         self.virtual_nodes = list(topology.virtual_nodes())
         self.input_dim = input_dim
         self.hidden_dim = hidden_dim
-        check_node_names(topology, self.tasks, self.virtual_nodes)
-        clash = sorted(set(self.tasks) & set(self.virtual_nodes))
-        if clash:
-            raise ConfigurationError(f"virtual node name(s) {clash} are also task names")
-        topology.validate(self.tasks)
-        known = set(self.tasks) | set(self.virtual_nodes)
-        self.graph: Dict[str, List[str]] = {}
-        for target in self.tasks:
-            sources = list(topology.sources(target, self.tasks))
-            unknown = [name for name in sources if name not in known]
-            if unknown:
-                raise ConfigurationError(
-                    f"topology {type(topology).__name__} gives task {target!r} the unknown "
-                    f"source(s) {unknown}; nodes are {self.tasks + self.virtual_nodes}"
-                )
-            if len(set(sources)) != len(sources):
-                raise ConfigurationError(f"duplicate sources for task {target!r}: {sources}")
-            self.graph[target] = sources
+        self.graph: Dict[str, List[str]] = topology.graph(self.tasks)
         self.nodes = torch.nn.ModuleDict(
             {
                 name: torch.nn.LSTM(input_dim, hidden_dim, batch_first=True)
@@ -209,20 +199,15 @@ class MessagePassingLayer(torch.nn.Module):
         """The fusion LSTM of `task` over a homogeneous group; returns `(h, weights)`."""
         aggregator = self.aggregators[task]
         assert self.fusion is not None
-        fusion = fusion_inputs(self.nodes[task], self.fusion, inputs)
         steps = aggregator.fast_steps(inputs, messages, mask) if self.recurrence == "fused" else None
-        path = (type(aggregator).__qualname__, "autograd" if steps is None else "fused")
+        path = (type(aggregator).__qualname__, self.recurrence, steps is not None)
         if path not in _logged_paths:
             _logged_paths.add(path)
-            if steps is not None:
-                logger.info("aggregator %s: its hand-written steps (fast_steps)", path[0])
-            elif self.recurrence == "fused":
-                logger.info(
-                    "aggregator %s has no fast_steps: its step() is differentiated by autograd, "
-                    "one step at a time (correct, slower; see docs/plugins.md)", path[0]
-                )
-            else:
-                logger.info("aggregator %s: step() under autograd (recurrence='autograd')", path[0])
+            logger.info("aggregator %s%s", path[0], PATH_MESSAGES[path[1:]])
         if steps is None:
             steps = AutogradSteps(aggregator, aggregator.prepare(inputs, messages, mask))
-        return fusion_recurrence(fusion, steps)
+        weight_ih, weight_hh, bias_ih, bias_hh = lstm_weights(self.nodes[task])
+        return fusion_recurrence(
+            steps, F.linear(inputs, weight_ih, bias_ih + bias_hh), weight_hh, *self.fusion.message_parameters(),
+            self.fusion.gate_cell.weight,
+        )

@@ -88,10 +88,14 @@ def test_closed_gate_or_zero_message_is_the_plain_lstm(recurrence):
     assert torch.allclose(_task_a(layer, inputs, mask), plain, atol=1e-12)
 
 
-def test_fusion_weights_shapes_and_the_stacked_message_weight():
+def test_fusion_weights_shapes_and_the_stacked_message_parameters():
     weights = FusionWeights(HIDDEN_DIM, 5)
     assert weights.fusion.weight.shape == (HIDDEN_DIM, 5) and weights.fusion.bias is None
     assert weights.gate_cell.weight.shape == (HIDDEN_DIM, HIDDEN_DIM) and weights.gate_cell.bias is None
     assert torch.equal(weights.gate_message.bias, torch.zeros(HIDDEN_DIM))  # b_r starts closed-neutral
-    stacked = weights.message_weight()
+    with torch.no_grad():
+        weights.gate_message.bias.uniform_()
+    stacked, bias = weights.message_parameters()
     assert torch.equal(stacked, torch.cat([weights.fusion.weight, weights.gate_message.weight]))
+    # [0; b_r]: no bias on W_f r_t (eq. 11), b_r on the gate's W_r r_t (eq. 10)
+    assert torch.equal(bias, torch.cat([torch.zeros(HIDDEN_DIM), weights.gate_message.bias]))

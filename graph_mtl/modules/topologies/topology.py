@@ -26,14 +26,15 @@ NODE_NAME_RULE = (
     "a node name (a task, or a virtual node from Topology.virtual_nodes()) must be a non-empty "
     "string without '.' that is not an attribute of torch.nn.ModuleDict (such as 'keys', "
     "'items', 'values', 'update', 'pop', 'clear', 'training'), and each virtual node is declared "
-    "once; see docs/plugins.md, 'Virtual nodes'"
+    "once and is not a task name; see docs/plugins.md, 'Virtual nodes'"
 )
 """The names the encoder can use as keys of its `torch.nn.ModuleDict` of node LSTMs."""
 
 
 def check_node_names(topology: "Topology", tasks: List[str], virtual_nodes: List[Any]) -> None:
     """`ConfigurationError` naming `NODE_NAME_RULE` for the first task or virtual node name that
-    breaks it (torch would raise a bare `KeyError` / `TypeError` from inside the encoder)."""
+    breaks it (torch would raise a bare `KeyError` / `TypeError` from inside the encoder), or for
+    virtual nodes declared twice or named like a task."""
     attributes = torch.nn.ModuleDict()
     for kind, names in (("task name", tasks), ("virtual node", virtual_nodes)):
         for name in names:
@@ -45,16 +46,14 @@ def check_node_names(topology: "Topology", tasks: List[str], virtual_nodes: List
                 problem = "contains '.'"
             elif hasattr(attributes, name):
                 problem = "is an attribute of torch.nn.ModuleDict"
+            elif kind == "virtual node" and virtual_nodes.count(name) > 1:
+                problem = "is declared more than once"
+            elif kind == "virtual node" and name in tasks:
+                problem = "is also a task name"
             else:
                 continue
             source = f"topology {type(topology).__name__}: " if kind == "virtual node" else ""
             raise ConfigurationError(f"{source}{kind} {name!r} {problem}; {NODE_NAME_RULE}")
-    repeated = sorted({name for name in virtual_nodes if virtual_nodes.count(name) > 1})
-    if repeated:
-        raise ConfigurationError(
-            f"topology {type(topology).__name__}: virtual node(s) {repeated} declared more than "
-            f"once; {NODE_NAME_RULE}"
-        )
 
 
 class MessageAggregator(torch.nn.Module):
@@ -178,6 +177,20 @@ class Topology(Registrable):
         return None
 
     def graph(self, tasks: List[str]) -> Dict[str, List[str]]:
-        """The whole graph as `{target: [sources]}`, after validation."""
+        """
+        The whole graph as `{target: [sources]}`, checked: `validate`, the node names
+        (`check_node_names`), then every source a node and none of a target's repeated; a
+        `ConfigurationError` otherwise.
+        """
         self.validate(tasks)
-        return {task: self.sources(task, tasks) for task in tasks}
+        nodes = list(tasks) + list(self.virtual_nodes())
+        check_node_names(self, tasks, nodes[len(tasks):])
+        graph = {target: list(self.sources(target, tasks)) for target in tasks}
+        for target, sources in graph.items():
+            unknown = [name for name in sources if name not in nodes]
+            if unknown or len(set(sources)) != len(sources):
+                problem = f"the unknown source(s) {unknown}" if unknown else f"a repeated source: {sources}"
+                raise ConfigurationError(
+                    f"topology {type(self).__name__} gives task {target!r} {problem}; the nodes are {nodes}"
+                )
+        return graph

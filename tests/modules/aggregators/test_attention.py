@@ -4,7 +4,7 @@ import torch
 
 from graph_mtl.modules.aggregators import AdditiveScorer, MeanAggregator, SourceAttentionAggregator
 from graph_mtl.modules.aggregators import attention
-from graph_mtl.modules.fusion_lstm import FusionInputs, fusion_recurrence
+from graph_mtl.modules.fusion_lstm import fusion_recurrence
 
 
 @pytest.mark.parametrize("positions", [False, True])
@@ -31,7 +31,7 @@ def test_hand_written_attention_steps_gradcheck(positions, store_energy, monkeyp
     def run(*tensors):
         fusion_part, (keys, memory, weight_h, vector, *rest) = tensors[:5], tensors[5:]
         steps_ = attention.AdditiveAttentionSteps(keys, memory, weight_h, vector, *rest, *((padding,) if positions else ()))
-        hidden_states, weights = fusion_recurrence(FusionInputs(*fusion_part), steps_)
+        hidden_states, weights = fusion_recurrence(steps_, *fusion_part)
         assert weights.shape == (batch, steps, entries)
         if positions:  # masked entries get exactly 0
             assert torch.all(weights[1, :, 2:] == 0)

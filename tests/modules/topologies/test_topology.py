@@ -71,8 +71,24 @@ def test_topology_giving_unknown_sources_is_rejected():
         def sources(self, target, tasks):
             return ["nowhere"]
 
-    with pytest.raises(ConfigurationError, match="nowhere"):
+    with pytest.raises(ConfigurationError, match="Broken gives task 'books' the unknown source.*'nowhere'"):
         MessagePassingEncoder(TASKS, 4, 3, topology=Broken())
+
+
+def test_topology_repeating_a_source_or_naming_a_virtual_node_like_a_task_is_rejected():
+    class Repeats(DirectTopology):
+        def sources(self, target, tasks):
+            return [task for task in tasks if task != target] * 2
+
+    with pytest.raises(ConfigurationError, match="Repeats gives task 'books' a repeated source"):
+        MessagePassingEncoder(TASKS, 4, 3, topology=Repeats())
+
+    class Clash(DirectTopology):  # no validate() of its own: the generic check catches it
+        def virtual_nodes(self):
+            return ["dvd"]
+
+    with pytest.raises(ConfigurationError, match="Clash: virtual node 'dvd' is also a task name"):
+        MessagePassingEncoder(TASKS, 4, 3, topology=Clash())
 
 
 @pytest.mark.parametrize(
