@@ -21,7 +21,11 @@ sentences with `allennlp predict`, and reports:
   the maximum is printed next to it);
 * IC-MTL: beta's mass on the positions of the target's own group's cue words against what
   uniform attention would put there;
-* every small task's dev accuracy in DC-MTL / IC-MTL against its single-task LSTM.
+* every small task's dev accuracy in DC-MTL / IC-MTL against its single-task LSTM;
+* every task's reliance on its messages: its dev accuracy when the trained model is run with
+  r_t removed (W_f of every layer and direction set to 0, so h_t is the task's own LSTM state)
+  against the model as trained. alpha only gets a gradient through g_t * W_f r_t: a target whose
+  predictions do not change without its messages gives its loss no reason to rank its sources.
 
     python benchmarks/planted_relation.py --seeds 13 14 --output-dir output/planted \\
         --results results/planted/default
@@ -299,6 +303,51 @@ def predict(archive: Path, data: Path, tasks: List[Task], output: Path) -> List[
     return [json.loads(line) for line in output.read_text().splitlines()]
 
 
+def message_reliance(archive: Path, inputs: Path, data: Path) -> Dict[str, Dict[str, float]]:
+    """Per task: `{"with": accuracy, "without": accuracy, "probability_shift": mean total
+    variation distance between the two predicted distributions}` on the `inputs` of `predict`
+    (which carry no label: the gold labels are read from the dev files of `data`, in the same
+    order), for the model of `archive` as trained and with every `FusionWeights`' W_f set to 0
+    (no message reaches h_t; the gate g_t then multiplies 0)."""
+    import torch
+    from allennlp.models.archival import load_archive
+    from allennlp.predictors import Predictor
+
+    import graph_mtl  # noqa: F401  (registers the model and the predictor)
+    from graph_mtl.modules.fusion_lstm import FusionWeights
+
+    torch.set_num_threads(1)
+    requests = [json.loads(line) for line in inputs.read_text().splitlines()]
+    gold: List[str] = []
+    for task in dict.fromkeys(request["task"] for request in requests):
+        dev = data / f"{task}.dev.jsonl"
+        gold += [json.loads(line)["label"] for line in dev.read_text().splitlines()]
+    predictor = Predictor.from_archive(load_archive(str(archive)), "graph_mtl")
+
+    def run() -> Tuple[Dict[str, float], List[Dict[str, float]]]:
+        correct: Dict[str, List[bool]] = {}
+        probs: List[Dict[str, float]] = []
+        for start in range(0, len(requests), 64):
+            batch = requests[start : start + 64]
+            for request, label, output in zip(batch, gold[start:], predictor.predict_batch_json(batch)):
+                correct.setdefault(request["task"], []).append(output["label"] == label)
+                probs.append(output["probs"])
+        return {task: sum(values) / len(values) for task, values in correct.items()}, probs
+
+    with_messages, probs_with = run()
+    with torch.no_grad():
+        for module in predictor._model.modules():
+            if isinstance(module, FusionWeights):
+                module.fusion.weight.zero_()
+    without, probs_without = run()
+    shifts: Dict[str, List[float]] = {}
+    for request, before, after in zip(requests, probs_with, probs_without):
+        # total variation distance between the two predicted distributions
+        shifts.setdefault(request["task"], []).append(0.5 * sum(abs(before[k] - after[k]) for k in before))
+    return {task: {"with": with_messages[task], "without": without[task],
+                   "probability_shift": statistics.mean(shifts[task])} for task in with_messages}
+
+
 def run_seed(seed: int, tasks: List[Task], design: Design, data: Path, out: Path, settings: Dict[str, Any],
              models: List[str], tag: str = "", encoder: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     result: Dict[str, Any] = {"seed": seed, "models": {}, "single": {}}
@@ -315,6 +364,7 @@ def run_seed(seed: int, tasks: List[Task], design: Design, data: Path, out: Path
             "dev_accuracy": {t.name: metrics.get(f"best_validation_{t.name}_accuracy") for t in tasks},
             "best_epoch": metrics.get("best_epoch"), "seconds": round(time.time() - started),
         }
+        record["reliance"] = message_reliance(directory / "model.tar.gz", out / f"{name}.predictions.input.jsonl", data)
         if kind == "dc_mtl":
             record["alpha"] = alpha_measures(outputs, planted(tasks))
         if kind == "ic_mtl":
@@ -363,11 +413,15 @@ def markdown(report: Dict[str, Any]) -> str:
             for task, info in ic["beta"].items():
                 lines.append(f"| {task} | {fmt(info['beta_mass_on_cues'])} | {fmt(info['uniform_mass_on_cues'])} |")
             lines.append("")
+        models = seed_result["models"]
         lines += [f"## Dev accuracy, seed {seed}", "",
-                  "| task | " + " | ".join(seed_result["models"]) + " | single-task LSTM |",
-                  "|---|" + "---|" * (len(seed_result["models"]) + 1)]
+                  "(best epoch; \"without messages\": the same model with r_t removed at test time)", "",
+                  "| task | " + " | ".join(f"{kind} | {kind} without messages" for kind in models)
+                  + " | single-task LSTM |",
+                  "|---|" + "---|" * (2 * len(models) + 1)]
         for task in report["tasks"]:
-            cells = [fmt(m["dev_accuracy"].get(task)) for m in seed_result["models"].values()]
+            cells = [f"{fmt(m['dev_accuracy'].get(task))} | {fmt(m.get('reliance', {}).get(task, {}).get('without'))}"
+                     for m in models.values()]
             lines.append(f"| {task} | " + " | ".join(cells) + f" | {fmt(seed_result['single'].get(task))} |")
         lines.append("")
     return "\n".join(lines)

@@ -106,6 +106,18 @@ def test_quick_benchmark_runs_end_to_end(tmp_path):
     assert set(seed["models"]["ic_mtl"]["beta"]) == set(report["tasks"])
     assert set(seed["single"]) == set(report["small_tasks"]) == {"g0small0", "g1small0"}
     assert all(0 <= acc <= 1 for acc in seed["single"].values())
+    for kind, record in seed["models"].items():
+        reliance = record["reliance"]
+        assert set(reliance) == set(report["tasks"])
+        # as trained, the predictor reproduces the trainer's best-epoch dev accuracy (another
+        # code path: predict over the dev file, gold labels read back from the data)
+        for task, values in reliance.items():
+            assert values["with"] == pytest.approx(record["dev_accuracy"][task], abs=1e-9), (kind, task)
+            assert 0 <= values["without"] <= 1
+        # W_f is drawn at random and trained: without it every task's predicted probabilities
+        # move (by ~1e-5 in this 8-d, one-epoch model; the predictor rounds them to 1e-6)
+        assert all(values["probability_shift"] > 0 for values in reliance.values()), reliance
     text = (tmp_path / "report.md").read_text()
     assert "rank correlation with the planted matrix" in text and "single-task LSTM" in text
+    assert "dc_mtl without messages" in text
     assert json.loads((tmp_path / "report.json").read_text())["planted"]["g0big"]["g0small0"] == 1
