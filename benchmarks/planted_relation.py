@@ -23,9 +23,10 @@ sentences with `allennlp predict`, and reports:
   uniform attention would put there;
 * every small task's dev accuracy in DC-MTL / IC-MTL against its single-task LSTM;
 * every task's reliance on its messages: its dev accuracy when the trained model is run with
-  r_t removed (W_f of every layer and direction set to 0, so h_t is the task's own LSTM state)
-  against the model as trained. alpha only gets a gradient through g_t * W_f r_t: a target whose
-  predictions do not change without its messages gives its loss no reason to rank its sources.
+  r_t removed (the encoder's `read_messages: false`: the same weights, h_t is the task's own
+  LSTM state) against the model as trained. alpha only gets a gradient through g_t * W_f r_t:
+  a target whose predictions do not change without its messages gives its loss no reason to
+  rank its sources.
 
     python benchmarks/planted_relation.py --seeds 13 14 --output-dir output/planted \\
         --results results/planted/default
@@ -307,14 +308,12 @@ def message_reliance(archive: Path, inputs: Path, data: Path) -> Dict[str, Dict[
     """Per task: `{"with": accuracy, "without": accuracy, "probability_shift": mean total
     variation distance between the two predicted distributions}` on the `inputs` of `predict`
     (which carry no label: the gold labels are read from the dev files of `data`, in the same
-    order), for the model of `archive` as trained and with every `FusionWeights`' W_f set to 0
-    (no message reaches h_t; the gate g_t then multiplies 0)."""
+    order), for the model of `archive` as trained and loaded with the encoder's
+    `read_messages: false` (the same weights; no message reaches h_t: eq. 9 with W_f r_t = 0)."""
     import torch
-    from allennlp.models.archival import load_archive
     from allennlp.predictors import Predictor
 
-    import graph_mtl  # noqa: F401  (registers the model and the predictor)
-    from graph_mtl.modules.fusion_lstm import FusionWeights
+    from graph_mtl.models.archival import load_archive
 
     torch.set_num_threads(1)
     requests = [json.loads(line) for line in inputs.read_text().splitlines()]
@@ -322,9 +321,9 @@ def message_reliance(archive: Path, inputs: Path, data: Path) -> Dict[str, Dict[
     for task in dict.fromkeys(request["task"] for request in requests):
         dev = data / f"{task}.dev.jsonl"
         gold += [json.loads(line)["label"] for line in dev.read_text().splitlines()]
-    predictor = Predictor.from_archive(load_archive(str(archive)), "graph_mtl")
 
-    def run() -> Tuple[Dict[str, float], List[Dict[str, float]]]:
+    def run(overrides: Dict[str, Any]) -> Tuple[Dict[str, float], List[Dict[str, float]]]:
+        predictor = Predictor.from_archive(load_archive(str(archive), overrides=overrides), "graph_mtl")
         correct: Dict[str, List[bool]] = {}
         probs: List[Dict[str, float]] = []
         for start in range(0, len(requests), 64):
@@ -334,12 +333,8 @@ def message_reliance(archive: Path, inputs: Path, data: Path) -> Dict[str, Dict[
                 probs.append(output["probs"])
         return {task: sum(values) / len(values) for task, values in correct.items()}, probs
 
-    with_messages, probs_with = run()
-    with torch.no_grad():
-        for module in predictor._model.modules():
-            if isinstance(module, FusionWeights):
-                module.fusion.weight.zero_()
-    without, probs_without = run()
+    with_messages, probs_with = run({})
+    without, probs_without = run({"model.backbone.encoder.read_messages": False})
     shifts: Dict[str, List[float]] = {}
     for request, before, after in zip(requests, probs_with, probs_without):
         # total variation distance between the two predicted distributions

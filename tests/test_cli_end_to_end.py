@@ -86,6 +86,18 @@ def test_evaluate_on_a_dict_of_task_files(trained: Path, tmp_path: Path):
             trained_metrics[f"best_validation_{task}_accuracy"]
         )
 
+    # The same weights with every task's messages removed (the encoder's read_messages, set
+    # through evaluate's own --overrides): the weights load, and the loss is another one.
+    ablated_output = tmp_path / "ablated.json"
+    ablated = allennlp(
+        "evaluate", str(trained / "model.tar.gz"), json.dumps(inputs), "--output-file", str(ablated_output),
+        "--overrides", json.dumps({"model.backbone.encoder.read_messages": False}),
+    )
+    assert ablated.returncode == 0, ablated.stderr[-3000:]
+    ablated_metrics = json.loads(ablated_output.read_text())
+    assert set(ablated_metrics) == set(metrics)
+    assert ablated_metrics["loss"] != pytest.approx(metrics["loss"], rel=1e-6, abs=1e-9)
+
 
 def read_jsonl(path: Path) -> List[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

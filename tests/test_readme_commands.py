@@ -62,7 +62,7 @@ def test_the_readme_report_command_works_from_any_directory(dc_archive, tmp_path
 def test_the_readme_predict_and_evaluate_commands_work_from_any_directory(dc_archive, tmp_path):
     work = in_empty_directory(tmp_path, dc_archive)
     commands = readme_commands("allennlp predict") + readme_commands("allennlp evaluate")
-    assert len(commands) == 3, commands
+    assert len(commands) == 4, commands
     # The tiny archive reads with allennlp's `multitask` loader, which wants a file for every task
     # (the README's configs use graph_mtl_multitask, which evaluates one task's file).
     every_task = json.dumps({

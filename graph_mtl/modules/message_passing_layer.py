@@ -91,6 +91,9 @@ class MessagePassingLayer(torch.nn.Module):
     attention_entropy : `bool`, optional (default = `False`)
         Also return the entropy of each group's attention weights, differentiable (for a loss
         on it: the encoder's `attention_entropy`).
+    read_messages : `bool`, optional (default = `True`)
+        `False`: every task ignores its sources (r_t = 0, so its output is its own plain LSTM's,
+        exactly as with W_f = 0) and no source node runs.
 
     # Attributes
 
@@ -108,6 +111,7 @@ class MessagePassingLayer(torch.nn.Module):
         task_message_gradients: bool = True,
         recurrence: str = "fused",
         attention_entropy: bool = False,
+        read_messages: bool = True,
     ) -> None:
         super().__init__()
         if recurrence not in RECURRENCES:
@@ -116,6 +120,7 @@ class MessagePassingLayer(torch.nn.Module):
         self.task_message_gradients = task_message_gradients
         self.recurrence = recurrence
         self.attention_entropy = attention_entropy
+        self.read_messages = read_messages
         self.virtual_nodes = list(topology.virtual_nodes())
         self.input_dim = input_dim
         self.hidden_dim = hidden_dim
@@ -154,7 +159,8 @@ class MessagePassingLayer(torch.nn.Module):
         `GroupAttention` per group whose aggregator returns weights.
         """
         seq_len = inputs.size(1)
-        needed = [name for name in self.nodes if any(name in self.graph[g.task] for g in groups)]
+        graph = self.graph if self.read_messages else {task: [] for task in self.graph}
+        needed = [name for name in self.nodes if any(name in graph[g.task] for g in groups)]
         # Each needed node once over the whole batch, with its own nn.LSTM (fused kernel).
         states = {name: self._node_states(name, inputs) for name in needed}
         outputs = []
@@ -162,7 +168,7 @@ class MessagePassingLayer(torch.nn.Module):
         for group in groups:
             x = inputs[group.start : group.end, : group.length]
             group_mask = mask[group.start : group.end, : group.length]
-            sources = self.graph[group.task]
+            sources = graph[group.task]
             if sources:
                 messages = torch.stack(
                     [states[name][group.start : group.end, : group.length] for name in sources], dim=2

@@ -111,6 +111,11 @@ class MessagePassingEncoder(MultiTaskEncoder):
         the last batch (every token of a task with learned weights, every layer and direction),
         which the `graph_mtl` model adds to the loss: a positive value sharpens the attention, a
         negative one keeps it spread.
+    read_messages : `bool`, optional (default = `True`)
+        `False`: every task ignores its messages (r_t = 0: each task's output is its own LSTM's,
+        as with W_f = 0). For measuring how much a trained model relies on what its tasks read:
+        `allennlp evaluate ARCHIVE DATA --overrides '{"model.backbone.encoder.read_messages":
+        false}'` against the same command without the override (the parameters are the same).
     """
 
     encoder_name = "the message-passing encoder"
@@ -127,6 +132,7 @@ class MessagePassingEncoder(MultiTaskEncoder):
         task_message_gradients: bool = True,
         recurrence: str = "fused",
         attention_entropy: float = 0.0,
+        read_messages: bool = True,
     ) -> None:
         super().__init__(tasks, input_dim, hidden_dim)
         if num_layers < 1:
@@ -143,7 +149,7 @@ class MessagePassingEncoder(MultiTaskEncoder):
                 MessagePassingLayer(
                     self.tasks, self.topology, dim, hidden_dim,
                     task_message_gradients=task_message_gradients, recurrence=recurrence,
-                    attention_entropy=attention_entropy != 0,
+                    attention_entropy=attention_entropy != 0, read_messages=read_messages,
                 )
                 for dim in layer_inputs
             )
@@ -325,7 +331,7 @@ class DcMtlEncoder(MessagePassingEncoder):
         Every other argument of `message_passing` but `topology`: `num_layers`, `bidirectional`,
         `dropout`, `task_message_gradients` (`false` stops task k's loss at the other tasks'
         LSTMs: about half the cost of a DC-MTL step, benchmarks/results/SUMMARY.md),
-        `recurrence`, `attention_entropy` (a loss term on the entropy of alpha).
+        `recurrence`, `attention_entropy` (a loss term on the entropy of alpha), `read_messages`.
     """
 
     def __init__(self, tasks: List[str], input_dim: int, hidden_dim: int, attention_dim: Optional[int] = None,
@@ -351,7 +357,7 @@ class IcMtlEncoder(MessagePassingEncoder):
         Every other argument of `message_passing` but `topology`: `num_layers`, `bidirectional`,
         `dropout`, `task_message_gradients` (no task node sends messages in `indirect`, so it
         changes nothing here; the shared LSTM is always trained), `recurrence`,
-        `attention_entropy` (a loss term on the entropy of beta).
+        `attention_entropy` (a loss term on the entropy of beta), `read_messages`.
     """
 
     def __init__(self, tasks: List[str], input_dim: int, hidden_dim: int, attention_dim: Optional[int] = None,

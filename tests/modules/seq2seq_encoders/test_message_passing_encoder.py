@@ -351,3 +351,48 @@ def test_attention_entropy_gradient_sharpens_or_spreads_the_attention(topology, 
             assert all(torch.isfinite(p.grad).all() for p in encoder.parameters() if p.grad is not None)
             optimizer.step()
         assert (entropies[-1] < entropies[0]) if sign > 0 else (entropies[-1] > entropies[0]), entropies
+
+
+@pytest.mark.parametrize("topology", ["direct", "indirect"])
+@pytest.mark.parametrize("bidirectional, num_layers", [(False, 1), (True, 2)])
+def test_read_messages_off_is_the_model_with_w_f_zero(topology, bidirectional, num_layers):
+    """`read_messages: false` (the evaluation-time ablation) gives the outputs of the same
+    parameters with every layer's W_f set to 0: eq. 9 without its message term."""
+    encoder = make_encoder(topology, bidirectional=bidirectional, num_layers=num_layers)
+    inputs, mask = random_inputs([5, 3, 4, 2])
+    tasks = ["books", "music", "dvd", "books"]
+    with_messages = encoder(inputs, mask, tasks)
+    for layer in encoder.modules():
+        if hasattr(layer, "read_messages"):
+            layer.read_messages = False
+    without = encoder(inputs, mask, tasks)
+    assert encoder.get_attention() == {}
+    assert not torch.allclose(without, with_messages, atol=1e-6)  # the messages did matter
+    for layer in encoder.modules():
+        if hasattr(layer, "read_messages"):
+            layer.read_messages = True
+            with torch.no_grad():
+                layer.fusion.fusion.weight.zero_()
+    assert torch.allclose(without, encoder(inputs, mask, tasks), atol=1e-12)
+
+
+def test_read_messages_off_runs_each_task_as_its_own_lstm():
+    """One layer, one direction: each instance's output is its task's own nn.LSTM over it."""
+    encoder = make_encoder("direct", read_messages=False)
+    inputs, mask = random_inputs([5, 3])
+    output = encoder(inputs, mask, ["dvd", "music"])
+    for row, task in enumerate(["dvd", "music"]):
+        length = int(mask[row].sum())
+        expected = encoder.forward_layers[0].nodes[task](inputs[row : row + 1, :length])[0]
+        assert torch.allclose(output[row : row + 1, :length], expected, atol=1e-12)
+        assert torch.all(output[row, length:] == 0)
+
+
+def test_read_messages_override_keeps_the_parameters():
+    """The option adds no parameter: an archive's weights load into the model built with it
+    (as `allennlp evaluate --overrides` does)."""
+    params = {"type": "dc_mtl", "tasks": TASKS, "input_dim": 4, "hidden_dim": 3}
+    trained = Seq2SeqEncoder.from_params(Params(dict(params)))
+    ablated = Seq2SeqEncoder.from_params(Params(dict(params, read_messages=False)))
+    ablated.load_state_dict(trained.state_dict())  # strict: the same keys and shapes
+    assert all(not layer.read_messages for layer in ablated.forward_layers)
