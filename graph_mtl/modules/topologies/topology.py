@@ -183,8 +183,9 @@ class Topology(Registrable):
         `ConfigurationError` otherwise.
         """
         self.validate(tasks)
-        nodes = list(tasks) + list(self.virtual_nodes())
-        check_node_names(self, tasks, nodes[len(tasks):])
+        virtual_nodes = list(self.virtual_nodes())
+        check_node_names(self, tasks, virtual_nodes)
+        nodes = list(tasks) + virtual_nodes
         graph = {target: list(self.sources(target, tasks)) for target in tasks}
         for target, sources in graph.items():
             unknown = [name for name in sources if name not in nodes]

@@ -8,6 +8,7 @@ from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 from allennlp.modules.seq2seq_encoders import Seq2SeqEncoder
 
+from graph_mtl.modules.message_passing_layer import MessagePassingLayer
 from graph_mtl.modules.seq2seq_encoders import DcMtlEncoder, IcMtlEncoder, MessagePassingEncoder
 from tests.modules.reference import reference_forward
 from graph_mtl.modules.topologies import DirectTopology, IndirectTopology, Topology
@@ -362,17 +363,17 @@ def test_read_messages_off_is_the_model_with_w_f_zero(topology, bidirectional, n
     inputs, mask = random_inputs([5, 3, 4, 2])
     tasks = ["books", "music", "dvd", "books"]
     with_messages = encoder(inputs, mask, tasks)
-    for layer in encoder.modules():
-        if hasattr(layer, "read_messages"):
-            layer.read_messages = False
+    layers = [module for module in encoder.modules() if isinstance(module, MessagePassingLayer)]
+    assert len(layers) == num_layers * (2 if bidirectional else 1)
+    for layer in layers:
+        layer.read_messages = False
     without = encoder(inputs, mask, tasks)
     assert encoder.get_attention() == {}
     assert not torch.allclose(without, with_messages, atol=1e-6)  # the messages did matter
-    for layer in encoder.modules():
-        if hasattr(layer, "read_messages"):
-            layer.read_messages = True
-            with torch.no_grad():
-                layer.fusion.fusion.weight.zero_()
+    for layer in layers:
+        layer.read_messages = True
+        with torch.no_grad():
+            layer.fusion.fusion.weight.zero_()
     assert torch.allclose(without, encoder(inputs, mask, tasks), atol=1e-12)
 
 
