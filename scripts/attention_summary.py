@@ -15,7 +15,10 @@ per-token entropy of beta divided by that of uniform attention over the same pos
     python scripts/attention_summary.py output/table1/cpu/dc_mtl-s13/model.tar.gz \\
         --data-dir /work/shared/data/fdu-mtl --output results/table1/cpu/attention-dc_mtl-s13
 
-Writes `<output>.md` and `<output>.json`, prints the Markdown.
+Writes `<output>.md` and `<output>.json`, prints the Markdown. Two disjoint samples of one
+model's dev sentences (`--limit 100`, then `--offset 100 --limit 100`) compared with
+scripts/relation_stability.py say how well that many sentences pin its relation matrix down: the
+level against which two seeds' matrices are compared.
 """
 import argparse
 import json
@@ -32,29 +35,33 @@ def entropy(row: Sequence[float]) -> float:
     return -sum(p * math.log(p) for p in row if p > 0)
 
 
-def dev_inputs(data_dir: Path, tasks: List[str], dev_size: int, limit: Optional[int]) -> List[Dict[str, str]]:
+def dev_inputs(data_dir: Path, tasks: List[str], dev_size: int, limit: Optional[int],
+               offset: int = 0) -> List[Dict[str, str]]:
     from graph_mtl.data.dataset_readers.fdu_mtl import FduMtlDatasetReader
 
     inputs = []
     for task in tasks:
         reader = FduMtlDatasetReader(dev_size=dev_size, on_bad_line="skip")
         instances = list(reader.read(str(data_dir / f"{task}.task.train") + "#dev"))
-        for instance in instances[:limit]:
+        for instance in instances[offset : None if limit is None else offset + limit]:
             inputs.append({"task": task, "sentence": " ".join(t.text for t in instance["tokens"].tokens)})
     return inputs
 
 
-def config_dev_inputs(reader: Any, paths: Dict[str, str], limit: Optional[int]) -> List[Dict[str, Any]]:
+def config_dev_inputs(reader: Any, paths: Dict[str, str], limit: Optional[int],
+                      offset: int = 0) -> List[Dict[str, Any]]:
     """The dev sentences of every task named in the archive's `validation_data_path`, read with
     the archive's own readers (any task kind: classification or tagging), as pre-tokenized
-    prediction inputs."""
+    prediction inputs: per task, `limit` of them (all by default) from the `offset`-th on."""
     from allennlp.data.dataset_readers import MultiTaskDatasetReader
 
     inputs = []
     for task, path in paths.items():
         task_reader = reader.readers[task] if isinstance(reader, MultiTaskDatasetReader) else reader
         for number, instance in enumerate(task_reader.read(path)):
-            if limit is not None and number >= limit:
+            if number < offset:
+                continue
+            if limit is not None and number >= offset + limit:
                 break
             inputs.append({"task": task, "tokens": [t.text for t in instance["tokens"].tokens]})
     return inputs
@@ -84,7 +91,7 @@ def summarise(outputs: List[Dict[str, Any]]) -> Dict[str, Any]:
                     record["beta_tokens"] += 1
     summary: Dict[str, Any] = {"tasks": {}}
     for task, record in sorted(per_task.items()):
-        item: Dict[str, Any] = {"sentences": record["sentences"]}
+        item: Dict[str, Any] = {"sentences": record["sentences"], "tokens": record["tokens"]}
         if record["alpha_sum"] is not None:
             mean = [value / record["tokens"] for value in record["alpha_sum"]]
             sources = record["sources"]
@@ -147,6 +154,10 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
                         "default: the archive's own validation_data_path, read with its readers")
     parser.add_argument("--dev-size", type=int, default=200)
     parser.add_argument("--limit", type=int, default=None, help="dev sentences per task (default all)")
+    parser.add_argument("--offset", type=int, default=0,
+                        help="skip this many dev sentences of each task first (with --limit: another "
+                             "sample of the same model, e.g. two halves to measure how stable the "
+                             "relation matrix is within one model)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-tokens", type=int, default=None,
                         help="the predictor's per-sentence limit (default: none, every dev sentence is "
@@ -165,12 +176,12 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     if args.data_dir is not None:
         tasks = list(predictor._model.vocab.get_namespaces())  # noqa: SLF001 (only to list heads)
         tasks = sorted(n[: -len("_labels")] for n in tasks if n.endswith("_labels"))
-        inputs = dev_inputs(args.data_dir, tasks, args.dev_size, args.limit)
+        inputs = dev_inputs(args.data_dir, tasks, args.dev_size, args.limit, args.offset)
     else:
         paths = archive.config.as_dict(quiet=True)["validation_data_path"]
         if not isinstance(paths, dict):
             raise SystemExit(f"{args.archive}: not a multi-task archive (validation_data_path is not a dict)")
-        inputs = config_dev_inputs(archive.dataset_reader, paths, args.limit)
+        inputs = config_dev_inputs(archive.dataset_reader, paths, args.limit, args.offset)
     outputs = []
     for start in range(0, len(inputs), args.batch_size):
         outputs.extend(predictor.predict_batch_json(inputs[start:start + args.batch_size]))

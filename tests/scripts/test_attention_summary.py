@@ -57,9 +57,24 @@ def test_on_a_trained_dc_mtl_archive(tmp_path):
         assert 0.0 < item["entropy_ratio"] <= 1.0 + 1e-6
     assert json.loads((tmp_path / "att.json").read_text())["tasks"] == json.loads(json.dumps(tasks))
     assert "| books |" in (tmp_path / "att.md").read_text()
+    # two disjoint halves (--offset): token-weighted, their mean alpha is the whole dev's
+    halves = [script.main([str(tmp_path / "o" / "dc_mtl-s1" / "model.tar.gz"), "--data-dir", str(FIXTURES),
+                           "--dev-size", "4", "--limit", "2", "--offset", str(offset),
+                           "--output", str(tmp_path / f"half{offset}")])["tasks"] for offset in (0, 2)]
+    for target, item in tasks.items():
+        first, second = halves[0][target], halves[1][target]
+        assert first["sentences"] == second["sentences"] == 2
+        assert first["tokens"] + second["tokens"] == item["tokens"] and first["tokens"] > 0 < second["tokens"]
+        for source, weight in item["alpha"].items():
+            combined = (first["alpha"][source] * first["tokens"] + second["alpha"][source] * second["tokens"])
+            assert combined / item["tokens"] == pytest.approx(weight, abs=1e-5)
+        assert first["alpha"] != second["alpha"]
     # without --data-dir: the archive's own validation_data_path and readers (any task kind)
     from_config = script.main([str(tmp_path / "o" / "dc_mtl-s1" / "model.tar.gz"), "--output", str(tmp_path / "att2")])
     assert json.loads(json.dumps(from_config["tasks"])) == json.loads(json.dumps(tasks))
+    last = script.main([str(tmp_path / "o" / "dc_mtl-s1" / "model.tar.gz"), "--offset", "3",
+                        "--output", str(tmp_path / "att-last")])["tasks"]
+    assert [item["sentences"] for item in last.values()] == [1, 1, 1]
     # a dev review longer than the predictor's default limit (1000 tokens) is read whole
     import shutil
 
