@@ -1,6 +1,7 @@
 """scripts/relation_stability.py: rank agreement of two runs' relation matrices."""
 import importlib.util
 import json
+import math
 import random
 
 import pytest
@@ -63,3 +64,51 @@ def test_mismatched_runs_and_models_without_alpha_are_refused(tmp_path):
         relation_stability.main([str(no_alpha), str(no_alpha)])
     with pytest.raises(SystemExit):
         relation_stability.main([str(no_alpha)])
+
+
+def test_lexical_relation_against_hand_computation(tmp_path):
+    # "good" is in every task (idf 0); "movie" in two, the others in one; the last line of each
+    # file is its dev split, which must not count (c's would make it share a's words)
+    texts = {"a": "movie film good", "b": "movie actor good", "c": "battery screen good"}
+    for task, text in texts.items():
+        dev = "movie film movie film" if task == "c" else text
+        (tmp_path / f"{task}.task.train").write_text("".join(f"1\t{text}\n" for _ in range(5)) + f"0\t{dev}\n")
+    matrix = {t: {s: 0.0 for s in texts if s != t} for t in texts}
+    lexical = relation_stability.lexical_relation(tmp_path, matrix, dev_size=1)
+    # a = (movie 1/3 log 1.5, film 1/3 log 3), b = (movie 1/3 log 1.5, actor 1/3 log 3), cosine:
+    expected = math.log(1.5) ** 2 / (math.log(1.5) ** 2 + math.log(3) ** 2)
+    assert lexical["a"]["b"] == pytest.approx(expected) and lexical["b"]["a"] == pytest.approx(expected)
+    assert lexical["a"]["c"] == lexical["c"]["a"] == lexical["c"]["b"] == 0.0
+    # a word seen fewer than min_count times in all is left out: then a and b share nothing
+    assert relation_stability.lexical_relation(tmp_path, matrix, dev_size=1, min_count=11)["a"]["b"] == 0.0
+
+    alpha = {"a": {"b": 0.9, "c": 0.1}, "b": {"a": 0.8, "c": 0.2}, "c": {"a": 0.5, "b": 0.5}}
+    report = relation_stability.main([_summary(tmp_path / "run.json", alpha), "--lexical", str(tmp_path),
+                                      "--dev-size", "1", "--output", str(tmp_path / "out")])
+    (pair,) = report["pairs"]
+    assert pair["b"].startswith("lexical similarity")
+    # a and b rank their sources as the text does; c's lexical row is constant (no correlation)
+    assert pair["row_rank_correlation"] == {"a": pytest.approx(1.0), "b": pytest.approx(1.0), "c": None}
+    cells = [(t, s) for t in sorted(alpha) for s in sorted(alpha[t])]
+    reference = {("a", "b"): expected, ("b", "a"): expected}
+    rho = spearmanr([alpha[t][s] for t, s in cells], [reference.get((t, s), 0.0) for t, s in cells]).statistic
+    assert pair["rank_correlation"] == pytest.approx(rho)
+    assert "lexical similarity" in (tmp_path / "out.md").read_text()
+    written = json.loads((tmp_path / "out.json").read_text())["lexical_similarity"]
+    assert written["a"]["b"] == pytest.approx(expected) and written["c"]["b"] == 0.0
+
+
+def test_hub_share_against_hand_computation():
+    # every target reads c most, by the same amount: all of alpha's distance from uniform is the
+    # column effect
+    hubs = {"a": {"c": 0.8, "d": 0.2}, "b": {"c": 0.8, "d": 0.2}}
+    assert relation_stability.hub_share(hubs) == pytest.approx(1.0)
+    # pair preferences that cancel in the column means: a reads b, d reads c; b and c are read
+    # alike on the whole
+    pairs = {"a": {"b": 0.9, "c": 0.1}, "d": {"b": 0.1, "c": 0.9}}
+    assert relation_stability.hub_share(pairs) == pytest.approx(0.0)
+    # by hand: column means b 0.55, c 0.45; distance from 1/2: 0.3^2 + 0.3^2 + 0.2^2 + 0.2^2 =
+    # 0.26 (a: 0.8/0.2, d: 0.3/0.7); residual: 4 x 0.25^2 = 0.25
+    mixed = {"a": {"b": 0.8, "c": 0.2}, "d": {"b": 0.3, "c": 0.7}}
+    assert relation_stability.hub_share(mixed) == pytest.approx(1 - 0.25 / 0.26)
+    assert relation_stability.hub_share({"a": {"b": 0.5, "c": 0.5}}) is None
