@@ -164,6 +164,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
                              "read whole; the predictor's own default, 1000, would refuse long reviews)")
     parser.add_argument("--output", type=Path, required=True, help="writes OUTPUT.md and OUTPUT.json")
     args = parser.parse_args(argv)
+    if args.offset < 0 or (args.limit is not None and args.limit < 1):
+        parser.error("--offset must be 0 or more and --limit 1 or more")
     sys.path.insert(0, str(REPO_ROOT))
     import graph_mtl  # noqa: F401
     from allennlp.predictors import Predictor

@@ -75,6 +75,9 @@ def test_on_a_trained_dc_mtl_archive(tmp_path):
     last = script.main([str(tmp_path / "o" / "dc_mtl-s1" / "model.tar.gz"), "--offset", "3",
                         "--output", str(tmp_path / "att-last")])["tasks"]
     assert [item["sentences"] for item in last.values()] == [1, 1, 1]
+    for bad in (["--offset", "-1"], ["--limit", "0"]):
+        with pytest.raises(SystemExit):
+            script.main([str(tmp_path / "o" / "dc_mtl-s1" / "model.tar.gz"), *bad, "--output", str(tmp_path / "bad")])
     # a dev review longer than the predictor's default limit (1000 tokens) is read whole
     import shutil
 
