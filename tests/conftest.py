@@ -1,7 +1,8 @@
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Dict, List
+import logging
+from typing import Callable, Dict, List, Tuple
 
 import pytest
 
@@ -22,6 +23,39 @@ import graph_mtl  # noqa: E402,F401  (registers every component before any test 
 from tests.predictors.tiny_models import tiny_model  # noqa: E402
 
 torch.set_num_threads(1)
+
+
+def logger_states() -> Dict[str, Tuple[int, bool, bool]]:
+    """(level, disabled, propagate) of the root logger and of every logger named so far; a name
+    that only has children yet (`allennlp` before anything asks for it) is a logger with the
+    defaults to come."""
+    states = {"": (logging.root.level, logging.root.disabled, logging.root.propagate)}
+    for name, item in logging.Logger.manager.loggerDict.items():
+        if isinstance(item, logging.Logger):
+            states[name] = (item.level, item.disabled, item.propagate)
+        else:  # logging.PlaceHolder
+            states[name] = (logging.NOTSET, False, True)
+    return states
+
+
+@pytest.fixture(autouse=True)
+def logging_left_as_found():
+    """Every test leaves the loggers' levels as it found them. A script's `main()` run in-process
+    sets levels for the command it is (scripts/train_vectors.py quiets `allennlp`); left behind,
+    that changed what later tests on the same worker saw (a forked `allennlp` logged nothing at
+    INFO: CI of stop 32). Loggers first named in a test keep their state; pytest's handlers are its
+    own."""
+    before = logger_states()
+    disabled = logging.root.manager.disable
+    yield
+    for name, (level, off, propagate) in before.items():
+        item = logging.root if not name else logging.Logger.manager.loggerDict.get(name)
+        if not isinstance(item, logging.Logger):  # still only a parent's name: defaults
+            continue
+        if (item.level, item.disabled, item.propagate) != (level, off, propagate):
+            item.setLevel(level)
+            item.disabled, item.propagate = off, propagate
+    logging.disable(disabled)
 
 
 @pytest.fixture
