@@ -272,6 +272,9 @@ def plan_runs(spec: TableSpec, args: argparse.Namespace) -> List[Run]:
     for kind in sorted(kinds, key=COST_ORDER.index):
         model = models[kind]
         for seed in args.seeds:
+            if args.lambda_chosen_only and seed not in args.lambda_seeds and not model.single_task and (
+                    args.lambda_models is None or kind in args.lambda_models):
+                continue  # this seed's all-1 run belongs to another results folder (the table's)
             groups = [[task] for task in tasks] if model.single_task else [list(tasks)]
             for group in groups:
                 name = f"{kind}-{group[0]}-s{seed}" if model.single_task else f"{kind}-s{seed}"
@@ -780,7 +783,9 @@ def markdown(spec: TableSpec, table: Dict[str, Any], args: argparse.Namespace) -
                   + ", ".join(map(str, args.lambda_seeds)) + "; each seed in the last column); the table above "
                   "shows each model's chosen setting (bold; unlisted tasks have lambda 1)"
                   + ("" if args.lambda_seeds == args.seeds else ", trained on the other seeds once "
-                     "the model's search is finished") + ".", "",
+                     "the model's search is finished")
+                  + ("; the all-1 runs of those seeds are not in this folder (--lambda-chosen-only)"
+                     if args.lambda_chosen_only else "") + ".", "",
                   "| model | setting | dev | per seed |", "|---|---|---|---|"]
         unfinished = [column for column, result in table["lambda_search"].items() if not result["finished"]]
         if unfinished:
@@ -870,6 +875,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--lambda-seeds", type=int, nargs="+", default=None,
                         help="search on these of --seeds only; each model's chosen setting is then "
                         "trained on the other seeds (default: every seed)")
+    parser.add_argument("--lambda-chosen-only", action="store_true",
+                        help="with --lambda-seeds: on the other seeds, train each searched model's "
+                        "chosen setting only, not its all-1 run (when the search has its own "
+                        "--results-dir and those all-1 runs are the table's)")
     parser.add_argument("--data-dir", type=Path, default=None, help="default: the table's data folder")
     parser.add_argument("--vectors", default=None,
                         help="GloVe-format vectors ('' for none); trained first when missing")
@@ -895,6 +904,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         args.lambda_seeds = list(args.seeds)
     elif not set(args.lambda_seeds) <= set(args.seeds):
         parser.error(f"--lambda-seeds {args.lambda_seeds}: not among --seeds {args.seeds}")
+    if args.lambda_chosen_only and (not args.lambda_grid or set(args.lambda_seeds) == set(args.seeds)):
+        parser.error("--lambda-chosen-only needs --lambda-grid and --lambda-seeds that leave out some of --seeds")
     return args
 
 

@@ -484,6 +484,34 @@ def test_a_search_on_one_seed_trains_the_chosen_setting_on_the_others(tmp_path, 
         script.main(arguments(tmp_path, *search[:-4], "--lambda-seeds", "3", "--list"))
 
 
+def test_chosen_only_trains_no_all_1_run_on_the_other_seeds(tmp_path, monkeypatch):
+    """--lambda-chosen-only (a search in its own results folder, beside a table that has the all-1
+    runs of every seed): the searched model's all-1 run is planned on the search seed only, the
+    chosen setting on the others; a single-task model keeps every seed; the table's average is
+    the chosen setting's over both seeds. Without a search that leaves out a seed it is refused."""
+    script = load_script()
+    monkeypatch.setattr(script.subprocess, "Popen", FakeTraining)
+    out = tmp_path / "out"
+    search = ["--models", "lstm,fs_mtl", "--seeds", "1", "2", "--lambda-seeds", "1", "--lambda-grid", "0.5",
+              "--lambda-tasks", "books", "--lambda-chosen-only", "--jobs", "1"]
+    fake_run(out / "fs_mtl-s1", {"books": 0.0, "dvd": 0.0})  # any trained setting beats it
+    assert script.main(arguments(tmp_path, *search)) == 0
+    configs = sorted(p.name[: -len(".jsonnet")] for p in (tmp_path / "results" / "configs").glob("*.jsonnet"))
+    assert configs == ["fs_mtl-lambda-books0.5-s1", "fs_mtl-lambda-books0.5-s2", "fs_mtl-s1",
+                       "lstm-books-s1", "lstm-books-s2", "lstm-dvd-s1", "lstm-dvd-s2"]
+    assert not (out / "fs_mtl-s2").exists()
+    assert (out / "fs_mtl-lambda-books0.5-s2" / "model.tar.gz").is_file()
+    table = json.loads((tmp_path / "results" / "table.json").read_text())
+    assert table["lambda_search"]["FS-MTL"]["chosen"] == "lambda books=0.5"
+    assert table["splits"]["dev"]["complete"]["FS-MTL"]
+    assert table["splits"]["dev"]["error"]["books"]["FS-MTL"] == pytest.approx(100 * (1 - FakeTraining.ACCURACIES["books"]))
+    assert "not in this folder (--lambda-chosen-only)" in (tmp_path / "results" / "table.md").read_text()
+    for refused in (["--seeds", "1", "--lambda-grid", "0.5"], ["--seeds", "1", "2"],
+                    ["--seeds", "1", "2", "--lambda-seeds", "2", "1", "--lambda-grid", "0.5"]):
+        with pytest.raises(SystemExit):
+            script.main(arguments(tmp_path, "--models", "fs_mtl", *refused, "--lambda-chosen-only", "--list"))
+
+
 def test_the_stamp_leaves_out_how_a_run_is_saved(tmp_path):
     """A run trained before the configs named the crash-safe checkpointer still resumes: the
     checkpointer says how a run is saved, not what it learns."""
