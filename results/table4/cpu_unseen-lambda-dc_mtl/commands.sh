@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Written by: python scripts/reproduce.py table4 --recipe cpu_unseen --seeds 13 --lambda-seeds 13 --lambda-grid 1 0.8 0.5 --models dc_mtl --jobs 1 --threads 1 --results-dir results/table4/cpu_unseen-lambda-dc_mtl
+# Written by: python scripts/reproduce.py table4 --recipe cpu_unseen --seeds 13 14 --lambda-seeds 13 --lambda-grid 1 0.8 0.5 --lambda-chosen-only --models dc_mtl --jobs 1 --threads 1 --results-dir results/table4/cpu_unseen-lambda-dc_mtl
 # The exact command of every run (the runner adds --recover when resuming a run).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -14,3 +14,4 @@ allennlp train results/table4/cpu_unseen-lambda-dc_mtl/configs/dc_mtl-lambda-ner
 allennlp train results/table4/cpu_unseen-lambda-dc_mtl/configs/dc_mtl-lambda-ner0.5-s13.jsonnet -s output/table4/cpu_unseen/dc_mtl-lambda-ner0.5-s13 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu_unseen-lambda-dc_mtl/configs/dc_mtl-lambda-pos0.8-s13.jsonnet -s output/table4/cpu_unseen/dc_mtl-lambda-pos0.8-s13 --include-package graph_mtl --file-friendly-logging
 allennlp train results/table4/cpu_unseen-lambda-dc_mtl/configs/dc_mtl-lambda-pos0.5-s13.jsonnet -s output/table4/cpu_unseen/dc_mtl-lambda-pos0.5-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table4/cpu_unseen-lambda-dc_mtl/configs/dc_mtl-lambda-pos0.8-s14.jsonnet -s output/table4/cpu_unseen/dc_mtl-lambda-pos0.8-s14 --include-package graph_mtl --file-friendly-logging
