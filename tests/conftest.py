@@ -1,7 +1,7 @@
+import logging
 import os
 import sys
 from pathlib import Path
-import logging
 from typing import Callable, Dict, List, Tuple
 
 import pytest

@@ -484,7 +484,7 @@ def test_a_search_on_one_seed_trains_the_chosen_setting_on_the_others(tmp_path, 
         script.main(arguments(tmp_path, *search[:-4], "--lambda-seeds", "3", "--list"))
 
 
-def test_chosen_only_trains_no_all_1_run_on_the_other_seeds(tmp_path, monkeypatch):
+def test_chosen_only_trains_no_all_1_run_on_the_other_seeds(tmp_path, monkeypatch, capsys):
     """--lambda-chosen-only (a search in its own results folder, beside a table that has the all-1
     runs of every seed): the searched model's all-1 run is planned on the search seed only, the
     chosen setting on the others; a single-task model keeps every seed; the table's average is
@@ -510,6 +510,7 @@ def test_chosen_only_trains_no_all_1_run_on_the_other_seeds(tmp_path, monkeypatc
                     ["--seeds", "1", "2", "--lambda-seeds", "2", "1", "--lambda-grid", "0.5"]):
         with pytest.raises(SystemExit):
             script.main(arguments(tmp_path, "--models", "fs_mtl", *refused, "--lambda-chosen-only", "--list"))
+        assert "--lambda-chosen-only needs --lambda-grid and --lambda-seeds" in capsys.readouterr().err
 
 
 def test_the_stamp_leaves_out_how_a_run_is_saved(tmp_path):
