@@ -268,12 +268,17 @@ def plan_runs(spec: TableSpec, args: argparse.Namespace) -> List[Run]:
     unknown = [kind for kind in kinds if kind not in models]
     if unknown:
         raise SystemExit(f"unknown model(s) {unknown}; {spec.name} has {list(models)}")
+    searched: List[str] = []  # the multi-task models whose lambda_k are searched
+    if args.lambda_grid:
+        outside = [kind for kind in (args.lambda_models or []) if kind not in kinds]
+        if outside:
+            raise SystemExit(f"--lambda-models {outside}: not among the table's runs ({kinds})")
+        searched = [kind for kind in (args.lambda_models or kinds) if not models[kind].single_task]
     runs = []
     for kind in sorted(kinds, key=COST_ORDER.index):
         model = models[kind]
         for seed in args.seeds:
-            if args.lambda_chosen_only and seed not in args.lambda_seeds and not model.single_task and (
-                    args.lambda_models is None or kind in args.lambda_models):
+            if args.lambda_chosen_only and kind in searched and seed not in args.lambda_seeds:
                 continue  # this seed's all-1 run belongs to another results folder (the table's)
             groups = [[task] for task in tasks] if model.single_task else [list(tasks)]
             for group in groups:
@@ -283,10 +288,6 @@ def plan_runs(spec: TableSpec, args: argparse.Namespace) -> List[Run]:
     if args.lambda_grid:
         # the lambda_k search (eq. 14): more runs of the multi-task models, one per setting;
         # the all-1 setting is the plain run above
-        outside = [kind for kind in (args.lambda_models or []) if kind not in kinds]
-        if outside:
-            raise SystemExit(f"--lambda-models {outside}: not among the table's runs ({kinds})")
-        searched = [kind for kind in (args.lambda_models or kinds) if not models[kind].single_task]
         variants = lambda_variants(list(tasks), args.lambda_grid, args.lambda_tasks or list(tasks),
                                    args.lambda_search)[1:]
         def variant_run(kind: str, weights: Dict[str, float], seed: int) -> Run:
