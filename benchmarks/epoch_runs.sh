@@ -14,6 +14,11 @@ run() {
            --out /tmp/graph_mtl_epochs/fs2 --name epoch-full-fs-2threads ;;
     dcic2) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl ic_mtl --threads 2 \
            --out /tmp/graph_mtl_epochs/dcic2 --name epoch-full-dc-ic-2threads ;;
+    # the same two steps again on the machine that replaced the first one (2026-12-02)
+    fs2m2) $PY benchmarks/epoch_time.py --full-epoch --models fs_mtl --threads 2 --plain-reference \
+           --out /tmp/graph_mtl_epochs/fs2m2 --name epoch-full-fs-2threads-machine2 ;;
+    dcic2m2) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl ic_mtl --threads 2 \
+           --out /tmp/graph_mtl_epochs/dcic2m2 --name epoch-full-dc-ic-2threads-machine2 ;;
     dcstop2) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl --threads 2 --override "$STOP" \
            --out /tmp/graph_mtl_epochs/dcstop2 --name epoch-full-dc-stopgrad-2threads ;;
     # the `precision` option existed only in commit 8f46d6e (measured, no gain, removed)

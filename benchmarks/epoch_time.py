@@ -107,7 +107,7 @@ def run_plain_reference(args: argparse.Namespace, overrides: dict, env: dict) ->
     subprocess.run([python, script, "export-plan", config, plan, "--overrides", json.dumps(export_overrides)],
                    cwd=ROOT, env=env, check=True)
     results = {}
-    for lstm_input in ("padded", "packed"):
+    for lstm_input in args.plain_inputs:
         path = result.replace(".json", f"-{lstm_input}.json")
         subprocess.run([python, script, "train", plan, path, "--lstm-input", lstm_input], cwd=ROOT, env=env, check=True)
         with open(path) as handle:
@@ -128,6 +128,8 @@ def main(argv=None) -> int:
                         help="JSON object of extra allennlp overrides for every model")
     parser.add_argument("--plain-reference", action="store_true",
                         help="also time a plain PyTorch FS-MTL epoch on the fs_mtl config's batches")
+    parser.add_argument("--plain-inputs", nargs="+", choices=["padded", "packed"], default=["padded", "packed"],
+                        help="the plain reference's LSTM inputs (packed: a per-step loop, minutes longer)")
     parser.add_argument("--out", default="/tmp/graph_mtl_epoch_time")
     parser.add_argument("--name", default=None)
     parser.add_argument("--summarize", action="store_true",
@@ -253,6 +255,9 @@ def main(argv=None) -> int:
         "data files, 5 seeded shuffles) x full-epoch batches. CPU = process time "
         "(this machine is shared: wall time includes waiting for other jobs).", "",
         f"Overrides: `{json.dumps(overrides)}`", "",
+        "Denormal floats: " + ("computed (`GRAPH_MTL_FLUSH_DENORMALS=0`)"
+                               if env.get("GRAPH_MTL_FLUSH_DENORMALS", "1").strip() == "0"
+                               else "flushed to zero (graph_mtl's default, `graph_mtl.common.denormals`)") + ".", "",
         f"Load average (1 min) {load_average_start[0]:.2f} at the start, {report['load_average_end'][0]:.2f} at the end.", "",
         "| model | batches measured | padded positions / tokens | mean padded len (max) | mean CPU s/batch (median, max) | measured epoch CPU s / wall s | extrapolated full epoch CPU s (min) | length-corrected CPU s (min) | extrapolated wall s |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -273,12 +278,12 @@ def main(argv=None) -> int:
         )
     if plain is not None:
         fs = results.get("fs_mtl", {})
-        padded = plain["padded"]
+        inputs = {"padded": "on the padded batch", "packed": "on packed sequences"}
         lines += [
             "",
             "Plain PyTorch reference (`benchmarks/plain_fs_mtl.py`: the same batches as the fs_mtl "
-            "epoch above, same sizes and optimizer, no AllenNLP; nn.LSTM on the padded batch, and on "
-            f"packed sequences; {padded['batches']} batches):",
+            "epoch above, same sizes and optimizer, no AllenNLP; nn.LSTM "
+            + ", and ".join(inputs[name] for name in plain) + f"; {next(iter(plain.values()))['batches']} batches):",
             "",
             "| | epoch CPU s | epoch wall s | training accuracy | allennlp / this (wall) |",
             "|---|---|---|---|---|",

@@ -17,7 +17,9 @@ Two steps, so that the timed loop imports nothing from AllenNLP:
    cross-entropy; Adam on the dense parameters and `SparseAdam` on a sparse embedding (what
    allennlp's `dense_sparse_adam` does), or the config's optimizer for a dense embedding
    (`adam` / `adadelta`). Words are looked up and padded inside the loop, as allennlp
-   tensorizes inside its loop. Writes wall and CPU time of the epoch (batches only).
+   tensorizes inside its loop. Denormal floats are flushed to zero as in every graph_mtl process
+   (`graph_mtl.common.denormals`; `GRAPH_MTL_FLUSH_DENORMALS=0` turns both off). Writes wall and
+   CPU time of the epoch (batches only).
 
     python benchmarks/plain_fs_mtl.py export-plan training_configs/fdu_mtl/fs_mtl.jsonnet plan.json
     OMP_NUM_THREADS=2 python benchmarks/plain_fs_mtl.py train plan.json result.json
@@ -87,6 +89,9 @@ def train(plan_path: str, output: str, seed: int = 13, lstm_input: str = "padded
     import torch
     from torch.nn.utils.rnn import pack_padded_sequence
 
+    # the CPU mode every graph_mtl process runs in (graph_mtl.common.denormals), set the same way
+    # here without importing graph_mtl: denormals flushed unless GRAPH_MTL_FLUSH_DENORMALS=0
+    flushed = os.environ.get("GRAPH_MTL_FLUSH_DENORMALS", "1").strip() != "0" and torch.set_flush_denormal(True)
     with open(plan_path) as handle:
         plan = json.load(handle)
     torch.manual_seed(seed)
@@ -147,6 +152,7 @@ def train(plan_path: str, output: str, seed: int = 13, lstm_input: str = "padded
         "training_accuracy": correct / count,
         "torch_threads": torch.get_num_threads(),
         "lstm_input": lstm_input,
+        "denormals_flushed": bool(flushed),
         "padded_positions": sum(len(b["words"]) * max(len(s) for s in b["words"]) for b in plan["batches"]),
         "tokens": sum(len(s) for b in plan["batches"] for s in b["words"]),
     }

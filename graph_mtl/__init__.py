@@ -3,8 +3,9 @@ graph-mtl: multi-task sequence learning with message passing over a learned task
 (Liu, Fu, Dong, Qiu & Cheung, AAAI 2019), as an AllenNLP plugin.
 
 Importing this package applies the platform compatibility fixes (see `graph_mtl.compat`),
-registers every component graph-mtl provides with AllenNLP's registries, and loads the
-topology plugins installed under the `graph_mtl` entry-point group.
+flushes denormal floats to zero on the CPU (`graph_mtl.common.denormals`), registers every
+component graph-mtl provides with AllenNLP's registries, and loads the topology plugins installed
+under the `graph_mtl` entry-point group.
 """
 from graph_mtl.version import VERSION
 
@@ -12,6 +13,11 @@ from graph_mtl.version import VERSION
 from graph_mtl import compat
 
 compat.apply()
+
+# Denormals flushed to zero on the CPU before torch starts its threads (graph_mtl.common.denormals).
+from graph_mtl.common import denormals  # noqa: E402
+
+denormals.flush_denormals()
 
 # Defaults of the configs' optional variables (FDU_MTL_VECTORS, ...), before any config is read.
 from graph_mtl import config_variables  # noqa: E402
