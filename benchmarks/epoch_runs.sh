@@ -19,6 +19,12 @@ run() {
            --out /tmp/graph_mtl_epochs/fs2m2 --name epoch-full-fs-2threads-machine2 ;;
     dcic2m2) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl ic_mtl --threads 2 \
            --out /tmp/graph_mtl_epochs/dcic2m2 --name epoch-full-dc-ic-2threads-machine2 ;;
+    # the same with denormals flushed to zero (graph_mtl.common.denormals, 2026-12-02)
+    fs2flush) $PY benchmarks/epoch_time.py --full-epoch --models fs_mtl --threads 2 --plain-reference \
+           --plain-inputs padded --out /tmp/graph_mtl_epochs/fs2flush --name epoch-full-fs-2threads-flushed ;;
+    dcic2flush) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl ic_mtl --threads 2 \
+           --out /tmp/graph_mtl_epochs/dcic2flush --name epoch-full-dc-ic-2threads-flushed ;;
+    denormals) $PY benchmarks/denormals.py --threads 1 --name denormals-1thread ;;
     dcstop2) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl --threads 2 --override "$STOP" \
            --out /tmp/graph_mtl_epochs/dcstop2 --name epoch-full-dc-stopgrad-2threads ;;
     # the `precision` option existed only in commit 8f46d6e (measured, no gain, removed)
