@@ -16,7 +16,6 @@ threads. Results: benchmarks/results/<name>.md and .json.
     python benchmarks/batch_profile.py --threads 2 --name batch-profile-2threads
 """
 import argparse
-import datetime
 import os
 import statistics
 import sys
@@ -28,7 +27,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.timing import emit_results, git_commit  # noqa: E402
+from benchmarks.timing import emit_results, run_report  # noqa: E402
 
 
 def median_ms(step: Callable[[], None], repeats: int) -> float:
@@ -94,13 +93,9 @@ def main(argv=None) -> int:
     load_start = os.getloadavg()
     results = {kind: {length: profile(kind, tasks, length, args.batch, args.repeats) for length in args.lengths}
                for kind in ("dc_mtl", "ic_mtl")}
-    commit = git_commit(ROOT)
-    report = {
-        "command": "python benchmarks/batch_profile.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), "commit": commit,
-        "threads": args.threads, "load_average_start": load_start, "load_average_end": os.getloadavg(),
-        "results": results,
-    }
+    report = run_report("batch_profile.py", sys.argv[1:] if argv is None else argv, args.threads, load_start, ROOT,
+                        results=results)
+    commit = report["commit"]
     lines = [
         f"# One training batch of the encoder, by part, {report['date_utc']} UTC (commit {commit})", "",
         f"Command: `{report['command']}`; {args.threads} torch thread(s), K = {args.tasks} tasks, batch "

@@ -12,7 +12,6 @@ Results: benchmarks/results/<name>.md and .json.
     python benchmarks/denormals.py --threads 1 --name denormals-1thread
 """
 import argparse
-import datetime
 import json
 import os
 import subprocess
@@ -23,7 +22,7 @@ from typing import Dict, List
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.timing import emit_results, git_commit  # noqa: E402
+from benchmarks.timing import emit_results, run_report  # noqa: E402
 
 MODELS = ("fs_mtl", "dc_mtl", "ic_mtl")
 POOLINGS = ("last", "max")
@@ -96,13 +95,8 @@ def main(argv: List[str] = None) -> int:
         modes[mode] = json.loads(child.stdout.strip().splitlines()[-1])
         if modes[mode]["flushed"] != (mode == "flushed"):
             raise SystemExit(f"the {mode} run's process did not have the mode asked for")
-    commit = git_commit(ROOT)
-    report = {
-        "command": "python benchmarks/denormals.py " + " ".join(raw),
-        "date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), "commit": commit,
-        "threads": args.threads, "load_average_start": load_start, "load_average_end": os.getloadavg(),
-        "results": modes,
-    }
+    report = run_report("denormals.py", raw, args.threads, load_start, ROOT, results=modes)
+    commit = report["commit"]
     lines = [
         f"# Denormals flushed or computed: one training batch, {report['date_utc']} UTC (commit {commit})", "",
         f"Command: `{report['command']}`; {args.threads} torch thread(s), K = {args.tasks} tasks, batch "

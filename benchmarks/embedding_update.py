@@ -21,7 +21,6 @@ Results: benchmarks/results/<name>.md and .json (per-batch milliseconds, median 
 of --steps steps each, process CPU time, 1 torch thread unless --threads).
 """
 import argparse
-import datetime
 import os
 import statistics
 import sys
@@ -33,7 +32,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.timing import emit_results, git_commit  # noqa: E402
+from benchmarks.timing import emit_results, run_report  # noqa: E402
 
 
 def make_variant(name: str, vocab: int, vocab_min2: int, dim: int) -> Tuple[torch.nn.Embedding, object]:
@@ -110,14 +109,9 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     load_start = os.getloadavg()
     results = {name: time_variant(name, args) for name in args.variants}
-    commit = git_commit(ROOT)
-    report = {
-        "command": "python benchmarks/embedding_update.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"),
-        "commit": commit, "threads": args.threads, "load_average_start": load_start,
-        "load_average_end": os.getloadavg(), "batch": args.batch, "length": args.length,
-        "dim": args.dim, "results": results,
-    }
+    report = run_report("embedding_update.py", sys.argv[1:] if argv is None else argv, args.threads, load_start,
+                        ROOT, batch=args.batch, length=args.length, dim=args.dim, results=results)
+    commit = report["commit"]
     base = results.get("dense_adadelta", {}).get("ms_per_batch")
     lines = [
         f"# Embedding update cost per batch, {report['date_utc']} UTC (commit {commit})", "",

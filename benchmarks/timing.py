@@ -23,6 +23,20 @@ def git_commit(root: str) -> str:
                           text=True).stdout.strip()
 
 
+def run_report(script: str, argv: list, threads: int, load_start: tuple, root: str, **fields) -> dict:
+    """The header every benchmark's JSON report starts with: its command line, UTC date, commit,
+    threads and the load averages at the start (`load_start`) and now; then `fields`."""
+    import datetime
+    import os
+
+    return {
+        "command": f"python benchmarks/{script} " + " ".join(argv),
+        "date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), "commit": git_commit(root),
+        "threads": threads, "load_average_start": load_start, "load_average_end": os.getloadavg(),
+        **fields,
+    }
+
+
 def emit_results(lines: list, report: dict, results_dir: str, name: str = None) -> str:
     """Prints the Markdown `lines`; with a `name`, writes `<results_dir>/<name>.md` and
     `<name>.json` (the report), atomically. Returns the text."""
