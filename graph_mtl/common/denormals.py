@@ -30,11 +30,13 @@ ENVIRONMENT_VARIABLE = "GRAPH_MTL_FLUSH_DENORMALS"
 def denormals_flushed_everywhere() -> bool:
     """Whether an elementwise operation large enough to run on every thread of torch's intra-op
     pool turns denormal inputs into zeros on all of them (the inputs are made from bit patterns,
-    so no flushing happens before the operation itself)."""
+    so no flushing happens before the operation itself). Runs at every import of graph_mtl, so it
+    is sized to the pool: torch splits an elementwise operation into chunks of at least 2^15
+    elements, one per thread; 2^16 per thread reaches every one of them."""
     import torch
 
-    # the smallest positive denormal (bit pattern 1), 2^20 of them: split over every thread
-    denormals = torch.ones(1 << 20, dtype=torch.int32).view(torch.float32)
+    # the smallest positive denormal (bit pattern 1)
+    denormals = torch.ones(torch.get_num_threads() << 16, dtype=torch.int32).view(torch.float32)
     return bool((denormals * 2.0).eq(0).all())
 
 
