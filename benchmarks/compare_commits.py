@@ -53,7 +53,7 @@ def main(argv=None) -> int:
     parser.add_argument("--models", nargs="+", default=["dc_mtl", "ic_mtl"])
     parser.add_argument("--name", default=None)
     parser.add_argument("--generic", action="store_true",
-                        help="also DC-/IC-MTL with recurrence='autograd' (a plugin aggregator's path)")
+                        help="also DC-/IC-MTL on a plugin aggregator's path (autograd steps; each tree its own way)")
     args = parser.parse_args(argv)
     scratch = tempfile.mkdtemp(prefix="graph_mtl_compare_")
     worktree = os.path.join(scratch, "base")

@@ -12,8 +12,8 @@ input 200):
 * `dc_mtl`  -- DC-MTL (`message_passing`, topology `direct`);
 * `ic_mtl`  -- IC-MTL (`message_passing`, topology `indirect`);
 * with `--generic`, also `dc_mtl/generic` and `ic_mtl/generic`: the same encoders with their
-  aggregators' hand-written steps switched off (their layers' `recurrence = "autograd"`): the
-  attention's `step` differentiated by autograd one step at a time, a plugin aggregator's path.
+  aggregators switched to their step versions (benchmarks/step_aggregators.py: the same math as
+  `prepare` / `step`, differentiated by autograd one step at a time), a plugin aggregator's path.
 
 A batch holds sentences of one task (`--batching homogeneous`, what the FDU-MTL configs train
 with) or of all K tasks in turn (`--batching mixed`). Every sentence has length T. A timed step
@@ -84,7 +84,7 @@ def parse_args(argv=None):
                         help="also time dc/ic_mtl/no_attention (attention replaced by the mean of "
                              "the sources: the cost of everything but the attention)")
     parser.add_argument("--generic", action="store_true",
-                        help="also time DC-/IC-MTL with recurrence='autograd' (a plugin aggregator's path)")
+                        help="also time DC-/IC-MTL with their aggregators' step versions (benchmarks/step_aggregators.py: a plugin aggregator's path)")
     parser.add_argument("--plugin", action="store_true",
                         help="also time dc_mtl/gated_max: the aggregator plugin of docs/plugins.md "
                              "(autograd steps), with a table of plugin / built-in ratios")
@@ -201,12 +201,9 @@ def build(name: str, encoders: Encoders, tasks: List[str], hidden: int) -> torch
 def time_model(model, inputs, mask, task, weights, repeats: int, device: torch.device,
                variant: Optional[str], encoders: Encoders, clock: str) -> Dict[str, float]:
     params = [p for p in model.parameters() if p.requires_grad]
-    # the message-passing layers' kernel choice (constructor argument `recurrence`)
-    layers = [module for module in model.modules() if hasattr(module, "recurrence")]
-    previous = [layer.recurrence for layer in layers]
-    if variant == "generic":
-        for layer in layers:
-            layer.recurrence = "autograd"
+    # the plugin path: the built-in aggregators as their step versions, for this model's steps
+    generic = encoders.autograd_steps(model, enabled=variant == "generic")
+    generic.__enter__()
     now = time.process_time if clock == "process" else time.perf_counter
 
     def step():
@@ -226,8 +223,7 @@ def time_model(model, inputs, mask, task, weights, repeats: int, device: torch.d
         warm = timed()  # warm-up (allocator, kernels, oneDNN primitives)
         times = [timed() for _ in range(repeats if warm < 60 else 1)]
     finally:
-        for layer, recurrence in zip(layers, previous):
-            layer.recurrence = recurrence
+        generic.__exit__(None, None, None)
     return {"seconds": min(times), "median": statistics.median(times), "warmup": warm, "runs": len(times)}
 
 

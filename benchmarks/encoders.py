@@ -180,6 +180,11 @@ class Encoders:
     def message_passing(self, topology: str, tasks: List[str], dim: int, hidden: int):
         return self.MessagePassingEncoder(tasks, dim, hidden, topology=topology)
 
+    def autograd_steps(self, model: torch.nn.Module, enabled: bool = True):
+        """A context manager: within it the built-in aggregators of `model` run as their step
+        versions (benchmarks/step_aggregators.py), a plugin aggregator's path."""
+        return importlib.import_module("benchmarks.step_aggregators").autograd_steps(model, enabled)
+
     def message_passing_without_attention(self, topology: str, tasks: List[str], dim: int, hidden: int):
         """
         The `message_passing` encoder of `topology` with every attention aggregator replaced by

@@ -75,8 +75,7 @@ class FusionWeights(torch.nn.Module):
 
     def __init__(self, hidden_dim: int, message_dim: int) -> None:
         super().__init__()
-        self.hidden_dim = hidden_dim
-        self.message_dim = message_dim
+        self.hidden_dim, self.message_dim = hidden_dim, message_dim
         self.fusion = torch.nn.Linear(message_dim, hidden_dim, bias=False)
         self.gate_message = torch.nn.Linear(message_dim, hidden_dim, bias=True)
         self.gate_cell = torch.nn.Linear(hidden_dim, hidden_dim, bias=False)
@@ -122,8 +121,9 @@ class AutogradSteps(AggregatorSteps):
     """
     Any aggregator through its `prepare` / `step`, differentiated by autograd one step at a time:
     `step` runs on detached copies of h_{t-1}, of the tensors of `prepared` (in nested tuples,
-    lists, dicts) and of the aggregator's parameters (put in the parameters' places while the
-    step runs), whose gradients the recurrence hands back as its own.
+    lists, dicts) and of the aggregator's parameters (in their places for the call, through
+    `torch.func.functional_call` and the aggregator's `forward`, which is its `step`), whose
+    gradients the recurrence hands back as its own.
 
     By default each step's small graph is recorded in the forward loop and differentiated in the
     backward loop. With the aggregator's `recompute_steps = True` the forward loop runs `step`
@@ -139,17 +139,10 @@ class AutogradSteps(AggregatorSteps):
         self.prepared = prepared
         leaves, self.spec = pytree.tree_flatten(prepared)
         self.positions = [i for i, leaf in enumerate(leaves) if isinstance(leaf, torch.Tensor)]
-        self.tensors = [leaves[i] for i in self.positions]
-        # (module, name, index in tensors) of every place that holds a trainable parameter
-        self.slots: List[Tuple[torch.nn.Module, str, int]] = []
-        index = {}
-        for module in aggregator.modules():
-            for name, parameter in module._parameters.items():
-                if parameter is not None and parameter.requires_grad:
-                    if id(parameter) not in index:
-                        index[id(parameter)] = len(self.tensors)
-                        self.tensors.append(parameter)
-                    self.slots.append((module, name, index[id(parameter)]))
+        # the trainable parameters (each once, by its first name), put in place by functional_call
+        named = [(name, parameter) for name, parameter in aggregator.named_parameters() if parameter.requires_grad]
+        self.names = [name for name, _ in named]
+        self.tensors = [leaves[i] for i in self.positions] + [parameter for _, parameter in named]
         # r_t may depend on h_{t-1} (which needs a gradient) even when nothing it reads does
         self.record = torch.is_grad_enabled()
         self.recompute = bool(getattr(aggregator, "recompute_steps", False))
@@ -166,16 +159,12 @@ class AutogradSteps(AggregatorSteps):
             for i, leaf in zip(self.positions, self.leaves):
                 prepared[i] = leaf
             self.prepared_leaves = pytree.tree_unflatten(prepared, self.spec)
-        try:
-            for module, name, index in self.slots:
-                module._parameters[name] = self.leaves[index]
-            with torch.enable_grad():
-                # a copy: the recurrence writes h_t into the buffer h_{t-1} is a view of
-                hidden = hidden.detach().clone().requires_grad_()
-                message, weights = self.aggregator.step(self.prepared_leaves, timestep, hidden)
-        finally:
-            for module, name, index in self.slots:
-                module._parameters[name] = self.tensors[index]
+        parameters = dict(zip(self.names, self.leaves[len(self.positions):]))
+        with torch.enable_grad():
+            # a copy: the recurrence writes h_t into the buffer h_{t-1} is a view of
+            hidden = hidden.detach().clone().requires_grad_()
+            message, weights = torch.func.functional_call(
+                self.aggregator, parameters, (self.prepared_leaves, timestep, hidden))
         return message, weights, hidden
 
     def forward(self, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
@@ -239,10 +228,8 @@ class _FusionRecurrence(torch.autograd.Function):
         hidden_dim = four_h // 4
         new = lambda *shape: input_gates.new_empty(shape)  # noqa: E731
         gates_in = input_gates.transpose(0, 1)  # (T, B, 4H), a view
-        hiddens = new(seq_len + 1, batch, hidden_dim)  # h_0 = 0, then h_1 .. h_T
-        hiddens[0].zero_()
-        cells = new(seq_len + 1, batch, hidden_dim)  # c_0 = 0, ...
-        cells[0].zero_()
+        hiddens = input_gates.new_zeros(seq_len + 1, batch, hidden_dim)  # h_0 = 0, then h_1 .. h_T
+        cells = input_gates.new_zeros(seq_len + 1, batch, hidden_dim)  # c_0 = 0, ...
         acts = new(seq_len, batch, four_h)  # sigmoid(i, f, o) and tanh(g)
         gates_fused = new(seq_len, batch, hidden_dim)  # g_t (fusion gate)
         projected_messages = new(seq_len, batch, 2 * hidden_dim)  # [W_f r_t; W_r r_t + b_r]

@@ -22,7 +22,6 @@ import logging
 from typing import Dict, List, NamedTuple, Optional, Set, Tuple
 
 import torch
-from allennlp.common.checks import ConfigurationError
 from torch.nn import functional as F
 
 from graph_mtl.modules.fusion_lstm import AutogradSteps, FusionWeights, fusion_recurrence, lstm_weights
@@ -31,16 +30,13 @@ from graph_mtl.modules.topologies.topology import Topology
 
 logger = logging.getLogger(__name__)
 
-RECURRENCES = ("fused", "autograd")
-# What the log says, once per aggregator class, about the path its steps take:
-# (recurrence, whether the aggregator has hand-written steps) -> message.
 PATH_MESSAGES = {
-    ("fused", True): ": its hand-written steps (fast_steps)",
-    ("fused", False): " has no fast_steps: its step() is differentiated by autograd, one step at a "
-                      "time (correct, slower; see docs/plugins.md)",
-    ("autograd", False): ": step() under autograd (recurrence='autograd')",
+    True: ": its hand-written steps (fast_steps)",
+    False: " has no fast_steps: its step() is differentiated by autograd, one step at a time "
+           "(correct, slower; see docs/plugins.md)",
 }
-_logged_paths: Set[Tuple[str, str, bool]] = set()
+# The aggregator classes whose path (hand-written steps or autograd) the log has named.
+_logged_paths: Set[type] = set()
 
 
 class Group(NamedTuple):
@@ -81,13 +77,6 @@ class MessagePassingLayer(torch.nn.Module):
         stop-gradient on the messages h^(i)): task i's LSTM then learns only from task i's own
         batches, and a DC-MTL step skips the backward pass of its K - 1 source LSTMs. Virtual
         nodes (IC-MTL's shared LSTM) always get gradients: messages are all they produce.
-    recurrence : `str`, optional (default = `"fused"`)
-        The fusion LSTM is always one recurrence with a hand-written backward pass
-        (`fusion_lstm.fusion_recurrence`); this chooses how the aggregator's part of a step is
-        differentiated. `"fused"`: by the aggregator's own hand-written steps where it has them
-        (`fast_steps`: the built-in aggregators), else by autograd over its `step`, one step at a
-        time (the log says which, once per aggregator class). `"autograd"`: autograd over `step`
-        for every aggregator (slower; the two agree to rounding, tested).
     attention_entropy : `bool`, optional (default = `False`)
         Also return the entropy of each group's attention weights, differentiable (for a loss
         on it: the encoder's `attention_entropy`).
@@ -109,39 +98,26 @@ class MessagePassingLayer(torch.nn.Module):
         input_dim: int,
         hidden_dim: int,
         task_message_gradients: bool = True,
-        recurrence: str = "fused",
         attention_entropy: bool = False,
         read_messages: bool = True,
     ) -> None:
         super().__init__()
-        if recurrence not in RECURRENCES:
-            raise ConfigurationError(f"recurrence must be one of {list(RECURRENCES)}, got {recurrence!r}")
         self.tasks = list(tasks)
         self.task_message_gradients = task_message_gradients
-        self.recurrence = recurrence
         self.attention_entropy = attention_entropy
         self.read_messages = read_messages
         self.virtual_nodes = list(topology.virtual_nodes())
         self.input_dim = input_dim
         self.hidden_dim = hidden_dim
         self.graph: Dict[str, List[str]] = topology.graph(self.tasks)
-        self.nodes = torch.nn.ModuleDict(
-            {
-                name: torch.nn.LSTM(input_dim, hidden_dim, batch_first=True)
-                for name in self.tasks + self.virtual_nodes
-            }
-        )
+        self.nodes = torch.nn.ModuleDict({name: torch.nn.LSTM(input_dim, hidden_dim, batch_first=True)
+                                          for name in self.tasks + self.virtual_nodes})
         topology.begin_build()
-        self.aggregators = torch.nn.ModuleDict(
-            {
-                target: topology.build_aggregator(target, sources, input_dim, hidden_dim, hidden_dim)
-                for target, sources in self.graph.items()
-                if sources
-            }
-        )
-        self.fusion: Optional[FusionWeights] = (
-            FusionWeights(hidden_dim, hidden_dim) if len(self.aggregators) > 0 else None
-        )
+        self.aggregators = torch.nn.ModuleDict({
+            target: topology.build_aggregator(target, sources, input_dim, hidden_dim, hidden_dim)
+            for target, sources in self.graph.items() if sources
+        })
+        self.fusion = FusionWeights(hidden_dim, hidden_dim) if len(self.aggregators) > 0 else None
 
     def forward(
         self, inputs: torch.Tensor, mask: torch.BoolTensor, groups: List[Group]
@@ -205,11 +181,10 @@ class MessagePassingLayer(torch.nn.Module):
         """The fusion LSTM of `task` over a homogeneous group; returns `(h, weights)`."""
         aggregator = self.aggregators[task]
         assert self.fusion is not None
-        steps = aggregator.fast_steps(inputs, messages, mask) if self.recurrence == "fused" else None
-        path = (type(aggregator).__qualname__, self.recurrence, steps is not None)
-        if path not in _logged_paths:
-            _logged_paths.add(path)
-            logger.info("aggregator %s%s", path[0], PATH_MESSAGES[path[1:]])
+        steps = aggregator.fast_steps(inputs, messages, mask)
+        if type(aggregator) not in _logged_paths:
+            _logged_paths.add(type(aggregator))
+            logger.info("aggregator %s%s", type(aggregator).__qualname__, PATH_MESSAGES[steps is not None])
         if steps is None:
             steps = AutogradSteps(aggregator, aggregator.prepare(inputs, messages, mask))
         weight_ih, weight_hh, bias_ih, bias_hh = lstm_weights(self.nodes[task])

@@ -1,9 +1,10 @@
 """
 The task handling shared by the multi-task encoders (`message_passing`, `shared_private`,
 `mt_cnn`): checking their task names, turning the `task` argument of `forward` into one task
-index per instance, and running one module per task over that task's rows of a mixed batch.
+index per instance, the mask. (The baselines' per-task modules over a mixed batch:
+`shared_private.encode_by_task`.)
 """
-from typing import Callable, List, Mapping, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -92,42 +93,3 @@ def left_aligned_lengths(mask: torch.BoolTensor, who: str) -> torch.Tensor:
     if not bool((mask == (positions < lengths.unsqueeze(1))).all()):
         raise ValueError(f"{who} needs left-aligned masks (tokens first, padding at the end)")
     return lengths
-
-
-def encode_by_task(
-    encoders: Mapping[str, Callable[[torch.Tensor, torch.BoolTensor], torch.Tensor]],
-    tasks: Sequence[str],
-    ids: Sequence[int],
-    inputs: torch.Tensor,
-    mask: torch.BoolTensor,
-    outputs: torch.Tensor,
-) -> torch.Tensor:
-    """
-    Run each task's encoder over the rows of the batch that belong to that task.
-
-    # Parameters
-
-    encoders : `Mapping[str, Callable]`
-        One module per task name (e.g. a `torch.nn.ModuleDict`), called as
-        `encoders[name](inputs, mask)` on that task's rows.
-    tasks : `Sequence[str]`
-        The task names, in the order `ids` indexes them.
-    ids : `Sequence[int]`
-        The task index of every instance (see `task_indices`).
-    inputs : `torch.Tensor`, `(batch, seq_len, input_dim)`
-    mask : `torch.BoolTensor`, `(batch, seq_len)`
-    outputs : `torch.Tensor`, `(batch, seq_len, output_dim)`
-        The starting values (usually zeros); not modified in place.
-
-    # Returns
-
-    `outputs` with the rows of every task's instances replaced by that task's encoder output.
-    """
-    for index, name in enumerate(tasks):
-        rows = [row for row, task_id in enumerate(ids) if task_id == index]
-        if not rows:
-            continue
-        rows_tensor = torch.tensor(rows, device=inputs.device)
-        encoded = encoders[name](inputs.index_select(0, rows_tensor), mask.index_select(0, rows_tensor))
-        outputs = outputs.index_copy(0, rows_tensor, encoded)
-    return outputs

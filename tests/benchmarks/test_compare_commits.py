@@ -36,7 +36,7 @@ def test_ratios_noise_and_cleanup(monkeypatch, capsys):
 
 
 def test_generic_cells_get_their_own_lines(monkeypatch, capsys):
-    """`--generic`: the plugin path (recurrence='autograd') of both trees, summarised apart."""
+    """`--generic`: the plugin path (autograd steps) of both trees, summarised apart."""
     values = {"old": iter([0.10, 0.10]), "new": iter([0.10, 0.10])}
 
     def fake_run_quick(tree, out, models, generic=False):

@@ -2,13 +2,17 @@ from typing import List
 
 import torch
 
+from benchmarks.step_aggregators import STEP_VERSIONS
 from graph_mtl.modules.seq2seq_encoders import MessagePassingEncoder
 
 TASKS = ["books", "dvd", "music"]
 
 
 def make_encoder(topology="direct", bidirectional=False, num_layers=1, tasks=None, input_dim=4,
-                 hidden_dim=3, init=0.5, seed=0, **kwargs) -> MessagePassingEncoder:
+                 hidden_dim=3, init=0.5, seed=0, steps="fused", **kwargs) -> MessagePassingEncoder:
+    """A small float64 encoder with parameters uniform in +-init. `steps="autograd"`: its built-in
+    aggregators are their step versions (benchmarks/step_aggregators.py: `prepare` / `step` by
+    autograd, as a plugin's), the second oracle of the hand-written steps."""
     torch.manual_seed(seed)
     encoder = MessagePassingEncoder(
         tasks or TASKS, input_dim, hidden_dim, topology=topology, num_layers=num_layers,
@@ -18,7 +22,18 @@ def make_encoder(topology="direct", bidirectional=False, num_layers=1, tasks=Non
         with torch.no_grad():
             for parameter in encoder.parameters():
                 parameter.uniform_(-init, init)
+    use_step_versions(encoder, steps)
     return encoder
+
+
+def use_step_versions(module: torch.nn.Module, steps: str = "autograd") -> torch.nn.Module:
+    """`steps="autograd"`: every built-in aggregator inside `module` becomes its step version (for
+    good); `"fused"`: nothing changes."""
+    assert steps in ("fused", "autograd"), steps
+    for aggregator in module.modules():
+        if steps == "autograd" and type(aggregator) in STEP_VERSIONS:
+            aggregator.__class__ = STEP_VERSIONS[type(aggregator)]
+    return module
 
 
 def lengths_mask(lengths: List[int], seq_len: int = None) -> torch.BoolTensor:

@@ -1,7 +1,8 @@
-"""The fusion recurrence (graph_mtl.modules.fusion_lstm) with the aggregators' hand-written steps
-(`recurrence="fused"`) against the same recurrence with their `step` differentiated by autograd
-(`recurrence="autograd"`, `AutogradSteps`) and the step-by-step reference: float64, random
-inputs, forward, attention and gradients of every parameter and of the inputs."""
+"""The fusion recurrence (graph_mtl.modules.fusion_lstm) with the built-in aggregators' hand-written
+steps against the same recurrence with the same math as `prepare` / `step` differentiated by
+autograd (their step versions, benchmarks/step_aggregators.py, on `AutogradSteps`) and the
+step-by-step reference: float64, random inputs, forward, attention and gradients of every
+parameter and of the inputs."""
 import logging
 from typing import Any, Optional, Tuple
 
@@ -13,6 +14,7 @@ from graph_mtl.modules import message_passing_layer
 from graph_mtl.modules.aggregators import attention
 from graph_mtl.modules.message_passing_layer import MessagePassingLayer
 from graph_mtl.modules.topologies import DirectTopology, IndirectTopology, MessageAggregator, Topology
+from benchmarks.step_aggregators import autograd_steps
 from tests.modules.helpers import make_encoder, random_inputs
 from tests.modules.reference import reference_forward
 
@@ -27,24 +29,14 @@ CONFIGS = [
 ]
 
 
-def _layers(encoder):
-    return list(encoder.forward_layers) + list(encoder.backward_layers or [])
-
-
 def _run(encoder, inputs, mask, tasks, weights, fast: bool):
-    """Forward + gradients with every layer's `recurrence` set to fused or autograd."""
-    layers = _layers(encoder)
-    saved = [layer.recurrence for layer in layers]
-    for layer in layers:
-        layer.recurrence = "fused" if fast else "autograd"
-    try:
+    """Forward + gradients with the built-in aggregators' hand-written steps (`fast`) or their
+    step versions on `AutogradSteps`."""
+    with autograd_steps(encoder, enabled=not fast):
         output = encoder(inputs, mask, tasks)
         attention = encoder.get_attention()
         params = [inputs] + list(encoder.parameters())
         grads = torch.autograd.grad((output * weights).sum(), params, allow_unused=True)
-    finally:
-        for layer, recurrence in zip(layers, saved):
-            layer.recurrence = recurrence
     return output, attention, grads
 
 
@@ -75,7 +67,6 @@ def _topology(name):
 @pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
 def test_built_in_aggregators_run_their_hand_written_steps_by_default(topology, bidirectional, num_layers, monkeypatch):
     encoder = make_encoder(_topology(topology), bidirectional, num_layers)
-    assert all(layer.recurrence == "fused" for layer in _layers(encoder))
 
     def autograd_steps(*args, **kwargs):
         raise AssertionError("a built-in aggregator ran AutogradSteps")
@@ -83,7 +74,7 @@ def test_built_in_aggregators_run_their_hand_written_steps_by_default(topology, 
     monkeypatch.setattr(fusion_lstm.AutogradSteps, "__init__", autograd_steps)
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
     encoder(inputs, mask, MIXED_TASKS).sum().backward()
-    with pytest.raises(AssertionError, match="AutogradSteps"):  # and the switch reaches it
+    with pytest.raises(AssertionError, match="AutogradSteps"):  # and the step versions reach it
         _run(encoder, inputs, mask, MIXED_TASKS, torch.ones(1, dtype=torch.float64), fast=False)
 
 
@@ -120,7 +111,7 @@ def test_a_plugin_aggregator_runs_on_autograd_steps_and_the_log_says_so_once(cap
         _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=True)
     lines = [r.getMessage() for r in caplog.records if "_GatedMaxAggregator" in r.getMessage()]
     assert len(lines) == 1 and "no fast_steps" in lines[0] and "differentiated by autograd" in lines[0]
-    # the same computation as recurrence="autograd", gradients of the plugin's gate included
+    # the step versions change nothing for a plugin's aggregator; its gate gets gradients
     _assert_same(fused_setting, _run(encoder, inputs, mask, MIXED_TASKS, weights, fast=False), atol=0)
     names = ["inputs"] + [name for name, _ in encoder.named_parameters()]
     gate_grads = [g for name, g in zip(names, fused_setting[2]) if name.endswith("gate.weight") and g is not None]
@@ -170,7 +161,7 @@ def test_fused_layer_gradcheck(topology):
     messages.requires_grad_(True)
 
     def function(x, m, *params):
-        return layer._fusion_recurrence("a", x, mask, m)[0]  # recurrence="fused": hand-written steps
+        return layer._fusion_recurrence("a", x, mask, m)[0]  # the hand-written steps
 
     assert torch.autograd.gradcheck(function, (inputs, messages), eps=1e-6, atol=1e-7, fast_mode=True)
 
@@ -340,13 +331,12 @@ def test_a_loss_on_the_attention_weights_has_the_same_gradients_on_both_paths(to
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
     inputs.requires_grad_(True)
     results = []
-    for recurrence in ("fused", "autograd"):
-        for layer in _layers(encoder):
-            layer.recurrence = recurrence
-        output = encoder(inputs, mask, MIXED_TASKS)
-        loss = output.sum() * 0.01 + encoder.get_aux_loss()
-        params = [inputs] + list(encoder.parameters())
-        results.append((loss.detach(), torch.autograd.grad(loss, params, allow_unused=True)))
+    for fast in (True, False):
+        with autograd_steps(encoder, enabled=not fast):
+            output = encoder(inputs, mask, MIXED_TASKS)
+            loss = output.sum() * 0.01 + encoder.get_aux_loss()
+            params = [inputs] + list(encoder.parameters())
+            results.append((loss.detach(), torch.autograd.grad(loss, params, allow_unused=True)))
     (loss_a, grads_a), (loss_b, grads_b) = results
     assert torch.allclose(loss_a, loss_b, atol=1e-12)
     for grad_a, grad_b in zip(grads_a, grads_b):

@@ -8,6 +8,7 @@ from graph_mtl.modules.aggregators import MeanAggregator
 from graph_mtl.modules.fusion_lstm import FusionWeights, lstm_weights
 from graph_mtl.modules.message_passing_layer import Group, MessagePassingLayer
 from graph_mtl.modules.topologies import Topology
+from tests.modules.helpers import use_step_versions
 
 INPUT_DIM, HIDDEN_DIM, BATCH, STEPS = 3, 4, 2, 3
 
@@ -22,9 +23,9 @@ class _AReadsB(Topology):
         return MeanAggregator()
 
 
-def _setup(recurrence: str, seed: int = 0):
+def _setup(steps: str, seed: int = 0):
     torch.manual_seed(seed)
-    layer = MessagePassingLayer(["a", "b"], _AReadsB(), INPUT_DIM, HIDDEN_DIM, recurrence=recurrence).double()
+    layer = use_step_versions(MessagePassingLayer(["a", "b"], _AReadsB(), INPUT_DIM, HIDDEN_DIM).double(), steps)
     with torch.no_grad():
         for parameter in layer.parameters():
             parameter.uniform_(-0.5, 0.5)
@@ -66,15 +67,15 @@ def _expected(layer, inputs):
     return expected
 
 
-@pytest.mark.parametrize("recurrence", ["fused", "autograd"])
-def test_the_layer_computes_the_fusion_equations(recurrence):
-    layer, inputs, mask = _setup(recurrence)
+@pytest.mark.parametrize("steps", ["fused", "autograd"])
+def test_the_layer_computes_the_fusion_equations(steps):
+    layer, inputs, mask = _setup(steps)
     assert torch.allclose(_task_a(layer, inputs, mask), _expected(layer, inputs), atol=1e-12)
 
 
-@pytest.mark.parametrize("recurrence", ["fused", "autograd"])
-def test_closed_gate_or_zero_message_is_the_plain_lstm(recurrence):
-    layer, inputs, mask = _setup(recurrence, seed=1)
+@pytest.mark.parametrize("steps", ["fused", "autograd"])
+def test_closed_gate_or_zero_message_is_the_plain_lstm(steps):
+    layer, inputs, mask = _setup(steps, seed=1)
     plain = layer.nodes["a"](inputs)[0]
     assert not torch.allclose(_task_a(layer, inputs, mask), plain)  # the message matters...
     with torch.no_grad():  # ... until g_t -> 0 (a large negative gate bias; r_t itself is not 0)

@@ -2,7 +2,7 @@ import pytest
 import torch
 from allennlp.common.checks import ConfigurationError
 
-from graph_mtl.modules.task_batching import bool_mask, check_task_names, encode_by_task, task_indices
+from graph_mtl.modules.task_batching import bool_mask, check_task_names, task_indices
 
 TASKS = ["books", "dvd", "music"]
 
@@ -33,23 +33,3 @@ def test_bool_mask():
     assert bool_mask(inputs, None).shape == (2, 3)
     mask = torch.tensor([[1, 1, 0], [1, 0, 0]])
     assert bool_mask(inputs, mask).tolist() == mask.bool().tolist()
-
-
-def test_encode_by_task_runs_each_task_on_its_rows_only():
-    calls = {}
-
-    def encoder(name, offset):
-        def encode(inputs, mask):
-            calls[name] = (inputs[:, 0, 0].tolist(), mask.sum(dim=1).tolist())
-            return inputs[..., :2] + offset
-
-        return encode
-
-    encoders = {"books": encoder("books", 10.0), "dvd": encoder("dvd", 20.0), "music": encoder("music", 30.0)}
-    inputs = torch.arange(4.0).view(4, 1, 1).expand(4, 3, 3).clone()
-    mask = torch.tensor([[1, 1, 1], [1, 1, 0], [1, 0, 0], [1, 1, 0]], dtype=torch.bool)
-    outputs = torch.full((4, 3, 2), -1.0)
-    result = encode_by_task(encoders, TASKS, [1, 0, 1, 1], inputs, mask, outputs)
-    assert calls == {"books": ([1.0], [2]), "dvd": ([0.0, 2.0, 3.0], [3, 1, 2])}  # no music rows
-    assert result[:, 0, 0].tolist() == [20.0, 11.0, 22.0, 23.0]
-    assert bool((outputs == -1.0).all())  # not modified in place

@@ -42,9 +42,9 @@ def test_flat_aggregator_passes_the_shared_state_through_without_parameters():
     torch.manual_seed(0)
     inputs, messages = torch.randn(2, 6, 5), torch.randn(2, 6, 1, 3)
     mask = torch.ones(2, 6, dtype=torch.bool)
-    prepared = aggregator.prepare(inputs, messages, mask)
+    steps = aggregator.fast_steps(inputs, messages, mask)
     for t in range(6):
-        message, weights = aggregator.step(prepared, t, torch.randn(2, 4))
+        message, weights = steps.forward(t, torch.randn(2, 4))
         assert weights is None
         assert torch.equal(message, messages[:, t, 0])  # r_t = h_t^(s), same for every task
 
@@ -128,8 +128,9 @@ def test_hierarchical_aggregator_attends_over_its_sources():
     assert isinstance(aggregator, SourceAttentionAggregator) and aggregator.kind == "sources"
     torch.manual_seed(0)
     messages = torch.randn(2, 3, 2, 4)
-    prepared = aggregator.prepare(torch.randn(2, 3, 5), messages, torch.ones(2, 3, dtype=torch.bool))
-    message, weights = aggregator.step(prepared, 1, torch.randn(2, 4))
+    with torch.no_grad():  # the hand-written steps run inside the recurrence, without autograd
+        steps = aggregator.fast_steps(torch.randn(2, 3, 5), messages, torch.ones(2, 3, dtype=torch.bool))
+        message, weights = steps.forward(1, torch.randn(2, 4))
     assert weights.shape == (2, 2)
     assert torch.allclose(weights.sum(-1), torch.ones(2))
     assert torch.allclose(message, (weights.unsqueeze(-1) * messages[:, 1]).sum(1))

@@ -13,10 +13,15 @@ Reusable `MessageAggregator`s.
 
 Both attention aggregators score with an `AdditiveScorer` (W and u). W is one matrix over the
 concatenation, as in the paper, but the fast path splits it into its blocks W = [W_x, W_h, W_m]
-so that W_x x_t and W_m h^(i) are computed for all steps once per sentence (`prepare`,
-`fast_steps`) and only W_h h_{t-1}^(k) is computed inside the recurrence.
+so that W_x x_t and W_m h^(i) are computed for all steps once per sentence (`fast_steps`) and
+only W_h h_{t-1}^(k) is computed inside the recurrence.
+
+The built-in aggregators have hand-written steps only (`fast_steps`: this file is where their
+math is written). The same math written as a plugin writes it, `prepare` / `step` differentiated by
+autograd, is `benchmarks/step_aggregators.py`: the plugin path's benchmark at the built-ins' cost,
+and the tests' second oracle for the hand-written backward passes.
 """
-from typing import Any, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 from torch.nn import functional as F
@@ -49,10 +54,8 @@ class AdditiveScorer(torch.nn.Module):
 
     def __init__(self, input_dim: int, hidden_dim: int, message_dim: int, attention_dim: int):
         super().__init__()
-        self.input_dim = input_dim
-        self.hidden_dim = hidden_dim
-        self.message_dim = message_dim
-        self.attention_dim = attention_dim
+        self.input_dim, self.hidden_dim, self.message_dim, self.attention_dim = (
+            input_dim, hidden_dim, message_dim, attention_dim)
         self.projection = torch.nn.Linear(input_dim + hidden_dim + message_dim, attention_dim, bias=False)
         self.vector = torch.nn.Linear(attention_dim, 1, bias=False)
 
@@ -110,13 +113,10 @@ class AdditiveAttentionSteps(AggregatorSteps):
         store = torch.is_grad_enabled() and seq_len * batch * entries * attention_dim * keys2.element_size() <= ENERGY_BUDGET_BYTES
         self.energies = new(seq_len, batch, entries, attention_dim) if store else None
         self.energy = new(batch, entries, attention_dim) if self.energies is None else None
-        # the gradient buffers, made by each backward pass (none in inference)
-        self.grad_keys: Optional[torch.Tensor] = None
-        self.grad_queries: Optional[torch.Tensor] = None  # d(W_h h_{t-1})
-        self.grad_vector_steps: Optional[torch.Tensor] = None
-        self.grad_scores: Optional[torch.Tensor] = None
-        self.derivative: Optional[torch.Tensor] = None
-        self.memory_t: Optional[torch.Tensor] = None
+        # the gradient buffers (grad_queries: d(W_h h_{t-1})), made by each backward pass (none in
+        # inference), and IC-MTL's memory transposed
+        self.grad_keys = self.grad_queries = self.grad_vector_steps = self.grad_scores = None
+        self.derivative = self.memory_t = None
 
     def _energy(self, timestep: int, out: torch.Tensor) -> torch.Tensor:
         """s = sigmoid(2 (k + q)) of step t, written into `out`."""
@@ -271,18 +271,6 @@ class SourceAttentionAggregator(_AttentionAggregator):
         _, weight_h, _ = self.scorer.blocks()
         return AdditiveAttentionSteps(self.keys(inputs, messages, scale=2.0), messages, weight_h, self.score_vector())
 
-    def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
-        _, weight_h, _ = self.scorer.blocks()
-        # W_x x_t + W_m h_t^(i) for all steps at once; per-step views (a step reads only its own)
-        return self.keys(inputs, messages).unbind(1), messages.unbind(1), weight_h, self.score_vector()
-
-    def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        keys, messages, weight_h, vector = prepared
-        query = F.linear(hidden, weight_h).unsqueeze(1)  # (batch, 1, attention_dim)
-        scores = torch.matmul(torch.tanh(keys[timestep] + query), vector)  # (batch, num_sources)
-        weights = torch.softmax(scores, dim=-1)
-        return torch.bmm(weights.unsqueeze(1), messages[timestep]).squeeze(1), weights
-
 
 class PositionAttentionAggregator(_AttentionAggregator):
     """
@@ -315,21 +303,6 @@ class PositionAttentionAggregator(_AttentionAggregator):
         keys, queries = F.linear(memory, 2 * weight_m), F.linear(inputs, 2 * weight_x)
         return AdditiveAttentionSteps(keys, memory, weight_h, self.score_vector(), queries, padding)
 
-    def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
-        weight_x, weight_h, weight_m = self.scorer.blocks()
-        memory, padding = self.memory(messages, mask)
-        # W_m h_i^(s) once per sentence; W_x x_t per step
-        keys, queries = F.linear(memory, weight_m), F.linear(inputs, weight_x).unbind(1)
-        return keys, queries, memory, padding, weight_h, self.score_vector()
-
-    def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        keys, queries, memory, padding, weight_h, vector = prepared
-        query = F.linear(hidden, weight_h) + queries[timestep]
-        scores = torch.matmul(torch.tanh(keys + query.unsqueeze(1)), vector)  # (batch, positions)
-        scores = scores.masked_fill(padding, torch.finfo(scores.dtype).min)
-        weights = torch.softmax(scores, dim=-1)  # exactly 0 on padding (exp underflows)
-        return torch.bmm(weights.unsqueeze(1), memory).squeeze(1), weights
-
 
 class MeanAggregator(MessageAggregator):
     """r_t = the mean of the source states at step t; no parameters, kind `"none"`."""
@@ -338,12 +311,6 @@ class MeanAggregator(MessageAggregator):
 
     def fast_steps(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> AggregatorSteps:
         return MeanSteps(messages.mean(dim=2))
-
-    def prepare(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Any:
-        return messages.mean(dim=2).unbind(1)
-
-    def step(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, None]:
-        return prepared[timestep], None
 
 
 class MeanSteps(AggregatorSteps):

@@ -40,21 +40,13 @@ from graph_mtl.modules.topologies.topology import Topology
 
 def resolve_topology(topology: Union[Topology, str, None]) -> Topology:
     """A `Topology` from an instance, a registered name or `None` (`direct`)."""
-    if topology is None:
-        topology = Topology.default_implementation
-    if isinstance(topology, str):
-        if topology not in Topology.list_available():
-            raise ConfigurationError(
-                f"unknown topology {topology!r}; available topologies: "
-                f"{sorted(Topology.list_available())}"
-            )
-        return Topology.by_name(topology)()
-    if not isinstance(topology, Topology):
-        raise ConfigurationError(
-            f"topology must be a Topology or one of {sorted(Topology.list_available())}, "
-            f"got {topology!r}"
-        )
-    return topology
+    if isinstance(topology, Topology):
+        return topology
+    if topology is None or (isinstance(topology, str) and topology in Topology.list_available()):
+        return Topology.by_name(topology or Topology.default_implementation)()
+    raise ConfigurationError(
+        f"topology must be a Topology or one of {sorted(Topology.list_available())}, got {topology!r}"
+    )
 
 
 def reverse_index(lengths: torch.Tensor, seq_len: int) -> torch.Tensor:
@@ -102,10 +94,6 @@ class MessagePassingEncoder(MultiTaskEncoder):
         paper: yes). `False` puts a stop-gradient on messages from task nodes: each task's LSTM
         learns from its own task only, and DC-MTL skips the backward pass of K - 1 LSTMs per
         batch. Virtual nodes (IC-MTL's shared LSTM) are always trained through their messages.
-    recurrence : `str`, optional (default = `"fused"`)
-        `"fused"`: an aggregator's part of each step runs its hand-written steps where it has
-        them (the built-ins), else autograd over its `step`; `"autograd"`: autograd for every
-        aggregator (see `MessagePassingLayer`).
     attention_entropy : `float`, optional (default = `0.0`, the paper: no such term)
         `get_aux_loss()` returns this times the mean entropy (nats) of the attention weights of
         the last batch (every token of a task with learned weights, every layer and direction),
@@ -130,7 +118,6 @@ class MessagePassingEncoder(MultiTaskEncoder):
         bidirectional: bool = False,
         dropout: float = 0.0,
         task_message_gradients: bool = True,
-        recurrence: str = "fused",
         attention_entropy: float = 0.0,
         read_messages: bool = True,
     ) -> None:
@@ -140,17 +127,13 @@ class MessagePassingEncoder(MultiTaskEncoder):
         self.topology = resolve_topology(topology)
         self.num_layers = num_layers
         self.bidirectional = bidirectional
-        num_directions = 2 if bidirectional else 1
-        layer_inputs = [input_dim] + [hidden_dim * num_directions] * (num_layers - 1)
+        layer_inputs = [input_dim] + [hidden_dim * (2 if bidirectional else 1)] * (num_layers - 1)
         self.task_message_gradients = task_message_gradients
 
         def layers() -> torch.nn.ModuleList:
             return torch.nn.ModuleList(
-                MessagePassingLayer(
-                    self.tasks, self.topology, dim, hidden_dim,
-                    task_message_gradients=task_message_gradients, recurrence=recurrence,
-                    attention_entropy=attention_entropy != 0, read_messages=read_messages,
-                )
+                MessagePassingLayer(self.tasks, self.topology, dim, hidden_dim, task_message_gradients,
+                                    attention_entropy != 0, read_messages)
                 for dim in layer_inputs
             )
 
@@ -190,8 +173,7 @@ class MessagePassingEncoder(MultiTaskEncoder):
         inverse = None
         if order != list(range(batch)):
             permutation = torch.tensor(order, device=inputs.device)
-            inverse = torch.empty_like(permutation)
-            inverse[permutation] = torch.arange(batch, device=inputs.device)
+            inverse = torch.argsort(permutation)
             inputs, mask, lengths = (tensor.index_select(0, permutation) for tensor in (inputs, mask, lengths))
         length_list = lengths.tolist()
         groups: List[Group] = []
@@ -331,7 +313,7 @@ class DcMtlEncoder(MessagePassingEncoder):
         Every other argument of `message_passing` but `topology`: `num_layers`, `bidirectional`,
         `dropout`, `task_message_gradients` (`false` stops task k's loss at the other tasks'
         LSTMs: about half the cost of a DC-MTL step, benchmarks/results/SUMMARY.md),
-        `recurrence`, `attention_entropy` (a loss term on the entropy of alpha), `read_messages`.
+        `attention_entropy` (a loss term on the entropy of alpha), `read_messages`.
     """
 
     def __init__(self, tasks: List[str], input_dim: int, hidden_dim: int, attention_dim: Optional[int] = None,
@@ -356,7 +338,7 @@ class IcMtlEncoder(MessagePassingEncoder):
     **kwargs
         Every other argument of `message_passing` but `topology`: `num_layers`, `bidirectional`,
         `dropout`, `task_message_gradients` (no task node sends messages in `indirect`, so it
-        changes nothing here; the shared LSTM is always trained), `recurrence`,
+        changes nothing here; the shared LSTM is always trained),
         `attention_entropy` (a loss term on the entropy of beta), `read_messages`.
     """
 

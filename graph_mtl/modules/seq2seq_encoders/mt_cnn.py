@@ -17,7 +17,7 @@ from allennlp.modules.seq2seq_encoders.seq2seq_encoder import Seq2SeqEncoder
 from allennlp.nn import Activation
 
 from graph_mtl.modules.seq2seq_encoders.multitask_encoder import MultiTaskEncoder
-from graph_mtl.modules.task_batching import encode_by_task
+from graph_mtl.modules.seq2seq_encoders.shared_private import encode_by_task
 
 
 class ConvolutionStack(torch.nn.Module):

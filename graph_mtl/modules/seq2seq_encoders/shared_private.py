@@ -14,7 +14,7 @@ Two auxiliary losses keep the shared space task-invariant and the private spaces
 `get_aux_loss()` returns adversarial_weight * L_adv + orthogonality_weight * L_diff of the last
 batch (both averaged over its instances); the `graph_mtl` backbone passes it on as `aux_loss`.
 """
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -24,7 +24,45 @@ from graph_mtl.modules.seq2seq_encoders.multitask_encoder import MultiTaskEncode
 from graph_mtl.modules.seq2seq_encoders.padded_lstm import PaddedLstmSeq2SeqEncoder
 
 from graph_mtl.models.heads.text_classifier import POOLINGS, pool_sequence
-from graph_mtl.modules.task_batching import encode_by_task
+
+
+def encode_by_task(
+    encoders: Mapping[str, Callable[[torch.Tensor, torch.BoolTensor], torch.Tensor]],
+    tasks: Sequence[str],
+    ids: Sequence[int],
+    inputs: torch.Tensor,
+    mask: torch.BoolTensor,
+    outputs: torch.Tensor,
+) -> torch.Tensor:
+    """
+    Run each task's encoder over the rows of the batch that belong to that task.
+
+    # Parameters
+
+    encoders : `Mapping[str, Callable]`
+        One module per task name (e.g. a `torch.nn.ModuleDict`), called as
+        `encoders[name](inputs, mask)` on that task's rows.
+    tasks : `Sequence[str]`
+        The task names, in the order `ids` indexes them.
+    ids : `Sequence[int]`
+        The task index of every instance (see `task_indices`).
+    inputs : `torch.Tensor`, `(batch, seq_len, input_dim)`
+    mask : `torch.BoolTensor`, `(batch, seq_len)`
+    outputs : `torch.Tensor`, `(batch, seq_len, output_dim)`
+        The starting values (usually zeros); not modified in place.
+
+    # Returns
+
+    `outputs` with the rows of every task's instances replaced by that task's encoder output.
+    """
+    for index, name in enumerate(tasks):
+        rows = [row for row, task_id in enumerate(ids) if task_id == index]
+        if not rows:
+            continue
+        rows_tensor = torch.tensor(rows, device=inputs.device)
+        encoded = encoders[name](inputs.index_select(0, rows_tensor), mask.index_select(0, rows_tensor))
+        outputs = outputs.index_copy(0, rows_tensor, encoded)
+    return outputs
 
 
 class GradientReversal(torch.autograd.Function):

@@ -118,13 +118,17 @@ class MessageAggregator(torch.nn.Module):
         """
         raise NotImplementedError
 
+    def forward(self, prepared: Any, timestep: int, hidden: torch.Tensor) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """`step` (what `torch.func.functional_call` runs for `AutogradSteps`)."""
+        return self.step(prepared, timestep, hidden)
+
     def fast_steps(self, inputs: torch.Tensor, messages: torch.Tensor, mask: torch.BoolTensor) -> Optional[Any]:
         """
         Optional: hand-written forward and backward steps, a
         `graph_mtl.modules.fusion_lstm.AggregatorSteps` built from the same arguments as
-        `prepare` (the built-in aggregators have them). `None` (this default): the fusion
-        recurrence runs `step` without autograd and differentiates it by recomputing each step
-        under autograd in its backward pass (`AutogradSteps`): correct, and slower.
+        `prepare` (the built-in aggregators have these instead of `prepare` / `step`). `None`
+        (this default): the fusion recurrence differentiates `step` by autograd one step at a
+        time (`AutogradSteps`, see `recompute_steps` above): correct, and slower.
         """
         return None
 

@@ -62,9 +62,12 @@ def test_source_embeddings_must_match_the_number_of_sources():
 
 
 def test_mean_aggregator_is_the_mean_of_the_sources_at_each_step():
-    messages = torch.randn(2, 4, 3, 5)
-    aggregator = MeanAggregator()
-    prepared = aggregator.prepare(torch.randn(2, 4, 6), messages, torch.ones(2, 4, dtype=torch.bool))
+    messages = torch.randn(2, 4, 3, 5, dtype=torch.float64, requires_grad=True)
+    steps = MeanAggregator().fast_steps(torch.randn(2, 4, 6), messages, torch.ones(2, 4, dtype=torch.bool))
     for t in range(4):
-        message, weights = aggregator.step(prepared, t, torch.randn(2, 7))
+        message, weights = steps.forward(t, torch.randn(2, 7))
         assert weights is None and torch.allclose(message, messages[:, t].mean(dim=1))
+        assert steps.backward(t, torch.randn(2, 7), torch.randn(2, 5)) is None  # r_t ignores h_{t-1}
+    grad_messages = torch.randn(4, 2, 5, dtype=torch.float64)  # d r_t of every step, time-major
+    (grad,) = steps.gradients(torch.randn(4, 2, 7), grad_messages)  # d of what it read, (B, T, M)
+    assert torch.equal(grad, grad_messages.transpose(0, 1))

@@ -12,7 +12,7 @@ from graph_mtl.modules.message_passing_layer import MessagePassingLayer
 from graph_mtl.modules.seq2seq_encoders import DcMtlEncoder, IcMtlEncoder, MessagePassingEncoder
 from tests.modules.reference import reference_forward
 from graph_mtl.modules.topologies import DirectTopology, IndirectTopology, Topology
-from tests.modules.helpers import TASKS, lengths_mask, make_encoder, random_inputs
+from tests.modules.helpers import TASKS, lengths_mask, make_encoder, random_inputs, use_step_versions
 
 CONFIGS = [
     ("direct", False, 1),
@@ -25,14 +25,15 @@ MIXED_LENGTHS = [5, 3, 4, 1, 5]
 
 
 @pytest.fixture(params=["fused", "autograd"])
-def recurrence(request):
-    """Run a test with the aggregators' hand-written steps (default) and with `AutogradSteps`."""
+def steps(request):
+    """Run a test with the aggregators' hand-written steps (the built-ins) and with their step
+    versions on `AutogradSteps` (benchmarks/step_aggregators.py, as a plugin runs)."""
     return request.param
 
 
 @pytest.mark.parametrize("topology,bidirectional,num_layers", CONFIGS)
-def test_fast_equals_reference_forward_and_gradients(topology, bidirectional, num_layers, recurrence):
-    encoder = make_encoder(topology, bidirectional, num_layers, recurrence=recurrence)
+def test_fast_equals_reference_forward_and_gradients(topology, bidirectional, num_layers, steps):
+    encoder = make_encoder(topology, bidirectional, num_layers, steps=steps)
     inputs, mask = random_inputs(MIXED_LENGTHS, seq_len=6)
     inputs.requires_grad_(True)
     weights = torch.randn(*mask.shape, encoder.get_output_dim(), dtype=torch.float64)
@@ -127,13 +128,13 @@ def test_mixed_batch_equals_homogeneous_batches(topology, bidirectional, num_lay
 
 
 @pytest.mark.parametrize("encoder_type", ["dc_mtl", "ic_mtl"])
-def test_every_parameter_gets_a_gradient(encoder_type, recurrence):
+def test_every_parameter_gets_a_gradient(encoder_type, steps):
     torch.manual_seed(0)
     encoder = Seq2SeqEncoder.from_params(
         Params({"type": encoder_type, "tasks": TASKS, "input_dim": 4, "hidden_dim": 3,
-                "bidirectional": True, "num_layers": 2, "dropout": 0.1, "recurrence": recurrence})
+                "bidirectional": True, "num_layers": 2, "dropout": 0.1})
     )
-    encoder.train()
+    use_step_versions(encoder, steps).train()
     inputs, mask = random_inputs([4, 2, 3], seq_len=4)
     inputs = inputs.float()
     for task in TASKS:  # one homogeneous batch per task, gradients accumulated
@@ -227,9 +228,9 @@ def test_fully_padded_instance_gives_zeros():
 
 @pytest.mark.parametrize("topology", ["direct", "indirect"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_task_message_gradients_off_stops_only_the_source_task_lstms(topology, bidirectional, recurrence):
-    joint = make_encoder(topology, bidirectional, recurrence=recurrence)
-    stopped = make_encoder(topology, bidirectional, task_message_gradients=False, recurrence=recurrence)
+def test_task_message_gradients_off_stops_only_the_source_task_lstms(topology, bidirectional, steps):
+    joint = make_encoder(topology, bidirectional, steps=steps)
+    stopped = make_encoder(topology, bidirectional, task_message_gradients=False, steps=steps)
     stopped.load_state_dict(joint.state_dict())
     inputs, mask = random_inputs([5, 3, 4], seq_len=5)
     target = "dvd"
@@ -268,16 +269,16 @@ def test_task_message_gradients_from_params():
     assert all(not layer.task_message_gradients for layer in encoder.forward_layers)
 
 
-def test_recurrence_is_a_checked_constructor_argument_that_reaches_every_layer():
-    with pytest.raises(ConfigurationError, match="recurrence must be one of"):
-        MessagePassingEncoder(TASKS, 4, 3, recurrence="compiled")
-    encoder = Seq2SeqEncoder.from_params(
-        Params({"type": "ic_mtl", "tasks": TASKS, "input_dim": 4, "hidden_dim": 3, "bidirectional": True,
-                "num_layers": 2, "recurrence": "autograd"})
-    )
-    layers = list(encoder.forward_layers) + list(encoder.backward_layers)
-    assert len(layers) == 4 and all(layer.recurrence == "autograd" for layer in layers)
-    assert all(layer.recurrence == "fused" for layer in DcMtlEncoder(TASKS, 4, 3).forward_layers)
+def test_recurrence_is_not_an_argument_any_more():
+    """The built-in aggregators have one path (hand-written steps): a config that still chooses
+    `recurrence` gets a ConfigurationError naming it, not a silent change of kernel."""
+    for name in ("dc_mtl", "ic_mtl"):
+        with pytest.raises(ConfigurationError, match=r"unknown argument\(s\) \['recurrence'\]"):
+            Seq2SeqEncoder.from_params(Params({"type": name, "tasks": TASKS, "input_dim": 4, "hidden_dim": 3,
+                                               "recurrence": "autograd"}))
+    with pytest.raises(ConfigurationError, match="recurrence"):
+        Seq2SeqEncoder.from_params(Params({"type": "message_passing", "tasks": TASKS, "input_dim": 4,
+                                           "hidden_dim": 3, "recurrence": "autograd"}))
 
 
 def test_dc_and_ic_mtl_pass_every_message_passing_argument_from_a_config():
@@ -321,8 +322,8 @@ def _token_entropy(weights: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 @pytest.mark.parametrize("topology,bidirectional", [("direct", False), ("direct", True), ("indirect", True)])
-def test_attention_entropy_is_the_mean_entropy_of_the_reported_attention(topology, bidirectional, recurrence):
-    encoder = make_encoder(topology, bidirectional, num_layers=1, recurrence=recurrence, attention_entropy=0.3)
+def test_attention_entropy_is_the_mean_entropy_of_the_reported_attention(topology, bidirectional, steps):
+    encoder = make_encoder(topology, bidirectional, num_layers=1, steps=steps, attention_entropy=0.3)
     inputs, mask = random_inputs([5, 3, 4, 1, 5], seq_len=6)
     encoder(inputs, mask, ["dvd", "books", "music", "dvd", "books"])
     attention = encoder.get_attention()
@@ -334,13 +335,13 @@ def test_attention_entropy_is_the_mean_entropy_of_the_reported_attention(topolog
 
 
 @pytest.mark.parametrize("topology", ["direct", "indirect"])
-def test_attention_entropy_gradient_sharpens_or_spreads_the_attention(topology, recurrence):
+def test_attention_entropy_gradient_sharpens_or_spreads_the_attention(topology, steps):
     """Gradient steps on the term alone: a positive weight lowers the mean entropy, a negative one
     raises it; the gradient is finite with IC-MTL's padded (exactly 0) positions."""
     inputs, mask = random_inputs([5, 3, 4, 1, 5], seq_len=6)
     tasks = ["dvd", "books", "music", "dvd", "books"]
     for sign in (1.0, -1.0):
-        encoder = make_encoder(topology, recurrence=recurrence, attention_entropy=sign)
+        encoder = make_encoder(topology, steps=steps, attention_entropy=sign)
         optimizer = torch.optim.SGD(encoder.parameters(), lr=0.5)
         entropies = []
         for _ in range(5):
