@@ -12,7 +12,8 @@ must also run on a machine that has only Python and torch (the GPU image), so:
   are created as empty packages pointing at the source folders, so that their `__init__` files
   (which import AllenNLP-heavy siblings) do not run. The encoder code itself is the repository's,
   unchanged: `graph_mtl/modules/{fusion_lstm, message_passing_layer,
-  recurrent_linear, aggregators, topologies, seq2seq_encoders/message_passing_encoder}.py`.
+  task_batching, aggregators, topologies, seq2seq_encoders/{multitask_encoder, message_passing_encoder}}.py`;
+  `benchmarks/step_aggregators.py` (the `--generic` path) imports from them the same way.
 
 SP-MTL (`shared_private.py`) needs AllenNLP's `PytorchSeq2SeqWrapper` and the classifier head's
 pooling, so in standalone mode it is replaced by `TorchSharedPrivate` below, the same
