@@ -30,6 +30,8 @@ from graph_mtl.modules.topologies.topology import Topology
 
 logger = logging.getLogger(__name__)
 
+# What the log says, once per aggregator class, about the path its steps take, by whether it has
+# hand-written steps (`fast_steps`).
 PATH_MESSAGES = {
     True: ": its hand-written steps (fast_steps)",
     False: " has no fast_steps: its step() is differentiated by autograd, one step at a time "
