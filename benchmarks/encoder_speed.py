@@ -201,9 +201,6 @@ def build(name: str, encoders: Encoders, tasks: List[str], hidden: int) -> torch
 def time_model(model, inputs, mask, task, weights, repeats: int, device: torch.device,
                variant: Optional[str], encoders: Encoders, clock: str) -> Dict[str, float]:
     params = [p for p in model.parameters() if p.requires_grad]
-    # the plugin path: the built-in aggregators as their step versions, for this model's steps
-    generic = encoders.autograd_steps(model, enabled=variant == "generic")
-    generic.__enter__()
     now = time.process_time if clock == "process" else time.perf_counter
 
     def step():
@@ -219,11 +216,10 @@ def time_model(model, inputs, mask, task, weights, repeats: int, device: torch.d
     def timed():
         return time_step(step, device, now)
 
-    try:
+    # the plugin path: the built-in aggregators as their step versions, for this model's steps
+    with encoders.autograd_steps(model, enabled=variant == "generic"):
         warm = timed()  # warm-up (allocator, kernels, oneDNN primitives)
         times = [timed() for _ in range(repeats if warm < 60 else 1)]
-    finally:
-        generic.__exit__(None, None, None)
     return {"seconds": min(times), "median": statistics.median(times), "warmup": warm, "runs": len(times)}
 
 

@@ -11,11 +11,12 @@ Two users:
 * the tests' second oracle for the hand-written backward passes (tests/modules/test_fast_equivalence.py
   and others run every encoder both ways).
 
-`autograd_steps(module)` switches every built-in aggregator inside `module` to its step version
-for the duration of a `with` block (the class of the object changes, its parameters stay).
+`use_step_versions(module)` switches every built-in aggregator inside `module` to its step version
+(the class of the object changes, its parameters stay); `autograd_steps(module)` does it for the
+duration of a `with` block.
 """
 import contextlib
-from typing import Any, Iterator, Tuple
+from typing import Any, Iterator, List, Tuple
 
 import torch
 from torch.nn import functional as F
@@ -88,15 +89,23 @@ STEP_VERSIONS = {
 }
 
 
-@contextlib.contextmanager
-def autograd_steps(module: torch.nn.Module, enabled: bool = True) -> Iterator[torch.nn.Module]:
-    """Within the block, every built-in aggregator inside `module` (an encoder, a layer, a model)
-    runs its step version (plugins' aggregators are left as they are); `enabled=False` changes
-    nothing, so that callers can write one `with` for both paths."""
+def use_step_versions(module: torch.nn.Module) -> List[Tuple[torch.nn.Module, type]]:
+    """Every built-in aggregator inside `module` (an encoder, a layer, a model) becomes its step
+    version, for good (plugins' aggregators are left as they are); returns `(aggregator, built-in
+    class)` of each one switched."""
     switched = [(aggregator, type(aggregator)) for aggregator in module.modules()
-                if enabled and type(aggregator) in STEP_VERSIONS]
+                if type(aggregator) in STEP_VERSIONS]
     for aggregator, built_in in switched:
         aggregator.__class__ = STEP_VERSIONS[built_in]
+    return switched
+
+
+@contextlib.contextmanager
+def autograd_steps(module: torch.nn.Module, enabled: bool = True) -> Iterator[torch.nn.Module]:
+    """`use_step_versions` for the duration of the block, the built-ins put back after it (also
+    after an exception); `enabled=False` changes nothing, so that callers can write one `with`
+    for both paths."""
+    switched = use_step_versions(module) if enabled else []
     try:
         yield module
     finally:

@@ -2,7 +2,7 @@ from typing import List
 
 import torch
 
-from benchmarks.step_aggregators import STEP_VERSIONS
+from benchmarks import step_aggregators
 from graph_mtl.modules.seq2seq_encoders import MessagePassingEncoder
 
 TASKS = ["books", "dvd", "music"]
@@ -30,9 +30,8 @@ def use_step_versions(module: torch.nn.Module, steps: str = "autograd") -> torch
     """`steps="autograd"`: every built-in aggregator inside `module` becomes its step version (for
     good); `"fused"`: nothing changes."""
     assert steps in ("fused", "autograd"), steps
-    for aggregator in module.modules():
-        if steps == "autograd" and type(aggregator) in STEP_VERSIONS:
-            aggregator.__class__ = STEP_VERSIONS[type(aggregator)]
+    if steps == "autograd":
+        step_aggregators.use_step_versions(module)
     return module
 
 
