@@ -26,7 +26,10 @@ checkpoints are removed (graph_mtl/common/finished_runs.py; `--keep-checkpoints`
 fold, `DIR/folds/<task>.json`: its row and a digest of the evaluated config of each of its runs.
 With `--reuse`, a fold recorded there with the same configs is taken from its record and not
 trained again, also when `--output-dir` is gone: a 16-fold protocol can be completed over
-several sessions and machines by committing DIR.
+several sessions and machines by committing DIR. `--report-only` writes the tables from the
+folds recorded so far (the others named as missing) and trains nothing; `--single-task TABLE`
+(Table 1's `table.json`, scripts/reproduce.py) adds the single-task LSTM / BiLSTM dev accuracy
+of each target beside it and counts the targets where transfer beats them.
 
 Writes `<output-dir>/<task>/{source,target,baseline}/` (AllenNLP serialization directories)
 and `<output-dir>/results.{json,tsv,md}`; prints the Markdown table.
@@ -116,6 +119,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=1,
                         help="folds trained in parallel, each in its own process (give each --threads 1 "
                              "on a CPU); the table is written when every fold is done")
+    parser.add_argument("--report-only", action="store_true",
+                        help="train nothing: write the tables of --results-dir from the folds recorded "
+                             "there with the same configs, naming the held-out folds not recorded yet")
+    parser.add_argument("--single-task", default=None, metavar="TABLE_JSON",
+                        help="Table 1's table.json (scripts/reproduce.py, e.g. results/table1/cpu/table.json): "
+                             "add each target's single-task LSTM and BiLSTM best dev accuracy (mean over "
+                             "its seeds) and count the targets where transfer beats them")
     parser.add_argument("--no-results", action="store_true", help=argparse.SUPPRESS)  # a --jobs worker
     parser.add_argument("--cuda-device", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -308,7 +318,9 @@ def read_metrics(serialization_dir: Path) -> Dict[str, Any]:
 
 
 def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Dict[str, Any],
-             parts: List[str]) -> Dict[str, Any]:
+             parts: List[str]) -> Optional[Dict[str, Any]]:
+    """The row of fold `task`: trained, or read from its record; `None` with `--report-only` when
+    the fold has no record made with the same configs."""
     out = Path(args.output_dir) / task
     test_file = Path(args.data_dir) / f"{task}.task.test"
     overrides: Dict[str, Any] = {}
@@ -340,11 +352,14 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
         # the target reads the source's archive: its digest covers the source's config too
         digests["target"] = config_digest(digests["target"] + digests["source"])
         record = read_record(results_dir, task)
-        if record is not None and args.reuse:
+        if record is not None and (args.reuse or args.report_only):
             if record["configs"] == digests:
                 logger.info("fold %s: recorded in %s, not trained again", task, results_dir / "folds")
                 return record["row"]
-            logger.info("fold %s: its record in %s has other configs: trained", task, results_dir / "folds")
+            logger.info("fold %s: its record in %s has other configs%s", task, results_dir / "folds",
+                        ": not reported" if args.report_only else ": trained")
+    if args.report_only:
+        return None
 
     source = train(SOURCE_CONFIG, source_dir, source_options, args.data_dir, overrides, args.reuse,
                    args.verbose, args.keep_checkpoints, run=configs["source"])
@@ -453,9 +468,61 @@ COLUMNS = [
     ("target_test_accuracy", "transfer test acc"),
     ("baseline_dev_accuracy", "no-transfer dev acc"),
     ("baseline_test_accuracy", "no-transfer test acc"),
+    ("single_task_lstm_dev_accuracy", "single-task LSTM dev acc"),
+    ("single_task_bilstm_dev_accuracy", "single-task BiLSTM dev acc"),
     ("shared_identical", "frozen shared = source"),
     ("seconds", "training seconds"),
 ]
+
+
+#: Table 1's single-task models (scripts/reproduce.py run names "<kind>-<task>-s<seed>") -> row key
+SINGLE_TASK_KEYS = {"lstm": "single_task_lstm_dev_accuracy", "bilstm": "single_task_bilstm_dev_accuracy"}
+#: what a target's transfer dev accuracy is compared with: row key -> words of the report
+COMPARED_WITH = {
+    "baseline_dev_accuracy": "no transfer (the same network from scratch)",
+    "single_task_lstm_dev_accuracy": "the single-task LSTM",
+    "single_task_bilstm_dev_accuracy": "the single-task BiLSTM",
+}
+
+
+def read_single_task(path: Path) -> Dict[str, Dict[str, float]]:
+    """
+    task -> {row key: dev accuracy} of the single-task LSTM and BiLSTM runs in Table 1's
+    `table.json` (scripts/reproduce.py): each finished run's dev accuracy at its best epoch, the
+    mean over the seeds that have one (Table 1's model selection, on dev).
+    """
+    try:
+        runs = json.loads(path.read_text())["runs"]
+        accuracies: Dict[str, Dict[str, List[float]]] = {}
+        for name, run in runs.items():
+            key = SINGLE_TASK_KEYS.get(name.split("-", 1)[0])
+            if key is None or run.get("state") != "done" or len(run.get("tasks", [])) != 1:
+                continue
+            best = run["curve"][run["best_epoch"]]["dev"]
+            accuracies.setdefault(run["tasks"][0], {}).setdefault(key, []).append(float(best))
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+        raise SystemExit(f"--single-task {path}: not a table.json of scripts/reproduce.py "
+                         f"({type(error).__name__}: {error})")
+    return {task: {key: sum(values) / len(values) for key, values in by_key.items()}
+            for task, by_key in accuracies.items()}
+
+
+def compare(rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """For each reference of COMPARED_WITH in the rows: on how many folds the transfer's dev
+    accuracy is above / level with it, and the mean difference in points."""
+    found = []
+    for key, words in COMPARED_WITH.items():
+        pairs = [(row["target_dev_accuracy"], row[key]) for row in rows
+                 if isinstance(row.get("target_dev_accuracy"), (int, float))
+                 and isinstance(row.get(key), (int, float))]
+        if pairs:
+            found.append({
+                "against": key, "words": words, "folds": len(pairs),
+                "higher": sum(a > b + 1e-9 for a, b in pairs),
+                "level": sum(abs(a - b) <= 1e-9 for a, b in pairs),
+                "mean_difference_points": round(100 * sum(a - b for a, b in pairs) / len(pairs), 2),
+            })
+    return found
 
 
 def mean_row(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
@@ -480,9 +547,16 @@ def format_cell(value: Any, key: str = "") -> str:
     return str(value)
 
 
-def write_results(rows: List[Dict[str, Any]], output_dir: Path, command: str = "") -> str:
+def write_results(rows: List[Dict[str, Any]], output_dir: Path, command: str = "",
+                  missing: Optional[List[str]] = None, single_task: str = "") -> str:
+    """
+    `results.{md,tsv,json}` in `output_dir`: a row per fold and their mean, how often transfer
+    beats each reference (`compare`), the held-out folds `missing` from the table (not recorded
+    yet), where the single-task columns come from, and the command.
+    """
     from graph_mtl.common.atomic import atomic_open, atomic_write_text
 
+    missing = missing or []
     columns = [(k, h) for k, h in COLUMNS if any(k in r for r in rows)]
     table = rows + ([mean_row(rows)] if len(rows) > 1 else [])
     lines = ["| " + " | ".join(h for _, h in columns) + " |",
@@ -490,6 +564,18 @@ def write_results(rows: List[Dict[str, Any]], output_dir: Path, command: str = "
     for row in table:
         lines.append("| " + " | ".join(format_cell(row.get(k), k) for k, _ in columns) + " |")
     markdown = "\n".join(lines) + "\n"
+    if missing:
+        markdown += (f"\n{len(rows)} of {len(rows) + len(missing)} folds (the mean is over these); "
+                     f"not recorded yet: {', '.join(missing)}.\n")
+    comparisons = compare(rows)
+    if comparisons:
+        markdown += "\nTransfer's dev accuracy against " + "; against ".join(
+            f"{c['words']}: higher on {c['higher']} of {c['folds']} folds"
+            + (f" (level on {c['level']})" if c["level"] else "")
+            + f", {c['mean_difference_points']:+.2f} points on average" for c in comparisons) + ".\n"
+    if single_task:
+        markdown += (f"\nSingle-task columns: each target's best dev accuracy in `{single_task}`, "
+                     "the mean over its seeds.\n")
     if command:
         markdown += f"\nCommand: `{command}`\n"
     atomic_write_text(output_dir / "results.md", markdown)
@@ -498,7 +584,9 @@ def write_results(rows: List[Dict[str, Any]], output_dir: Path, command: str = "
         for row in table:
             handle.write("\t".join("" if row.get(k) is None else str(row.get(k)) for k, _ in columns) + "\n")
     atomic_write_text(output_dir / "results.json",
-                      json.dumps({"command": command, "folds": rows, "mean": mean_row(rows)}, indent=2))
+                      json.dumps({"command": command, "folds": rows, "mean": mean_row(rows),
+                                  "comparisons": comparisons, "missing": missing,
+                                  "single_task": single_task or None}, indent=2))
     return markdown
 
 
@@ -533,26 +621,38 @@ def main(argv: Optional[List[str]] = None) -> List[Dict[str, Any]]:
     if vectors and not Path(vectors).is_file():
         raise SystemExit(f"word vectors {vectors} do not exist: make them with `make vectors` "
                          "(scripts/train_vectors.py), or pass --vectors PATH ('' for none)")
+    if args.report_only and not args.results_dir:
+        raise SystemExit("--report-only writes the tables from the fold records of --results-dir: give it")
+    single_task = read_single_task(Path(args.single_task)) if args.single_task else {}
     output_dir = Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
 
-    if args.jobs > 1:
+    if args.jobs > 1 and not args.report_only:
         train_in_parallel(list(sys.argv[1:] if argv is None else argv), held_out, args.jobs, output_dir)
         args.reuse = True  # every fold is trained: the loop below only collects
     result_dirs = [output_dir] + ([Path(args.results_dir)] if args.results_dir else [])
     for directory in result_dirs[1:]:
         directory.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows: List[Dict[str, Any]] = []
+    missing: List[str] = []
+    report = {"command": command, "single_task": args.single_task or ""}
     for number, task in enumerate(held_out, start=1):
         logger.info("fold %d/%d: held-out %s", number, len(held_out), task)
-        rows.append(run_fold(task, args, tasks, settings, parts))
-        if not args.no_results:  # partial results survive an interrupted protocol
+        row = run_fold(task, args, tasks, settings, parts)
+        if row is None:  # --report-only: not recorded with these configs
+            missing.append(task)
+            continue
+        rows.append({**row, **single_task.get(task, {})})
+        if not (args.no_results or args.report_only):  # partial results survive an interrupted protocol
             for directory in result_dirs:
-                write_results(rows, directory, command)
+                write_results(rows, directory, missing=held_out[number:], **report)
     if args.no_results:
         return rows
+    if not rows:
+        raise SystemExit(f"no fold of {', '.join(held_out)} is recorded in {args.results_dir}/folds "
+                         "with these configs")
     for directory in result_dirs:
-        markdown = write_results(rows, directory, command)
+        markdown = write_results(rows, directory, missing=missing, **report)
     print(markdown, end="")
     print(f"(results in {' and '.join(f'{d}/results.{{md,tsv,json}}' for d in result_dirs)})")
     return rows

@@ -326,3 +326,80 @@ def test_every_run_reads_the_given_word_vectors(protocol, tmp_path):
         config = json.loads((tmp_path / "out" / "dvd" / run / "config.json").read_text())
         embedder = config["model"]["backbone"]["text_field_embedder"]["token_embedders"]["tokens"]
         assert embedder["pretrained_file"] == str(vectors), run
+
+
+def single_task_table(path, runs):
+    """A Table 1 `table.json` (scripts/reproduce.py) holding only `runs`."""
+    path.write_text(json.dumps({"columns": ["LSTM", "BiLSTM"], "runs": runs}))
+    return path
+
+
+def single_task_run(task, seed, dev_curve, best_epoch, state="done"):
+    return {"tasks": [task], "seed": seed, "state": state, "best_epoch": best_epoch,
+            "curve": [{"dev": dev, "train": 0.5} for dev in dev_curve]}
+
+
+def test_single_task_accuracies_are_best_dev_epochs_averaged_over_seeds(tmp_path):
+    script = load_script()
+    table = single_task_table(tmp_path / "table.json", {
+        "lstm-books-s13": single_task_run("books", 13, [0.70, 0.80, 0.75], 1),
+        "lstm-books-s14": single_task_run("books", 14, [0.60, 0.65, 0.90], 2),
+        "lstm-books-s15": single_task_run("books", 15, [0.99], 0, state="running"),  # unfinished: left out
+        "bilstm-books-s13": single_task_run("books", 13, [0.50, 0.55], 0),  # the run's best epoch, not the curve's top
+        "stacked_lstm-books-s13": single_task_run("books", 13, [0.95], 0),  # not a compared model
+        "bilstm-dvd-s13": single_task_run("dvd", 13, [0.66], 0),
+        "fs_mtl-s13": dict(single_task_run("books", 13, [0.97], 0), tasks=["books", "dvd"]),
+    })
+    assert script.read_single_task(table) == {
+        "books": {"single_task_lstm_dev_accuracy": pytest.approx((0.80 + 0.90) / 2),
+                  "single_task_bilstm_dev_accuracy": 0.50},
+        "dvd": {"single_task_bilstm_dev_accuracy": 0.66},
+    }
+    for text in ("{not json", json.dumps({"runs": {"lstm-books-s13": {"state": "done", "tasks": ["books"]}}})):
+        (tmp_path / "bad.json").write_text(text)
+        with pytest.raises(SystemExit, match=r"--single-task .*bad\.json: not a table\.json"):
+            script.read_single_task(tmp_path / "bad.json")
+
+
+def test_comparisons_count_folds_above_and_level_with_each_reference():
+    script = load_script()
+    rows = [
+        {"task": "a", "target_dev_accuracy": 0.90, "baseline_dev_accuracy": 0.85, "single_task_lstm_dev_accuracy": 0.90},
+        {"task": "b", "target_dev_accuracy": 0.70, "baseline_dev_accuracy": 0.75, "single_task_lstm_dev_accuracy": 0.60},
+        {"task": "c", "target_dev_accuracy": 0.80, "baseline_dev_accuracy": 0.70},
+    ]
+    assert script.compare(rows) == [
+        {"against": "baseline_dev_accuracy", "words": script.COMPARED_WITH["baseline_dev_accuracy"],
+         "folds": 3, "higher": 2, "level": 0, "mean_difference_points": round(100 * (0.05 - 0.05 + 0.10) / 3, 2)},
+        {"against": "single_task_lstm_dev_accuracy", "words": "the single-task LSTM",
+         "folds": 2, "higher": 1, "level": 1, "mean_difference_points": 5.0},
+    ]
+
+
+def test_report_only_tabulates_the_recorded_folds_and_names_the_others(protocol, tmp_path):
+    script, _, _ = protocol
+    out, records = tmp_path / "out", tmp_path / "records"
+    arguments = ["--data-dir", str(FIXTURES), "--tasks", ",".join(TASKS), "--settings", json.dumps(SETTINGS),
+                 "--output-dir", str(out), "--threads", "1", "--baseline", "--results-dir", str(records)]
+    recorded = script.main(arguments + ["--held-out", "dvd"])[0]
+    shutil.rmtree(out)
+    table = single_task_table(tmp_path / "table.json", {
+        "lstm-dvd-s13": single_task_run("dvd", 13, [recorded["target_dev_accuracy"] - 0.25], 0),
+        "bilstm-dvd-s13": single_task_run("dvd", 13, [recorded["target_dev_accuracy"]], 0),
+    })
+    with pytest.raises(SystemExit, match="--report-only .* --results-dir"):
+        script.main(arguments[:-2] + ["--report-only"])
+    rows = script.main(arguments + ["--report-only", "--jobs", "2", "--single-task", str(table)])
+    assert rows == [{**recorded, "single_task_lstm_dev_accuracy": recorded["target_dev_accuracy"] - 0.25,
+                     "single_task_bilstm_dev_accuracy": recorded["target_dev_accuracy"]}]
+    assert not any((out / task).exists() for task in TASKS)  # nothing trained, no worker started
+    results = json.loads((records / "results.json").read_text())
+    assert results["missing"] == ["books", "electronics"] and results["folds"] == rows
+    markdown = (records / "results.md").read_text()
+    assert "1 of 3 folds (the mean is over these); not recorded yet: books, electronics." in markdown
+    assert "against the single-task LSTM: higher on 1 of 1 folds, +25.00 points on average" in markdown
+    assert "against the single-task BiLSTM: higher on 0 of 1 folds (level on 1), +0.00 points" in markdown
+    assert "| single-task LSTM dev acc | single-task BiLSTM dev acc |" in markdown.splitlines()[0]
+    # a record made with other configs is not reported; none left is an error naming the folder
+    with pytest.raises(SystemExit, match=r"no fold of books, dvd is recorded in .*records/folds"):
+        script.main(arguments + ["--held-out", "books,dvd", "--report-only", "--epochs", "3"])
