@@ -7,7 +7,9 @@ Synthetic classification tasks in groups: the tasks of a group share one labelli
 "negative" ones), each group has one big task and small ones that cannot learn the rule from
 their own few examples, and distractor tasks have rules of their own. Every sentence also
 carries the cue words of other groups, which say nothing about its label. The planted relation:
-target t should read source s when they share a group.
+target t should read source s when they share a group. With the design's `split_cues` the cue
+words of a rule are dealt out among the tasks of its group for training (dev sentences use all
+of them), so that every task needs every group-mate's LSTM for the cues it never saw labelled.
 
 For each seed the script trains DC-MTL and IC-MTL (`allennlp train` on
 training_configs/lib/custom.libsonnet) and a single-task LSTM per small task, predicts the dev
@@ -76,6 +78,8 @@ class Task:
     train_size: int
     small: bool
     fillers: List[str] = field(default_factory=list)
+    member: int = 0  # its index in its group (the big task 0): which share of the cues it trains on
+    members: int = 1  # tasks in its group
 
 
 @dataclass
@@ -89,13 +93,23 @@ class Design:
     dev_size: int = 200
     cues: int = 6  # positive and negative cue words per rule
     fillers: int = 300  # shared filler vocabulary (each task draws from its own 120 of them)
+    # True: the cue words of a group are dealt out among its tasks (cue i to the task whose index
+    # in the group is i mod the group's size); a task's *training* sentences hold only its share,
+    # its dev sentences every cue of the rule. A task then needs its mates at test time for the
+    # cues it never saw labelled, and every mate holds cues no other task trains on.
+    split_cues: bool = False
 
     def tasks(self) -> List[Task]:
         tasks = []
+        members = 1 + self.small_tasks
+        if self.split_cues and self.cues < members:
+            raise ValueError(f"split_cues: {self.cues} cues per polarity cannot be dealt out to "
+                             f"{members} tasks per group")
         for group in range(self.groups):
-            tasks.append(Task(f"g{group}big", group, self.big_size, small=False))
+            tasks.append(Task(f"g{group}big", group, self.big_size, small=False, members=members))
             for index in range(self.small_tasks):
-                tasks.append(Task(f"g{group}small{index}", group, self.small_size, small=True))
+                tasks.append(Task(f"g{group}small{index}", group, self.small_size, small=True,
+                                  member=index + 1, members=members))
         for index in range(self.distractors):
             tasks.append(Task(f"distractor{index}", self.groups + index, self.distractor_size, small=False))
         return tasks
@@ -115,10 +129,21 @@ def label_of(words: Sequence[str], rule: int, count: int) -> int:
     return int(sum(w in positive for w in words) > sum(w in negative for w in words))
 
 
-def sentence(rng: random.Random, task: Task, design: Design, rules: int) -> Tuple[List[str], int]:
+def cue_share(task: Task, design: Design) -> Tuple[List[str], List[str]]:
+    """The cue words of `task`'s rule that its training sentences hold: all of them, or with
+    `split_cues` its share (cue i when i mod the group's size is its index in the group)."""
+    positive, negative = cue_words(task.group, design.cues)
+    if not design.split_cues:
+        return positive, negative
+    mine = [i for i in range(design.cues) if i % task.members == task.member]
+    return [positive[i] for i in mine], [negative[i] for i in mine]
+
+
+def sentence(rng: random.Random, task: Task, design: Design, rules: int,
+             split: str = "dev") -> Tuple[List[str], int]:
     label = rng.randint(0, 1)
     few, many = sorted(rng.sample(range(0, 4), 2))
-    positive, negative = cue_words(task.group, design.cues)
+    positive, negative = cue_share(task, design) if split == "train" else cue_words(task.group, design.cues)
     counts = (many, few) if label == 1 else (few, many)
     words = [rng.choice(positive) for _ in range(counts[0])] + [rng.choice(negative) for _ in range(counts[1])]
     for other in range(rules):  # other rules' cue words: noise for this task
@@ -143,7 +168,7 @@ def generate(design: Design, directory: Path, seed: int = 0) -> List[Task]:
         for split, size in (("train", task.train_size), ("dev", design.dev_size)):
             with atomic_open(directory / f"{task.name}.{split}.jsonl", "w", encoding="utf-8") as out:
                 for _ in range(size):
-                    words, label = sentence(rng, task, design, rules)
+                    words, label = sentence(rng, task, design, rules, split)
                     out.write(json.dumps({"text": " ".join(words), "label": str(label)}) + "\n")
     return tasks
 

@@ -34,6 +34,35 @@ def test_generator_follows_the_planted_rule(tmp_path):
     assert sum(relation["distractor0"].values()) == 0
 
 
+def test_split_cues_deal_each_rule_out_among_its_group_for_training_only(tmp_path):
+    design = bench.Design(groups=2, big_size=60, small_tasks=2, small_size=40, distractors=1,
+                          distractor_size=30, dev_size=60, cues=4, fillers=50, split_cues=True)
+    tasks = bench.generate(design, tmp_path, seed=5)
+
+    def cues_in(task, split):
+        positive, negative = bench.cue_words(task.group, design.cues)
+        seen = set()
+        for line in (tmp_path / f"{task.name}.{split}.jsonl").read_text().splitlines():
+            record = json.loads(line)
+            words = record["text"].split()
+            assert record["label"] == str(bench.label_of(words, task.group, design.cues))
+            seen |= {w for w in words if w in positive or w in negative}
+        return seen
+
+    for group in (0, 1):
+        members = [t for t in tasks if t.group == group]
+        shares = [cues_in(t, "train") for t in members]
+        # the big task (index 0) trains on cues 0 and 3, the small ones on 1 and 2
+        assert shares == [{f"r{group}{p}{i}" for p in ("pos", "neg") for i in indices}
+                          for indices in ((0, 3), (1,), (2,))]
+        for task in members:  # dev sentences draw on the whole rule
+            assert cues_in(task, "dev") == set(sum(bench.cue_words(group, design.cues), []))
+    distractor = tasks[-1]
+    assert cues_in(distractor, "train") == set(sum(bench.cue_words(distractor.group, design.cues), []))
+    with pytest.raises(ValueError, match="2 cues per polarity cannot be dealt out to 3 tasks"):
+        bench.Design(cues=2, small_tasks=2, split_cues=True).tasks()
+
+
 def test_ranks_and_correlations_match_scipy():
     values = [0.3, 0.1, 0.3, 0.7, 0.1, 0.2]
     assert bench.ranks(values) == list(stats.rankdata(values))
