@@ -548,11 +548,11 @@ def format_cell(value: Any, key: str = "") -> str:
 
 
 def write_results(rows: List[Dict[str, Any]], output_dir: Path, command: str = "",
-                  missing: Optional[List[str]] = None, single_task: str = "") -> str:
+                  missing: Optional[List[str]] = None, single_task: str = "", note: str = "") -> str:
     """
     `results.{md,tsv,json}` in `output_dir`: a row per fold and their mean, how often transfer
     beats each reference (`compare`), the held-out folds `missing` from the table (not recorded
-    yet), where the single-task columns come from, and the command.
+    yet), where the single-task columns come from, a `note` on the rows, and the command.
     """
     from graph_mtl.common.atomic import atomic_open, atomic_write_text
 
@@ -576,6 +576,8 @@ def write_results(rows: List[Dict[str, Any]], output_dir: Path, command: str = "
     if single_task:
         markdown += (f"\nSingle-task columns: each target's best dev accuracy in `{single_task}`, "
                      "the mean over its seeds.\n")
+    if note:
+        markdown += f"\n{note}\n"
     if command:
         markdown += f"\nCommand: `{command}`\n"
     atomic_write_text(output_dir / "results.md", markdown)
@@ -586,7 +588,7 @@ def write_results(rows: List[Dict[str, Any]], output_dir: Path, command: str = "
     atomic_write_text(output_dir / "results.json",
                       json.dumps({"command": command, "folds": rows, "mean": mean_row(rows),
                                   "comparisons": comparisons, "missing": missing,
-                                  "single_task": single_task or None}, indent=2))
+                                  "single_task": single_task or None, "note": note or None}, indent=2))
     return markdown
 
 
