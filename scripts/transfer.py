@@ -23,7 +23,9 @@ last checkpoint). A finished run keeps its archive, `best.th` and metrics; its p
 checkpoints are removed (graph_mtl/common/finished_runs.py; `--keep-checkpoints` keeps them).
 
 `--results-dir DIR` (a folder to commit) gets the tables too and a record of every finished
-fold, `DIR/folds/<task>.json`: its row and a digest of the evaluated config of each of its runs.
+fold, `DIR/folds/<task>.json`: its row and a digest of the evaluated config of each of its runs
+(with the data folder, the output folder and the checkout written as `$DATA`, `$OUTPUT`, `$REPO`,
+so that a record holds in another checkout; a record of before that is rewritten when read).
 With `--reuse`, a fold recorded there with the same configs is taken from its record and not
 trained again, also when `--output-dir` is gone: a 16-fold protocol can be completed over
 several sessions and machines by committing DIR. `--report-only` writes the tables from the
@@ -45,7 +47,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = REPO_ROOT / "training_configs" / "transfer"
@@ -269,6 +271,31 @@ def config_digest(run: str) -> str:
     return hashlib.sha256(run.encode("utf-8")).hexdigest()
 
 
+def portable(run: str, data_dir: str, output_dir: str) -> str:
+    """`run` (an evaluated config, JSON) with this machine's paths replaced by names: the data
+    folder by `$DATA`, the output folder by `$OUTPUT`, the checkout by `$REPO` (e.g. the word
+    vectors' file), absolute spellings first. What a fold's record digests, so that it stands for
+    the same configs in another checkout, with the data or the runs in another folder."""
+    text = run
+    for path, name in ((os.path.abspath(data_dir), "$DATA"), (os.path.abspath(output_dir), "$OUTPUT"),
+                       (str(REPO_ROOT), "$REPO"), (data_dir, "$DATA"), (output_dir, "$OUTPUT")):
+        # as JSON spells the path inside a string, followed by a separator or the string's end
+        spelled = json.dumps(str(path).rstrip("/"))[1:-1]
+        for after in ("/", '"'):
+            text = text.replace(f'"{spelled}{after}', f'"{name}{after}')
+    return text
+
+
+def fold_digests(configs: Dict[str, str], paths: Optional[Tuple[str, str]] = None) -> Dict[str, str]:
+    """A fold's record: the digest of each run's config (made `portable` with `paths`, the data
+    and output folders); the target reads the source's archive, so its digest covers the
+    source's config too."""
+    digests = {name: config_digest(run if paths is None else portable(run, *paths))
+               for name, run in configs.items()}
+    digests["target"] = config_digest(digests["target"] + digests["source"])
+    return digests
+
+
 def read_record(results_dir: Path, task: str) -> Optional[Dict[str, Any]]:
     """The record of fold `task` in `results_dir`, or `None` (none, or unreadable: trained again)."""
     path = results_dir / "folds" / f"{task}.json"
@@ -348,11 +375,15 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
     results_dir = Path(args.results_dir) if args.results_dir else None
     digests: Dict[str, str] = {}
     if results_dir is not None:
-        digests = {name: config_digest(run) for name, run in configs.items()}
-        # the target reads the source's archive: its digest covers the source's config too
-        digests["target"] = config_digest(digests["target"] + digests["source"])
+        digests = fold_digests(configs, (args.data_dir, args.output_dir))
         record = read_record(results_dir, task)
         if record is not None and (args.reuse or args.report_only):
+            if record["configs"] == fold_digests(configs):
+                # a record of before the digests were made portable (same configs, this
+                # machine's paths): rewritten in the portable form, row unchanged
+                write_record(results_dir, task, record["row"], digests)
+                logger.info("fold %s: record rewritten with portable digests", task)
+                record["configs"] = digests
             if record["configs"] == digests:
                 logger.info("fold %s: recorded in %s, not trained again", task, results_dir / "folds")
                 return record["row"]
@@ -386,12 +417,17 @@ def run_fold(task: str, args: argparse.Namespace, tasks: List[str], settings: Di
     row["seconds"] = round(sum(duration_seconds(read_metrics(out / run).get("training_duration"))
                                for run in runs), 1)
     if results_dir is not None:
-        from graph_mtl.common.atomic import atomic_write_text
-
-        (results_dir / "folds").mkdir(parents=True, exist_ok=True)
-        atomic_write_text(results_dir / "folds" / f"{task}.json",
-                          json.dumps({"task": task, "row": row, "configs": digests}, indent=2, sort_keys=True))
+        write_record(results_dir, task, row, digests)
     return row
+
+
+def write_record(results_dir: Path, task: str, row: Dict[str, Any], digests: Dict[str, str]) -> None:
+    """`<results_dir>/folds/<task>.json`: the fold's row and its runs' config digests."""
+    from graph_mtl.common.atomic import atomic_write_text
+
+    (results_dir / "folds").mkdir(parents=True, exist_ok=True)
+    atomic_write_text(results_dir / "folds" / f"{task}.json",
+                      json.dumps({"task": task, "row": row, "configs": digests}, indent=2, sort_keys=True))
 
 
 def duration_seconds(text: Optional[str]) -> float:

@@ -403,3 +403,52 @@ def test_report_only_tabulates_the_recorded_folds_and_names_the_others(protocol,
     # a record made with other configs is not reported; none left is an error naming the folder
     with pytest.raises(SystemExit, match=r"no fold of books, dvd is recorded in .*records/folds"):
         script.main(arguments + ["--held-out", "books,dvd", "--report-only", "--epochs", "3"])
+
+
+def test_portable_configs_name_the_data_output_and_checkout_folders(monkeypatch, tmp_path):
+    script = load_script()
+    monkeypatch.chdir(tmp_path)  # relative folders are also spelled from here
+    run = json.dumps({
+        "train": "/d/data/books.task.train#train", "other": "/d/data2/books.task.train",
+        "archive": "out/books/source/model.tar.gz", "absolute": f"{tmp_path}/out/x", "data": "/d/data",
+        "vectors": f"{REPO_ROOT}/vectors/v.txt", "unrelated": "not /d/data/ at the start",
+    }, sort_keys=True)
+    assert json.loads(script.portable(run, "/d/data/", "out")) == {
+        "train": "$DATA/books.task.train#train", "other": "/d/data2/books.task.train",
+        "archive": "$OUTPUT/books/source/model.tar.gz", "absolute": "$OUTPUT/x", "data": "$DATA",
+        "vectors": "$REPO/vectors/v.txt", "unrelated": "not /d/data/ at the start",
+    }
+
+
+def test_a_record_stands_for_its_fold_in_another_checkout_and_old_records_are_rewritten(
+        protocol, tmp_path, caplog, monkeypatch):
+    script, _, _ = protocol
+    records = tmp_path / "records"
+
+    def arguments(place):
+        data = tmp_path / place / "data"
+        if not data.exists():
+            shutil.copytree(FIXTURES, data)
+        return ["--data-dir", str(data), "--tasks", ",".join(TASKS), "--held-out", "electronics",
+                "--settings", json.dumps(SETTINGS), "--output-dir", str(tmp_path / place / "out"),
+                "--threads", "1", "--results-dir", str(records), "--reuse"]
+
+    # a record made the way records were made before they were portable (raw paths)
+    with monkeypatch.context() as patch:
+        patch.setattr(script, "portable", lambda run, data_dir, output_dir: run)
+        first = script.main(arguments("a"))
+    old = json.loads((records / "folds" / "electronics.json").read_text())
+    caplog.set_level("INFO", logger="graph_mtl.transfer")
+    shutil.rmtree(tmp_path / "a" / "out")
+    assert script.main(arguments("a")) == first  # accepted, not trained again, and rewritten
+    assert "record rewritten with portable digests" in caplog.text
+    assert not (tmp_path / "a" / "out" / "electronics").exists()
+    new = json.loads((records / "folds" / "electronics.json").read_text())
+    assert new["row"] == old["row"] and new["configs"] != old["configs"]
+
+    # another checkout: the data and the runs in other folders; the record still stands
+    caplog.clear()
+    assert script.main(arguments("b")) == first
+    assert "fold electronics: recorded in" in caplog.text and "rewritten" not in caplog.text
+    assert not (tmp_path / "b" / "out" / "electronics").exists()
+    assert json.loads((records / "folds" / "electronics.json").read_text()) == new
