@@ -221,7 +221,10 @@ def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_d
         logger.info("not continuing %s: it has no checkpoint of this config", serialization_dir)
     started = time.time()
     root = logging.getLogger()
-    saved_handlers, saved_level, saved_hook = list(root.handlers), root.level, sys.excepthook
+    # allennlp puts the run's out.log handler on the root logger and on its tqdm logger
+    loggers = [root, logging.getLogger("tqdm")]  # allennlp.common.tqdm.logger
+    saved = {logger_: list(logger_.handlers) for logger_ in loggers}
+    saved_level, saved_hook = root.level, sys.excepthook
     try:
         with transfer_environment(options, data_dir), open(os.devnull, "w") as devnull, \
                 contextlib.ExitStack() as stack:
@@ -233,15 +236,18 @@ def train(config: Path, serialization_dir: Path, options: Dict[str, Any], data_d
                 force=not recover, recover=recover, file_friendly_logging=True,
             )
     finally:
-        # allennlp replaces the root logger's handlers (log files of the run) and excepthook
-        for handler in list(root.handlers):
-            if handler not in saved_handlers:
-                root.removeHandler(handler)
-                if isinstance(handler, logging.FileHandler):
-                    handler.close()
-        for handler in saved_handlers:
-            if handler not in root.handlers:
-                root.addHandler(handler)
+        # allennlp replaces those loggers' handlers (the run's log files) and the excepthook: put
+        # them back and close the run's files, so later logging does not write (or fail to write,
+        # once the run's folder is gone) into this run's out.log
+        for logger_, handlers in saved.items():
+            for handler in list(logger_.handlers):
+                if handler not in handlers:
+                    logger_.removeHandler(handler)
+                    if isinstance(handler, logging.FileHandler):
+                        handler.close()
+            for handler in handlers:
+                if handler not in logger_.handlers:
+                    logger_.addHandler(handler)
         root.setLevel(saved_level)
         sys.excepthook = saved_hook
     logger.info("trained %s in %.1fs", serialization_dir, time.time() - started)

@@ -6,6 +6,7 @@ parameters change.
 """
 import importlib.util
 import json
+import logging
 import re
 import shutil
 
@@ -439,6 +440,10 @@ def test_a_record_stands_for_its_fold_in_another_checkout_and_old_records_are_re
         first = script.main(arguments("a"))
     old = json.loads((records / "folds" / "electronics.json").read_text())
     caplog.set_level("INFO", logger="graph_mtl.transfer")
+    # no log handler of the runs is left behind (allennlp's tqdm logger held the last run's out.log)
+    for name in ("", "tqdm"):  # the root logger, allennlp.common.tqdm.logger
+        assert not [h for h in logging.getLogger(name).handlers
+                    if str(tmp_path) in str(getattr(h, "baseFilename", ""))], name
     shutil.rmtree(tmp_path / "a" / "out")
     assert script.main(arguments("a")) == first  # accepted, not trained again, and rewritten
     assert "record rewritten with portable digests" in caplog.text
