@@ -590,11 +590,13 @@ def format_cell(value: Any, key: str = "") -> str:
 
 
 def write_results(rows: List[Dict[str, Any]], output_dir: Path, command: str = "",
-                  missing: Optional[List[str]] = None, single_task: str = "", note: str = "") -> str:
+                  missing: Optional[List[str]] = None, single_task: str = "", note: str = "",
+                  missing_reason: str = "not recorded yet") -> str:
     """
     `results.{md,tsv,json}` in `output_dir`: a row per fold and their mean, how often transfer
-    beats each reference (`compare`), the held-out folds `missing` from the table (not recorded
-    yet), where the single-task columns come from, a `note` on the rows, and the command.
+    beats each reference (`compare`), the held-out folds `missing` from the table and why
+    (`missing_reason`), where the single-task columns come from, a `note` on the rows, and the
+    command.
     """
     from graph_mtl.common.atomic import atomic_open, atomic_write_text
 
@@ -608,7 +610,7 @@ def write_results(rows: List[Dict[str, Any]], output_dir: Path, command: str = "
     markdown = "\n".join(lines) + "\n"
     if missing:
         markdown += (f"\n{len(rows)} of {len(rows) + len(missing)} folds (the mean is over these); "
-                     f"not recorded yet: {', '.join(missing)}.\n")
+                     f"{missing_reason}: {', '.join(missing)}.\n")
     comparisons = compare(rows)
     if comparisons:
         markdown += "\nTransfer's dev accuracy against " + "; against ".join(

@@ -80,7 +80,8 @@ def main(argv: Optional[List[str]] = None) -> List[Dict[str, Any]]:
     count = len(args.results_dirs)
     note = (f"Each row is the mean over {count} seed{'s' if count != 1 else ''}, one per folder: "
             f"{', '.join(f'`{directory}`' for directory in args.results_dirs)}.")
-    print(transfer_script().write_results(rows, args.output_dir, command, missing=missing, note=note), end="")
+    print(transfer_script().write_results(rows, args.output_dir, command, missing=missing, note=note,
+                                                   missing_reason="not recorded in every seed"), end="")
     print(f"(results in {args.output_dir}/results.{{md,tsv,json}})")
     return rows
 

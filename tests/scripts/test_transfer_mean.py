@@ -47,7 +47,7 @@ def test_rows_are_means_over_the_seeds_that_all_have_the_task(tmp_path):
     # books level with its single-task LSTM (0.85), dvd above it (0.75 > 0.72)
     assert (comparisons["single_task_lstm_dev_accuracy"]["higher"], comparisons["single_task_lstm_dev_accuracy"]["level"]) == (1, 1)
     text = (tmp_path / "mean" / "results.md").read_text()
-    assert "2 of 4 folds (the mean is over these); not recorded yet: music, camera." in text
+    assert "2 of 4 folds (the mean is over these); not recorded in every seed: music, camera." in text
     assert f"Each row is the mean over 2 seeds, one per folder: `{first}`, `{second}`." in text
     assert text.rstrip().endswith(f"--output-dir {tmp_path / 'mean'}`")
 
