@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# FDU-MTL DC-MTL, source embeddings at lr x10 with the stop-gradient on the messages
+# (`task_message_gradients: false`: each task's LSTM learns from its own task only), seeds 13
+# and 14: relation matrices of both seeds (dev sentences 1-100 of each domain), their
+# stability across seeds and against the domains' lexical similarity, and each model's
+# reliance on its messages (dev accuracy with and without r_t).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+export OMP_NUM_THREADS=${T:-1} MKL_NUM_THREADS=${T:-1}
+O=output/table1/cpu-dc-se-lr10-stopgrad
+R=results/table1/cpu-dc-se-lr10-stopgrad
+D=${FDU_MTL_DIR:-/work/shared/data/fdu-mtl}
+PY=.venv/bin/python
+for s in 13 14; do
+  $PY scripts/attention_summary.py $O/dc_mtl-s$s/model.tar.gz --data-dir $D --limit 100 --output $R/attention-dc_mtl-s$s > /dev/null
+done
+$PY scripts/relation_stability.py $R/attention-dc_mtl-s1{3,4}.json --output $R/relation-stability
+$PY scripts/relation_stability.py $R/attention-dc_mtl-s1{3,4}.json --lexical $D --output $R/relation-lexical
+DATA=$($PY -c "import json,os; ts=sorted(p[:-len('.task.train')] for p in os.listdir('$D') if p.endswith('.task.train')); print(json.dumps({t: '$D/'+t+'.task.train#dev' for t in ts}))")
+for s in 13 14; do
+  .venv/bin/allennlp evaluate $O/dc_mtl-s$s/model.tar.gz "$DATA" --include-package graph_mtl \
+      --output-file $R/evaluate-s$s-with-messages.json > $O/evaluate-s$s.log 2>&1
+  .venv/bin/allennlp evaluate $O/dc_mtl-s$s/model.tar.gz "$DATA" --include-package graph_mtl \
+      --output-file $R/evaluate-s$s-without-messages.json --overrides '{"model.backbone.encoder.read_messages": false}' >> $O/evaluate-s$s.log 2>&1
+done
