@@ -14,7 +14,10 @@ writes (`--output OUTPUT` -> OUTPUT.md, OUTPUT.json):
   correlate poorly whatever the model learned, and its hub share: the part of the squared
   distance of alpha from uniform (1 / #sources in each row) that the sources' column means
   explain (1: every target reads the same sources alike, a few hubs; 0: no source is read more
-  by the targets as a whole, every preference belongs to a pair).
+  by the targets as a whole, every preference belongs to a pair);
+* the two parts of that split compared separately: the rank correlation of the sources' column
+  means (do the runs read the same hubs?) and of the matrices with each source's column mean
+  taken out (do the pair preferences beyond the hubs repeat?).
 
 With `--lexical DATA_DIR` (FDU-MTL-format data, one summary is then enough) each run is also
 compared with a relation computed another way, from the text alone: the cosine similarity of two
@@ -83,14 +86,26 @@ def lexical_relation(data_dir: Path, matrix: Dict[str, Dict[str, float]], dev_si
 def hub_share(matrix: Dict[str, Dict[str, float]]) -> Optional[float]:
     """1 - sum (a_ki - mean_k' a_k'i)^2 / sum (a_ki - 1 / #sources of k)^2 over the cells of
     `matrix` (see the module docstring); None for a uniform matrix."""
+    means = column_means(matrix)
+    spread = sum((value - 1 / len(row)) ** 2 for row in matrix.values() for value in row.values())
+    residual = sum((value - means[source]) ** 2 for row in matrix.values() for source, value in row.items())
+    return 1 - residual / spread if spread > 0 else None
+
+
+def column_means(matrix: Dict[str, Dict[str, float]]) -> Dict[str, float]:
+    """Each source's mean alpha over the targets that read it (its overall reading: a hub's is high)."""
     columns: Dict[str, List[float]] = {}
     for row in matrix.values():
         for source, value in row.items():
             columns.setdefault(source, []).append(value)
-    means = {source: sum(values) / len(values) for source, values in columns.items()}
-    spread = sum((value - 1 / len(row)) ** 2 for row in matrix.values() for value in row.values())
-    residual = sum((value - means[source]) ** 2 for row in matrix.values() for source, value in row.items())
-    return 1 - residual / spread if spread > 0 else None
+    return {source: sum(values) / len(values) for source, values in columns.items()}
+
+
+def pair_preferences(matrix: Dict[str, Dict[str, float]]) -> Dict[str, Dict[str, float]]:
+    """`matrix` with each source's column mean taken out: what target k reads of source i beyond
+    what every target reads of i."""
+    means = column_means(matrix)
+    return {target: {source: value - means[source] for source, value in row.items()} for target, row in matrix.items()}
 
 
 def _rank_correlation(x: Sequence[float], y: Sequence[float]) -> Optional[float]:
@@ -121,9 +136,14 @@ def compare(a: Dict[str, Dict[str, float]], b: Dict[str, Dict[str, float]], name
         rows[target] = _rank_correlation(row_a, row_b)
         same_top += max(sources, key=a[target].get) == max(sources, key=b[target].get)
     defined = [value for value in rows.values() if value is not None]
+    means_a, means_b = column_means(a), column_means(b)
+    pairs_a, pairs_b = pair_preferences(a), pair_preferences(b)
+    cells = [(target, source) for target in sorted(a) for source in sorted(a[target])]
     return {
         "cells": len(cells_a),
         "rank_correlation": _rank_correlation(cells_a, cells_b),
+        "hub_rank_correlation": _rank_correlation([means_a[s] for s in sorted(means_a)], [means_b[s] for s in sorted(means_a)]),
+        "pair_rank_correlation": _rank_correlation([pairs_a[t][s] for t, s in cells], [pairs_b[t][s] for t, s in cells]),
         "mean_row_rank_correlation": sum(defined) / len(defined) if defined else None,
         "row_rank_correlation": rows,
         "same_top_source": same_top,
@@ -174,10 +194,12 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
              "| run | archive | mean entropy / uniform | hub share |", "|---|---|---|---|"]
     lines += [f"| {path} | {run['archive']} | {_fmt(run['mean_entropy_ratio'])} | {_fmt(run['hub_share'])} |"
               for path, run in report["runs"].items()]
-    lines += ["", "| run a | run b | cells | rank correlation | mean per-target rank correlation | same top source |",
-              "|---|---|---|---|---|---|"]
+    lines += ["", "| run a | run b | cells | rank correlation | mean per-target rank correlation | same top source "
+              "| hubs: column means | pairs: column means taken out |",
+              "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {p['a']} | {p['b']} | {p['cells']} | {_fmt(p['rank_correlation'])} | "
-              f"{_fmt(p['mean_row_rank_correlation'])} | {p['same_top_source']} of {p['targets']} |" for p in pairs]
+              f"{_fmt(p['mean_row_rank_correlation'])} | {p['same_top_source']} of {p['targets']} | "
+              f"{_fmt(p['hub_rank_correlation'])} | {_fmt(p['pair_rank_correlation'])} |" for p in pairs]
     text = "\n".join(lines) + "\n"
     print(text, end="")
     if args.output:

@@ -112,3 +112,25 @@ def test_hub_share_against_hand_computation():
     mixed = {"a": {"b": 0.8, "c": 0.2}, "d": {"b": 0.3, "c": 0.7}}
     assert relation_stability.hub_share(mixed) == pytest.approx(1 - 0.25 / 0.26)
     assert relation_stability.hub_share({"a": {"b": 0.5, "c": 0.5}}) is None
+
+
+def test_hubs_and_pairs_compared_separately():
+    # both runs read c most overall (the same hub), but their pair preferences are opposite:
+    # a reads b more than d does in the first run, less in the second (values exact in binary,
+    # so that the tied cells stay tied)
+    first = {"a": {"b": 0.375, "c": 0.625}, "d": {"b": 0.125, "c": 0.875}, "e": {"b": 0.25, "c": 0.75}}
+    second = {"a": {"b": 0.125, "c": 0.875}, "d": {"b": 0.375, "c": 0.625}, "e": {"b": 0.25, "c": 0.75}}
+    assert relation_stability.column_means(first) == {"b": 0.25, "c": 0.75}
+    centred = relation_stability.pair_preferences(first)
+    assert centred == {"a": {"b": 0.125, "c": -0.125}, "d": {"b": -0.125, "c": 0.125}, "e": {"b": 0.0, "c": 0.0}}
+    result = relation_stability.compare(first, second)
+    assert result["hub_rank_correlation"] == pytest.approx(1.0)
+    assert result["pair_rank_correlation"] == pytest.approx(-1.0)
+    # the whole matrices: the hub dominates, so they still agree on the whole
+    cells = [(t, s) for t in sorted(first) for s in sorted(first[t])]
+    whole = spearmanr([first[t][s] for t, s in cells], [second[t][s] for t, s in cells]).statistic
+    assert result["rank_correlation"] == pytest.approx(whole) and whole > 0.5
+    # other hubs (b read most), the same pair preferences on top
+    moved = {t: {"b": row["b"] + 0.5, "c": row["c"] - 0.5} for t, row in first.items()}
+    other = relation_stability.compare(first, moved)
+    assert other["hub_rank_correlation"] == pytest.approx(-1.0) and other["pair_rank_correlation"] == pytest.approx(1.0)
