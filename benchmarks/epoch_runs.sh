@@ -24,6 +24,9 @@ run() {
            --plain-inputs padded --out /tmp/graph_mtl_epochs/fs2flush --name epoch-full-fs-2threads-flushed ;;
     dcic2flush) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl ic_mtl --threads 2 \
            --out /tmp/graph_mtl_epochs/dcic2flush --name epoch-full-dc-ic-2threads-flushed ;;
+    # DC-MTL alone: the command of the committed epoch-full-dc-2threads-flushed.md
+    dc2flush) $PY benchmarks/epoch_time.py --full-epoch --models dc_mtl --threads 2 \
+           --out /tmp/graph_mtl_epochs/dcic2flush --name epoch-full-dc-2threads-flushed ;;
     # IC-MTL alone (dcic2flush was stopped after DC-MTL to give the cores back to training)
     ic2flush) $PY benchmarks/epoch_time.py --full-epoch --models ic_mtl --threads 2 \
            --out /tmp/graph_mtl_epochs/ic2flush --name epoch-full-ic-2threads-flushed ;;

@@ -13,10 +13,10 @@ local common = import 'common.libsonnet';
   fdu_mtl:: {
     // The paper's recipe: common.defaults (hidden 200, embeddings 200, batch 8, 30 epochs,
     // patience 5, last hidden state) with AdaDelta (lr 1.0, rho 0.95) and dense embedding
-    // updates. ~19 min per DC-MTL epoch on 2 cores: the whole table does not fit in hours.
+    // updates. ~19-23 min per DC-MTL epoch on 2 cores: the whole table does not fit in hours.
     paper: common.paper_recipe,
 
-    // A recipe that fits Table 1 (every model, 16 domains, 2 seeds) in about 2 hours on two
+    // A recipe that fits Table 1 (every model, 16 domains, 2 seeds) in about 2.5 hours on two
     // CPU cores: hidden 100 (an LSTM step ~2.7x cheaper than at 200), batches of 16, max
     // pooling over the encoder states for every classifier (a review is ~130 tokens; the last
     // state of a unidirectional LSTM forgets its start), Adam with sparse embedding updates,
@@ -39,8 +39,8 @@ local common = import 'common.libsonnet';
     // (every strong tagger of the period reads both directions), character CNN features
     // (Ma & Hovy 2016), words looked up lowercased in lowercased vectors (TAGGING_VECTORS,
     // `make tagging-vectors`; the characters keep the case), dropout 0.3 on the embeddings and
-    // on the encoder output, Adam, 5 epochs (the whole table, 2 seeds, in about 2 hours on two
-    // cores). Case and dropout were chosen on NER dev: results/table4/ner-case/README.md.
+    // on the encoder output, Adam, 5 epochs (the whole table, 2 seeds: 2.6 hours on two cores
+    // with `cpu_unseen`, results/table4/README.md). Case and dropout were chosen on NER dev: results/table4/ner-case/README.md.
     cpu: {
       hidden_dim: 100,
       batch_size: 16,
