@@ -86,9 +86,8 @@ def lexical_relation(data_dir: Path, matrix: Dict[str, Dict[str, float]], dev_si
 def hub_share(matrix: Dict[str, Dict[str, float]]) -> Optional[float]:
     """1 - sum (a_ki - mean_k' a_k'i)^2 / sum (a_ki - 1 / #sources of k)^2 over the cells of
     `matrix` (see the module docstring); None for a uniform matrix."""
-    means = column_means(matrix)
     spread = sum((value - 1 / len(row)) ** 2 for row in matrix.values() for value in row.values())
-    residual = sum((value - means[source]) ** 2 for row in matrix.values() for source, value in row.items())
+    residual = sum(value ** 2 for row in pair_preferences(matrix).values() for value in row.values())
     return 1 - residual / spread if spread > 0 else None
 
 

@@ -40,7 +40,8 @@ local common = import 'common.libsonnet';
     // (Ma & Hovy 2016), words looked up lowercased in lowercased vectors (TAGGING_VECTORS,
     // `make tagging-vectors`; the characters keep the case), dropout 0.3 on the embeddings and
     // on the encoder output, Adam, 5 epochs (the whole table, 2 seeds: 2.6 hours on two cores
-    // with `cpu_unseen`, results/table4/README.md). Case and dropout were chosen on NER dev: results/table4/ner-case/README.md.
+    // with `cpu_unseen`, results/table4/README.md). Case and dropout were chosen on NER dev:
+    // results/table4/ner-case/README.md.
     cpu: {
       hidden_dim: 100,
       batch_size: 16,
