@@ -22,6 +22,7 @@ import logging
 from typing import Dict, List, NamedTuple, Optional, Set, Tuple
 
 import torch
+from allennlp.common.checks import ConfigurationError
 from torch.nn import functional as F
 
 from graph_mtl.modules.fusion_lstm import AutogradSteps, FusionWeights, fusion_recurrence, lstm_weights
@@ -85,6 +86,11 @@ class MessagePassingLayer(torch.nn.Module):
     read_messages : `bool`, optional (default = `True`)
         `False`: every task ignores its sources (r_t = 0, so its output is its own plain LSTM's,
         exactly as with W_f = 0) and no source node runs.
+    own_input_dropout : `float`, optional (default = `0.0`, the paper: none)
+        In training, dropout on the input x_t of a task's own (fusion) LSTM only, for tasks that
+        have sources: the source LSTMs and the attention scores still see x_t intact, so a task
+        whose own view of a word is dropped can get it from its messages. Meant to make the
+        tasks rely on what they read (results/planted/README.md).
 
     # Attributes
 
@@ -102,12 +108,16 @@ class MessagePassingLayer(torch.nn.Module):
         task_message_gradients: bool = True,
         attention_entropy: bool = False,
         read_messages: bool = True,
+        own_input_dropout: float = 0.0,
     ) -> None:
         super().__init__()
+        if not 0.0 <= own_input_dropout <= 1.0:
+            raise ConfigurationError(f"own_input_dropout must be in [0, 1], got {own_input_dropout}")
         self.tasks = list(tasks)
         self.task_message_gradients = task_message_gradients
         self.attention_entropy = attention_entropy
         self.read_messages = read_messages
+        self.own_input_dropout = float(own_input_dropout)
         self.virtual_nodes = list(topology.virtual_nodes())
         self.input_dim = input_dim
         self.hidden_dim = hidden_dim
@@ -190,7 +200,8 @@ class MessagePassingLayer(torch.nn.Module):
         if steps is None:
             steps = AutogradSteps(aggregator, aggregator.prepare(inputs, messages, mask))
         weight_ih, weight_hh, bias_ih, bias_hh = lstm_weights(self.nodes[task])
+        own_inputs = F.dropout(inputs, self.own_input_dropout, self.training) if self.own_input_dropout else inputs
         return fusion_recurrence(
-            steps, F.linear(inputs, weight_ih, bias_ih + bias_hh), weight_hh, *self.fusion.message_parameters(),
+            steps, F.linear(own_inputs, weight_ih, bias_ih + bias_hh), weight_hh, *self.fusion.message_parameters(),
             self.fusion.gate_cell.weight,
         )

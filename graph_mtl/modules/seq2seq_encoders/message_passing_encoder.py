@@ -104,6 +104,11 @@ class MessagePassingEncoder(MultiTaskEncoder):
         as with W_f = 0). For measuring how much a trained model relies on what its tasks read:
         `allennlp evaluate ARCHIVE DATA --overrides '{"model.backbone.encoder.read_messages":
         false}'` against the same command without the override (the parameters are the same).
+    own_input_dropout : `float`, optional (default = `0.0`, the paper: none)
+        In training, dropout on the input of each task's own (fusion) LSTM only, in every layer
+        and direction (after `dropout`): the source nodes and the attention still read the
+        input intact, so a task must get what its own view lost from its messages (see
+        `MessagePassingLayer`).
     """
 
     encoder_name = "the message-passing encoder"
@@ -120,6 +125,7 @@ class MessagePassingEncoder(MultiTaskEncoder):
         task_message_gradients: bool = True,
         attention_entropy: float = 0.0,
         read_messages: bool = True,
+        own_input_dropout: float = 0.0,
     ) -> None:
         super().__init__(tasks, input_dim, hidden_dim)
         if num_layers < 1:
@@ -133,7 +139,7 @@ class MessagePassingEncoder(MultiTaskEncoder):
         def layers() -> torch.nn.ModuleList:
             return torch.nn.ModuleList(
                 MessagePassingLayer(self.tasks, self.topology, dim, hidden_dim, task_message_gradients,
-                                    attention_entropy != 0, read_messages)
+                                    attention_entropy != 0, read_messages, own_input_dropout)
                 for dim in layer_inputs
             )
 
@@ -313,7 +319,8 @@ class DcMtlEncoder(MessagePassingEncoder):
         Every other argument of `message_passing` but `topology`: `num_layers`, `bidirectional`,
         `dropout`, `task_message_gradients` (`false` stops task k's loss at the other tasks'
         LSTMs: about half the cost of a DC-MTL step, benchmarks/results/SUMMARY.md),
-        `attention_entropy` (a loss term on the entropy of alpha), `read_messages`.
+        `attention_entropy` (a loss term on the entropy of alpha), `read_messages`,
+        `own_input_dropout`.
     """
 
     def __init__(self, tasks: List[str], input_dim: int, hidden_dim: int, attention_dim: Optional[int] = None,
@@ -339,7 +346,8 @@ class IcMtlEncoder(MessagePassingEncoder):
         Every other argument of `message_passing` but `topology`: `num_layers`, `bidirectional`,
         `dropout`, `task_message_gradients` (no task node sends messages in `indirect`, so it
         changes nothing here; the shared LSTM is always trained),
-        `attention_entropy` (a loss term on the entropy of beta), `read_messages`.
+        `attention_entropy` (a loss term on the entropy of beta), `read_messages`,
+        `own_input_dropout`.
     """
 
     def __init__(self, tasks: List[str], input_dim: int, hidden_dim: int, attention_dim: Optional[int] = None,

@@ -398,3 +398,54 @@ def test_read_messages_override_keeps_the_parameters():
     ablated = Seq2SeqEncoder.from_params(Params(dict(params, read_messages=False)))
     ablated.load_state_dict(trained.state_dict())  # strict: the same keys and shapes
     assert all(not layer.read_messages for layer in ablated.forward_layers)
+
+
+@pytest.mark.parametrize("topology", ["direct", "indirect"])
+def test_own_input_dropout_drops_only_the_fusion_lstms_input(topology):
+    """With every unit dropped (p = 1 in training) a task's fusion LSTM gets no input term
+    while its sources and its attention still read x_t: the same as the model without the
+    option whose task LSTM has W_ih = 0 (one task in the batch, so that LSTM is not also one
+    of its sources)."""
+    torch.manual_seed(0)
+    inputs, mask = random_inputs([5, 3, 4])
+    tasks = ["dvd"] * 3
+    encoder = make_encoder(topology, own_input_dropout=1.0)
+    encoder.train()
+    dropped = encoder(inputs, mask, tasks)
+    alpha_dropped = encoder.get_attention()
+
+    reference = make_encoder(topology)
+    reference.load_state_dict(encoder.state_dict())
+    reference.train()
+    with torch.no_grad():
+        reference.forward_layers[0].nodes["dvd"].weight_ih_l0.zero_()
+    expected = reference(inputs, mask, tasks)
+    assert torch.allclose(dropped, expected, atol=1e-8)
+    for key, value in reference.get_attention().items():
+        assert torch.allclose(alpha_dropped[key], value, atol=1e-8), key
+    assert not torch.allclose(dropped, make_encoder(topology)(inputs, mask, tasks), atol=1e-4)
+
+
+@pytest.mark.parametrize("topology", ["direct", "indirect"])
+def test_own_input_dropout_is_off_in_evaluation_and_adds_no_parameter(topology):
+    """In `eval()` the option changes nothing; an archive trained with it loads into the model
+    without it (the same keys); in training it does change the outputs and gradients flow."""
+    inputs, mask = random_inputs([5, 3, 4, 2])
+    tasks = ["books", "music", "dvd", "books"]
+    plain = make_encoder(topology)
+    with_option = make_encoder(topology, own_input_dropout=0.5)
+    with_option.load_state_dict(plain.state_dict())  # strict
+    plain.eval()
+    with_option.eval()
+    assert torch.allclose(plain(inputs, mask, tasks), with_option(inputs, mask, tasks), atol=1e-12)
+    with_option.train()
+    torch.manual_seed(1)
+    output = with_option(inputs, mask, tasks)
+    assert not torch.allclose(output, plain(inputs, mask, tasks), atol=1e-4)
+    output.sum().backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in with_option.forward_layers[0].fusion.parameters())
+
+
+def test_own_input_dropout_out_of_range_is_a_configuration_error():
+    with pytest.raises(ConfigurationError, match="own_input_dropout"):
+        make_encoder("direct", own_input_dropout=1.5)
