@@ -91,6 +91,9 @@
     // DC-MTL / IC-MTL: weight of the attention's mean entropy in the loss (0 = the paper;
     // positive sharpens, negative spreads; neither helped on the planted benchmark).
     attention_entropy: 0.0,
+    // DC-MTL / IC-MTL: in training, dropout on each task's own (fusion) LSTM input only, so that
+    // it must get what it lost from its messages (0 = the paper; results/planted/README.md).
+    own_input_dropout: 0.0,
     seed: 13,
     cuda_device: -1,
   },
@@ -171,6 +174,8 @@
     + (if s.attention_temperature == 1.0 then {} else { temperature: s.attention_temperature })
     + (if s.attention_dim == null then {} else { attention_dim: s.attention_dim })
     + (if s.attention_entropy == 0 then {} else { attention_entropy: s.attention_entropy })
+    + (if s.own_input_dropout == 0 then {} else { own_input_dropout: s.own_input_dropout })
+    + (if s.own_input_dropout == 0 then {} else { own_input_dropout: s.own_input_dropout })
     + (if !s.source_embeddings then {}
        else if kind == 'dc_mtl' then { source_embeddings: true }
        else error 'source_embeddings is a DC-MTL setting (edges between tasks), not one of ' + kind)

@@ -232,17 +232,20 @@ def test_task_message_gradients_setting(tmp_path):
 def test_attention_settings(tmp_path, kind):
     default = _lib_config(tmp_path, "{}", kind)["model"]["backbone"]["encoder"]
     # the paper's attention: nothing in the resolved config (old runs keep their stamps)
-    assert "temperature" not in default and "attention_dim" not in default and "attention_entropy" not in default
+    assert not {"temperature", "attention_dim", "attention_entropy", "own_input_dropout"} & set(default)
     encoder = _lib_config(
-        tmp_path, "{attention_temperature: 0.25, attention_dim: 64, attention_entropy: -0.1}", kind
+        tmp_path, "{attention_temperature: 0.25, attention_dim: 64, attention_entropy: -0.1, own_input_dropout: 0.3}",
+        kind,
     )["model"]["backbone"]["encoder"]
     assert (encoder["temperature"], encoder["attention_dim"], encoder["attention_entropy"]) == (0.25, 64, -0.1)
+    assert encoder["own_input_dropout"] == 0.3
     from allennlp.modules.seq2seq_encoders import Seq2SeqEncoder
 
     built = Seq2SeqEncoder.from_params(Params(encoder))
     aggregator = next(iter(built.forward_layers[0].aggregators.values()))
     assert aggregator.temperature == 0.25 and aggregator.scorer.attention_dim == 64
     assert built.attention_entropy == -0.1
+    assert all(layer.own_input_dropout == 0.3 for layer in built.forward_layers)
     assert "source_embeddings" not in default
     if kind == "dc_mtl":
         encoder = _lib_config(tmp_path, "{source_embeddings: true}", kind)["model"]["backbone"]["encoder"]
