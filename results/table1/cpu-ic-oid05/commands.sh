@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Written by: python scripts/reproduce.py table1 --recipe cpu --seeds 13 14 --jobs 2 --threads 1 --models ic_mtl --settings '{"own_input_dropout": 0.5}' --results-dir results/table1/cpu-ic-oid05 --output-dir output/table1/cpu-ic-oid05
+# The exact command of every run (the runner adds --recover when resuming a run).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+export FDU_MTL_DIR=/work/shared/data/fdu-mtl
+export FDU_MTL_VECTORS=vectors/fdu_mtl.w2v.200d.txt
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# vectors: FDU_MTL_DIR=/work/shared/data/fdu-mtl python scripts/train_vectors.py --config training_configs/fdu_mtl/fs_mtl.jsonnet --unlabelled '/work/shared/data/fdu-mtl/*.task.unlabel' --lowercase --output vectors/fdu_mtl.w2v.200d.txt
+allennlp train results/table1/cpu-ic-oid05/configs/ic_mtl-s13.jsonnet -s output/table1/cpu-ic-oid05/ic_mtl-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu-ic-oid05/configs/ic_mtl-s14.jsonnet -s output/table1/cpu-ic-oid05/ic_mtl-s14 --include-package graph_mtl --file-friendly-logging
