@@ -175,7 +175,6 @@
     + (if s.attention_dim == null then {} else { attention_dim: s.attention_dim })
     + (if s.attention_entropy == 0 then {} else { attention_entropy: s.attention_entropy })
     + (if s.own_input_dropout == 0 then {} else { own_input_dropout: s.own_input_dropout })
-    + (if s.own_input_dropout == 0 then {} else { own_input_dropout: s.own_input_dropout })
     + (if !s.source_embeddings then {}
        else if kind == 'dc_mtl' then { source_embeddings: true }
        else error 'source_embeddings is a DC-MTL setting (edges between tasks), not one of ' + kind)
