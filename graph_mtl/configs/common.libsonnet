@@ -34,6 +34,15 @@
     // 1.102 with allennlp's default 10%. false = random batches.
     bucketing: true,
     padding_noise: 0.05,
+    // How the tasks share an epoch's batches: null = every training instance once per epoch,
+    // each task's batches interleaved at random (so tasks are drawn in proportion to their size);
+    // or a task sampler, its name or its config: allennlp's 'uniform', 'proportional',
+    // {type: 'weighted', weights: {...}}, graph-mtl's {type: 'temperature', temperature: 2},
+    // {type: 'annealed', min_alpha: 0.2} (num_epochs defaults to the setting), {type: 'fixed', ...}
+    // (graph_mtl/data/data_loaders/task_samplers.py). A sampler draws instances_per_epoch
+    // instances an epoch (null = as many as the training data has).
+    task_sampler: null,
+    instances_per_epoch: null,
     num_epochs: 30,
     patience: 5,
     // Adam with sparse embedding gradients (allennlp's dense_sparse_adam: lazy Adam on the rows
@@ -284,7 +293,7 @@
       shuffle: true,
       seed: s.seed,
       quiet: true,
-    } + $.bucketing(s),
+    } + $.bucketing(s) + $.task_sampling(s),
     validation_data_loader: {
       type: 'graph_mtl_multitask',
       batch_size: s.validation_batch_size,
@@ -330,6 +339,22 @@
     else error ('vocabulary must be one of ' + std.toString($.vocabularies) + ', not ' + std.toString(s.vocabulary)),
 
   bucketing(s):: if s.bucketing then { bucketing: true, sorting_keys: ['tokens'], padding_noise: s.padding_noise } else {},
+
+  // The training loader's task sampler and epoch size (settings task_sampler, instances_per_epoch).
+  task_sampling(s)::
+    local given = s.task_sampler;
+    local sampler =
+      if std.type(given) == 'string' then { type: given }
+      else if std.type(given) == 'object' && std.objectHas(given, 'type') then given
+      else error ('task_sampler must be null, a sampler name or an object with a type, not '
+                  + std.toString(given));
+    if given == null then
+      (if s.instances_per_epoch == null then {}
+       else error 'instances_per_epoch needs a task_sampler (without one an epoch is the whole training data)')
+    else {
+      sampler: sampler + (if sampler.type == 'annealed' && !std.objectHas(sampler, 'num_epochs')
+                          then { num_epochs: s.num_epochs } else {}),
+    } + (if s.instances_per_epoch == null then {} else { instances_per_epoch: s.instances_per_epoch }),
 
   // The readers' max_tokens, when set.
   truncation(s):: if s.max_tokens == null then {} else { max_tokens: s.max_tokens },

@@ -213,6 +213,50 @@ def test_paper_recipe_and_embedding_update_settings(tmp_path):
         _lib_config(tmp_path, "{sparse_embeddings: 'yes'}")
 
 
+def test_task_sampler_settings(tmp_path):
+    from allennlp.data import DataLoader, DatasetReader, Vocabulary
+
+    default = _lib_config(tmp_path, "{}")
+    assert not {"sampler", "instances_per_epoch"} & set(default["data_loader"])  # every instance once
+    uniform = _lib_config(tmp_path, "{task_sampler: 'uniform', instances_per_epoch: 40, batch_size: 4, dev_size: 2}")
+    assert uniform["data_loader"]["sampler"] == {"type": "uniform"}
+    assert uniform["data_loader"]["instances_per_epoch"] == 40
+    assert "sampler" not in uniform["validation_data_loader"]
+    annealed = _lib_config(tmp_path, "{task_sampler: {type: 'annealed', min_alpha: 0}, num_epochs: 7}")
+    assert annealed["data_loader"]["sampler"] == {"type": "annealed", "min_alpha": 0, "num_epochs": 7}
+    assert "instances_per_epoch" not in annealed["data_loader"]
+    kept = _lib_config(tmp_path, "{task_sampler: {type: 'annealed', num_epochs: 3}, num_epochs: 7}")
+    assert kept["data_loader"]["sampler"]["num_epochs"] == 3
+    with pytest.raises(Exception, match="instances_per_epoch needs a task_sampler"):
+        _lib_config(tmp_path, "{instances_per_epoch: 40}")
+    with pytest.raises(Exception, match="task_sampler must be null, a sampler name or an object with a type"):
+        _lib_config(tmp_path, "{task_sampler: {temperature: 2}}")
+
+    # The resolved config builds a loader that draws the tasks as asked (the fixture's domains
+    # have the same size: once per epoch they come equally often; weighted 3:1 they do not).
+    def task_counts(config: Dict[str, Any], epochs: int = 20) -> Dict[str, int]:
+        params = Params(copy.deepcopy(config))
+        reader = DatasetReader.from_params(params.pop("dataset_reader"))
+        loader = DataLoader.from_params(params.pop("data_loader"), reader=reader,
+                                        data_path=config["train_data_path"])
+        loader.index_with(Vocabulary.from_instances(loader.iter_instances()))
+        counts: Dict[str, int] = {}
+        for _ in range(epochs):
+            for batch in loader:
+                for task in batch["task"]:
+                    counts[task] = counts.get(task, 0) + 1
+        return counts
+
+    whole = task_counts(_lib_config(tmp_path, "{batch_size: 4, dev_size: 2}"), epochs=1)
+    assert whole["books"] == whole["dvd"] > 0
+    weighted = task_counts(_lib_config(
+        tmp_path, "{task_sampler: {type: 'weighted', weights: {books: 3, dvd: 1}}, instances_per_epoch: 40, batch_size: 4, dev_size: 2}"
+    ))
+    assert sum(weighted.values()) == 20 * 40
+    assert 0.65 < weighted["books"] / (20 * 40) < 0.85, weighted  # 0.75 expected
+    assert sum(task_counts(uniform, epochs=1).values()) == 40
+
+
 def test_logging_callbacks(tmp_path):
     trainer = _lib_config(tmp_path, "{}")["trainer"]
     assert trainer["enable_default_callbacks"] is False
