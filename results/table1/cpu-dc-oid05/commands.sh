@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Written by: python scripts/reproduce.py table1 --recipe cpu --seeds 13 --jobs 1 --threads 1 --models dc_mtl --settings '{"own_input_dropout": 0.5}' --results-dir results/table1/cpu-dc-oid05 --output-dir output/table1/cpu-dc-oid05
+# Written by: python scripts/reproduce.py table1 --recipe cpu --seeds 13 14 --jobs 1 --threads 1 --models dc_mtl --settings '{"own_input_dropout": 0.5}' --results-dir results/table1/cpu-dc-oid05 --output-dir output/table1/cpu-dc-oid05
 # The exact command of every run (the runner adds --recover when resuming a run).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -8,3 +8,4 @@ export FDU_MTL_VECTORS=vectors/fdu_mtl.w2v.200d.txt
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # vectors: FDU_MTL_DIR=/work/shared/data/fdu-mtl python scripts/train_vectors.py --config training_configs/fdu_mtl/fs_mtl.jsonnet --unlabelled '/work/shared/data/fdu-mtl/*.task.unlabel' --lowercase --output vectors/fdu_mtl.w2v.200d.txt
 allennlp train results/table1/cpu-dc-oid05/configs/dc_mtl-s13.jsonnet -s output/table1/cpu-dc-oid05/dc_mtl-s13 --include-package graph_mtl --file-friendly-logging
+allennlp train results/table1/cpu-dc-oid05/configs/dc_mtl-s14.jsonnet -s output/table1/cpu-dc-oid05/dc_mtl-s14 --include-package graph_mtl --file-friendly-logging
