@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # FDU-MTL DC-MTL with own_input_dropout 0.5 (dropout on each task's own fusion-LSTM input only),
-# seed 13: alpha on dev sentences 1-100 of each domain (attention summary) and the model's
+# seeds 13 and 14 (SEEDS=...): alpha on dev sentences 1-100 of each domain (attention summary) and the model's
 # reliance on its messages (dev accuracy with and without r_t, the same weights).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -20,3 +20,8 @@ for s in $SEEDS; do
   .venv/bin/allennlp evaluate $O/dc_mtl-s$s/model.tar.gz "$DATA" --include-package graph_mtl \
       --output-file $R/evaluate-s$s-without-messages.json --overrides '{"model.backbone.encoder.read_messages": false}' >> $O/evaluate-s$s.log 2>&1
 done
+# stability of the relation across the two seeds, and against the domains' lexical similarity
+if [ -f $R/attention-dc_mtl-s13.json ] && [ -f $R/attention-dc_mtl-s14.json ]; then
+  $PY scripts/relation_stability.py $R/attention-dc_mtl-s1{3,4}.json --output $R/relation-stability
+  $PY scripts/relation_stability.py $R/attention-dc_mtl-s1{3,4}.json --lexical $D --output $R/relation-lexical
+fi
